@@ -1,0 +1,105 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { AppError, forbidden } from '../errors/index.js';
+import { log, errorFields } from '../log/index.js';
+import { authConfigFromEnv, keystoneAuthenticator, type Credentials } from '../auth/index.js';
+import { readJsonBody } from './body.js';
+import { errorResult, json, type HttpResult } from './response.js';
+
+export interface RouteRequest<B> {
+  event: APIGatewayProxyEventV2;
+  requestId: string;
+  /** Scheme and host the caller used, for links and Location headers. */
+  baseUrl: string;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  credentials: Credentials & { projectId: string };
+  body: B;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RouteOptions<S extends z.ZodType | undefined> {
+  /** Body schema: when set, the route takes a JSON body validated by it. */
+  body?: S;
+}
+
+let authenticate: ReturnType<typeof keystoneAuthenticator> | undefined;
+
+const header = (event: APIGatewayProxyEventV2, name: string) => {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  return undefined;
+};
+
+export function requestIdOf(event: APIGatewayProxyEventV2): string {
+  return `req-${event.requestContext?.requestId ?? crypto.randomUUID()}`;
+}
+
+function baseUrlOf(event: APIGatewayProxyEventV2): string {
+  if (process.env.PUBLIC_URL) return process.env.PUBLIC_URL.replace(/\/+$/, '');
+  const proto = header(event, 'x-forwarded-proto') ?? 'http';
+  return `${proto}://${header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost'}`;
+}
+
+/**
+ * An authenticated, project-scoped JSON route: Keystone token check, body parsing and validation,
+ * and errors mapped to one JSON shape. The handler only sees valid, authenticated requests.
+ */
+export function projectRoute<S extends z.ZodType | undefined = undefined>(
+  opts: RouteOptions<S>,
+  fn: (req: RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<RouteResult>,
+) {
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
+    const requestId = requestIdOf(event);
+    try {
+      authenticate ??= keystoneAuthenticator(authConfigFromEnv());
+      const credentials = await authenticate(header(event, 'x-auth-token'));
+      if (!credentials.projectId) {
+        throw forbidden('PROJECT_SCOPE_REQUIRED', 'This call needs a project-scoped token; ask Keystone for a token scoped to your project.');
+      }
+      const body = opts.body ? readJsonBody(event, header(event, 'content-type'), opts.body) : undefined;
+      const result = await fn({
+        event,
+        requestId,
+        baseUrl: baseUrlOf(event),
+        params: (event.pathParameters ?? {}) as Record<string, string>,
+        query: event.queryStringParameters ?? {},
+        credentials: credentials as Credentials & { projectId: string },
+        body: body as S extends z.ZodType ? z.infer<S> : undefined,
+      });
+      log.info('request', { requestId, route: event.routeKey, status: result.status, user: credentials.userId, project: credentials.projectId, token: credentials.tokenId });
+      return json(result.status, result.body, { 'x-openstack-request-id': requestId, ...result.headers });
+    } catch (e) {
+      return toErrorResult(e, requestId, event);
+    }
+  });
+}
+
+/** A public route (no token), e.g. the version document. */
+export function publicRoute(fn: (req: { event: APIGatewayProxyEventV2; baseUrl: string; requestId: string }) => Promise<RouteResult>) {
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
+    const requestId = requestIdOf(event);
+    try {
+      const result = await fn({ event, baseUrl: baseUrlOf(event), requestId });
+      return json(result.status, result.body, { 'x-openstack-request-id': requestId, ...result.headers });
+    } catch (e) {
+      return toErrorResult(e, requestId, event);
+    }
+  });
+}
+
+function toErrorResult(e: unknown, requestId: string, event: APIGatewayProxyEventV2): HttpResult {
+  if (e instanceof AppError) {
+    if (e.status >= 500) log.warn('request failed', { requestId, route: event.routeKey, code: e.code, ...errorFields(e.cause ?? e) });
+    else log.info('request refused', { requestId, route: event.routeKey, code: e.code, status: e.status });
+    return errorResult(e, requestId);
+  }
+  log.error('unhandled error', { requestId, route: event.routeKey, ...errorFields(e) });
+  return errorResult(new AppError('INTERNAL_ERROR', 500, 'Something went wrong on our side; the request id helps the operators find it.'), requestId);
+}

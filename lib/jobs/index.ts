@@ -1,0 +1,3 @@
+export * from './schema.js';
+export { sendJob } from './queue.js';
+export { submitJob, newJob } from './submit.js';

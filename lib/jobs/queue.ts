@@ -1,0 +1,12 @@
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { JobMessage } from './schema.js';
+
+/** Locally the SDK's AWS_ENDPOINT_URL_SQS points this at the in-process SQS emulator. */
+let sqs: SQSClient | undefined;
+
+export async function sendJob(message: JobMessage): Promise<void> {
+  const queueUrl = process.env.JOBS_QUEUE_URL;
+  if (!queueUrl) throw new Error('JOBS_QUEUE_URL is not set');
+  sqs ??= new SQSClient({ maxAttempts: 2 });
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+}

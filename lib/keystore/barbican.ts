@@ -1,0 +1,101 @@
+import { AppError, unavailable } from '../errors/index.js';
+import type { ServiceSession } from './serviceSession.js';
+
+export interface SecretMeta {
+  name?: string;
+  secret_type?: string;
+  algorithm?: string;
+  bit_length?: number;
+  creator_id?: string;
+  status?: string;
+}
+
+export interface NewSecret {
+  name: string;
+  payload: Buffer;
+  secretType: 'private' | 'symmetric' | 'certificate' | 'opaque';
+  algorithm?: string;
+  bitLength?: number;
+}
+
+/** Barbican v1 secrets, as the worker's service user. Retries once with a fresh token on 401. */
+export class BarbicanClient {
+  constructor(
+    private readonly session: ServiceSession,
+    private readonly configuredUrl?: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async store(secret: NewSecret): Promise<string> {
+    const res = await this.call('POST', '/v1/secrets', {
+      body: JSON.stringify({
+        name: secret.name,
+        payload: secret.payload.toString('base64'),
+        payload_content_type: 'application/octet-stream',
+        payload_content_encoding: 'base64',
+        secret_type: secret.secretType,
+        algorithm: secret.algorithm,
+        bit_length: secret.bitLength,
+      }),
+      contentType: 'application/json',
+    });
+    if (res.status !== 201) throw await this.failure('store a secret', res);
+    const { secret_ref } = (await res.json()) as { secret_ref: string };
+    return secret_ref;
+  }
+
+  async metadata(ref: string): Promise<SecretMeta> {
+    const res = await this.call('GET', this.pathOf(ref), { accept: 'application/json' });
+    if (res.status !== 200) throw await this.failure('read secret metadata', res);
+    return (await res.json()) as SecretMeta;
+  }
+
+  async payload(ref: string): Promise<Buffer> {
+    const res = await this.call('GET', `${this.pathOf(ref)}/payload`, { accept: 'application/octet-stream' });
+    if (res.status !== 200) throw await this.failure('read a secret payload', res);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  async delete(ref: string): Promise<void> {
+    const res = await this.call('DELETE', this.pathOf(ref), {});
+    if (res.status !== 204 && res.status !== 404) throw await this.failure('delete a secret', res);
+  }
+
+  /** Only references to this Barbican's secrets are followed: a stored ref cannot redirect the worker elsewhere. */
+  private pathOf(ref: string): string {
+    const m = /\/v1\/secrets\/([0-9a-f-]{36})$/i.exec(ref);
+    if (!m) throw new AppError('KEY_REF_INVALID', 400, 'not a Barbican secret reference');
+    return `/v1/secrets/${m[1]}`;
+  }
+
+  private async baseUrl(): Promise<string> {
+    const url = this.configuredUrl ?? (await this.session.endpoint('key-manager'));
+    if (!url) throw unavailable('KEYSTORE_UNAVAILABLE', 'no key-manager endpoint in the Keystone catalog; set BARBICAN_URL', 30);
+    return url.replace(/\/+$/, '');
+  }
+
+  private async call(method: string, path: string, opts: { body?: string; contentType?: string; accept?: string }, retried = false): Promise<Response> {
+    const { token } = await this.session.token();
+    const headers: Record<string, string> = { 'X-Auth-Token': token };
+    if (opts.contentType) headers['Content-Type'] = opts.contentType;
+    if (opts.accept) headers.Accept = opts.accept;
+    let res: Response;
+    try {
+      res = await fetch(`${await this.baseUrl()}${path}`, { method, headers, body: opts.body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw unavailable('KEYSTORE_UNAVAILABLE', 'Barbican could not be reached', 5, e);
+    }
+    if (res.status === 401 && !retried) {
+      await res.arrayBuffer().catch(() => undefined);
+      this.session.invalidate();
+      return this.call(method, path, opts, true);
+    }
+    return res;
+  }
+
+  private async failure(what: string, res: Response): Promise<AppError> {
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 500 || res.status === 401) return unavailable('KEYSTORE_UNAVAILABLE', `Barbican failed to ${what} (${res.status})`, 5);
+    return new AppError('KEYSTORE_REFUSED', res.status, `Barbican refused to ${what} (${res.status})`);
+  }
+}

@@ -1,0 +1,67 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { AppError } from '../errors/index.js';
+import type { BarbicanClient } from './barbican.js';
+
+/**
+ * CA private keys in Barbican, under the worker's service project. The secret's name binds it
+ * to one project and CA; the name is checked on every load, so a reference swapped in the store
+ * (by a compromised API, say) cannot make the worker sign with another tenant's CA key.
+ */
+export const caKeySecretName = (projectId: string, caId: string) => `ca-key/${projectId}/${caId}`;
+
+interface Cached {
+  key: KeyObject;
+  until: number;
+}
+
+export class CaKeyStore {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly barbican: BarbicanClient,
+    /** How long a CA key may stay in this worker's memory (never on disk); 0 disables the cache. */
+    private readonly cacheMs: number,
+  ) {}
+
+  async save(projectId: string, caId: string, key: KeyObject): Promise<string> {
+    const der = key.export({ type: 'pkcs8', format: 'der' });
+    try {
+      return await this.barbican.store({
+        name: caKeySecretName(projectId, caId),
+        payload: der,
+        secretType: 'private',
+        algorithm: key.asymmetricKeyType?.toUpperCase(),
+        bitLength: key.asymmetricKeyDetails?.modulusLength,
+      });
+    } finally {
+      der.fill(0);
+    }
+  }
+
+  async load(projectId: string, caId: string, ref: string): Promise<KeyObject> {
+    const hit = this.cache.get(ref);
+    if (hit && hit.until > Date.now() && hit.key) return hit.key;
+    const meta = await this.barbican.metadata(ref);
+    if (meta.name !== caKeySecretName(projectId, caId)) {
+      throw new AppError('KEY_REF_MISMATCH', 403, `the key reference of CA ${caId} does not name this CA's key`);
+    }
+    const der = await this.barbican.payload(ref);
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    if (this.cacheMs > 0) {
+      this.cache.set(ref, { key, until: Date.now() + this.cacheMs });
+      this.evictExpired();
+    }
+    return key;
+  }
+
+  async remove(ref: string): Promise<void> {
+    this.cache.delete(ref);
+    await this.barbican.delete(ref);
+  }
+
+  private evictExpired() {
+    const now = Date.now();
+    for (const [ref, c] of this.cache) if (c.until <= now) this.cache.delete(ref);
+  }
+}

@@ -1,0 +1,42 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+
+/**
+ * The worker's own Keystone identity. On AWS it lives in a Secrets Manager secret that only the
+ * worker role may read (SERVICE_CREDENTIALS_SECRET_ID); locally it comes from the environment.
+ */
+export interface ServiceCredentials {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+}
+
+const SecretShape = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  project_name: z.string().min(1).default('service'),
+  user_domain_name: z.string().min(1).default('Default'),
+  project_domain_name: z.string().min(1).default('Default'),
+});
+
+export async function loadServiceCredentials(env = process.env): Promise<ServiceCredentials> {
+  const authUrl = env.OS_AUTH_URL;
+  if (!authUrl) throw new Error('OS_AUTH_URL is not set');
+  if (env.SERVICE_CREDENTIALS_SECRET_ID) {
+    const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SERVICE_CREDENTIALS_SECRET_ID }));
+    const s = SecretShape.parse(JSON.parse(out.SecretString ?? '{}'));
+    return { authUrl, username: s.username, password: s.password, projectName: s.project_name, userDomainName: s.user_domain_name, projectDomainName: s.project_domain_name };
+  }
+  if (!env.OS_SERVICE_USERNAME || !env.OS_SERVICE_PASSWORD) throw new Error('OS_SERVICE_USERNAME/OS_SERVICE_PASSWORD (or SERVICE_CREDENTIALS_SECRET_ID) are not set');
+  return {
+    authUrl,
+    username: env.OS_SERVICE_USERNAME,
+    password: env.OS_SERVICE_PASSWORD,
+    projectName: env.OS_SERVICE_PROJECT_NAME ?? 'service',
+    userDomainName: env.OS_SERVICE_USER_DOMAIN_NAME ?? 'Default',
+    projectDomainName: env.OS_SERVICE_PROJECT_DOMAIN_NAME ?? 'Default',
+  };
+}

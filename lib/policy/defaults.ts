@@ -1,0 +1,16 @@
+/**
+ * Default rules, in oslo.policy syntax. policy.json overrides them by name.
+ * Every API route enforces exactly one of the `ca:*` names below.
+ */
+export const DEFAULT_RULES: Record<string, string> = {
+  admin_required: 'role:admin',
+  reader: 'role:reader or role:member or role:admin',
+  member: 'role:member or role:admin',
+  'ca:cas:create': 'rule:admin_required',
+  'ca:cas:get': 'rule:reader',
+  'ca:cas:list': 'rule:reader',
+  'ca:certificates:create': 'rule:member',
+  'ca:certificates:get': 'rule:reader',
+  'ca:certificates:list': 'rule:reader',
+  'ca:jobs:get': 'rule:reader',
+};

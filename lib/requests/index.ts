@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { KEY_TYPES, type KeyType } from '../x509/index.js';
+
+/** Request bodies of the API, validated where they enter. */
+
+const printable = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
+
+export const SubjectSchema = z
+  .object({
+    CN: printable(64),
+    O: printable(64).optional(),
+    OU: printable(64).optional(),
+    C: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').optional(),
+    ST: printable(128).optional(),
+    L: printable(128).optional(),
+  })
+  .strict();
+
+export const CreateCaBody = z
+  .object({
+    name: printable(255).optional(),
+    subject: SubjectSchema,
+    key_type: z.enum(KEY_TYPES as [KeyType, ...KeyType[]]).default('EC-P256'),
+    validity_days: z.number().int().min(1).max(36500).default(3650),
+  })
+  .strict();
+
+const MAX_TTL_SECONDS = 398 * 86400;
+export const DEFAULT_TTL_SECONDS = 30 * 86400;
+
+/** A TTL as seconds or a duration string like Vault's ("720h", "30d", "90m", "3600s"). */
+export function parseTtl(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  const m = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(m[1]) * unit;
+  return seconds > 0 ? seconds : undefined;
+}
+
+export const IssueCertificateBody = z
+  .object({
+    csr: z.string().min(1).max(32 * 1024),
+    sans: z.array(z.string().min(1).max(260)).max(100).default([]),
+    ttl: z
+      .union([z.number(), z.string()])
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return DEFAULT_TTL_SECONDS;
+        const s = parseTtl(v);
+        if (s === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'must be seconds or a duration like "720h" or "30d"' });
+          return z.NEVER;
+        }
+        if (s > MAX_TTL_SECONDS) {
+          ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TTL_SECONDS / 86400} days` });
+          return z.NEVER;
+        }
+        return s;
+      }),
+  })
+  .strict();
+
+export type CreateCaBody = z.infer<typeof CreateCaBody>;
+export type IssueCertificateBody = z.infer<typeof IssueCertificateBody>;
+export { requestedSans, sanToString } from './sans.js';

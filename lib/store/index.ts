@@ -1,0 +1,36 @@
+import { caIndexKey, CA_INDEX } from './keys.js';
+import { getRecord, listRecords, putNew, updateRecord } from './records.js';
+import type { CaRecord, CertificateRecord, JobRecord, Page } from './types.js';
+
+export * from './types.js';
+export { StaleRecordError } from './records.js';
+
+/** Typed repositories over the single table. Every read is scoped to a project. */
+export const cas = {
+  create: (ca: CaRecord) => putNew('CA', ca),
+  get: (projectId: string, id: string) => getRecord<CaRecord>('CA', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<CaRecord>, whenStatus?: readonly CaRecord['status'][]) =>
+    updateRecord<CaRecord>('CA', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string): Promise<Page<CaRecord>> => listRecords<CaRecord>('CA', projectId, { limit, marker }),
+};
+
+export const jobs = {
+  create: (job: JobRecord) => putNew('JOB', job),
+  get: (projectId: string, id: string) => getRecord<JobRecord>('JOB', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<JobRecord>, whenStatus?: readonly JobRecord['status'][]) =>
+    updateRecord<JobRecord>('JOB', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+};
+
+export const certificates = {
+  create: (cert: CertificateRecord) =>
+    putNew('CERT', cert, { gsi1pk: caIndexKey(cert.projectId, cert.caId), gsi1sk: `CERT#${cert.id}` }),
+  get: (projectId: string, id: string) => getRecord<CertificateRecord>('CERT', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
+    updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>> =>
+    listRecords<CertificateRecord>('CERT', projectId, {
+      limit,
+      marker,
+      index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
+    }),
+};

@@ -1,0 +1,111 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { documentClient, tableName } from './client.js';
+import { fromItem, key, pk, type Kind } from './keys.js';
+import type { Page } from './types.js';
+
+/** Thrown when a conditional write loses (the record is not in the state the caller expected). */
+export class StaleRecordError extends Error {
+  readonly code = 'STALE_RECORD';
+}
+
+export async function putNew(kind: Kind, record: { projectId: string; id: string }, extra: Record<string, unknown> = {}): Promise<void> {
+  await documentClient().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...key(record.projectId, kind, record.id), ...extra, ...record },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+export async function getRecord<T>(kind: Kind, projectId: string, id: string): Promise<T | undefined> {
+  const out = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key(projectId, kind, id), ConsistentRead: true }));
+  return out.Item ? fromItem<T>(out.Item) : undefined;
+}
+
+/**
+ * Sets fields on an existing record, optionally only while `field` has one of `expected` values.
+ * Returns the record as written.
+ */
+export async function updateRecord<T>(
+  kind: Kind,
+  projectId: string,
+  id: string,
+  fields: Record<string, unknown>,
+  when?: { field: string; in: readonly string[] },
+): Promise<T> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  Object.entries({ ...fields, updatedAt: new Date().toISOString() }).forEach(([k, v], i) => {
+    names[`#f${i}`] = k;
+    if (v === undefined) removes.push(`#f${i}`);
+    else {
+      values[`:v${i}`] = v;
+      sets.push(`#f${i} = :v${i}`);
+    }
+  });
+  let condition = 'attribute_exists(pk)';
+  if (when) {
+    names['#cond'] = when.field;
+    const placeholders = when.in.map((v, i) => {
+      values[`:c${i}`] = v;
+      return `:c${i}`;
+    });
+    condition += ` AND #cond IN (${placeholders.join(', ')})`;
+  }
+  try {
+    const out = await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(projectId, kind, id),
+        UpdateExpression: [`SET ${sets.join(', ')}`, removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromItem<T>(out.Attributes ?? {});
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${id} is not in an expected state`);
+    throw e;
+  }
+}
+
+export interface ListOptions {
+  limit: number;
+  marker?: string;
+  /** Query the CA index instead of the project partition. */
+  index?: { name: string; pkName: string; pkValue: string; skName: string };
+}
+
+/** One page of a project's records of one kind, ordered by id, OpenStack-style limit/marker. */
+export async function listRecords<T>(kind: Kind, projectId: string, opts: ListOptions): Promise<Page<T>> {
+  const pkName = opts.index?.pkName ?? 'pk';
+  const skName = opts.index?.skName ?? 'sk';
+  const pkValue = opts.index?.pkValue ?? pk(projectId);
+  const input: QueryCommandInput = {
+    TableName: tableName(),
+    IndexName: opts.index?.name,
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+    ExpressionAttributeValues: { ':pk': pkValue, ':prefix': `${kind}#` },
+    // One more than asked tells whether a next page exists without a second round trip.
+    Limit: opts.limit + 1,
+  };
+  if (opts.marker) {
+    const start: Record<string, string> = { [pkName]: pkValue, [skName]: `${kind}#${opts.marker}` };
+    if (opts.index) Object.assign(start, key(projectId, kind, opts.marker));
+    input.ExclusiveStartKey = start;
+  }
+  const out = await documentClient().send(new QueryCommand(input));
+  const items = (out.Items ?? []).map((i) => fromItem<T & { id: string }>(i));
+  if (items.length > opts.limit) {
+    const page = items.slice(0, opts.limit);
+    return { items: page, next: page[page.length - 1].id };
+  }
+  return { items };
+}

@@ -1,0 +1,63 @@
+import type { KeyType, SubjectInput } from '../x509/index.js';
+
+/** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
+export type CaStatus = 'pending' | 'active' | 'failed';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type JobKind = 'ca.create' | 'certificate.issue';
+export type CertificateStatus = 'pending' | 'issued' | 'failed';
+
+interface Owned {
+  id: string;
+  projectId: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CaRecord extends Owned {
+  name: string;
+  subject: SubjectInput;
+  keyType: KeyType;
+  validityDays: number;
+  status: CaStatus;
+  jobId: string;
+  certificatePem?: string;
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
+  /** Barbican secret reference of the CA key: a pointer, useless without the worker's credentials. */
+  keyRef?: string;
+  subjectKeyId?: string;
+  failureReason?: string;
+}
+
+export interface JobRecord extends Owned {
+  kind: JobKind;
+  params: Record<string, string>;
+  status: JobStatus;
+  attempts: number;
+  reason?: string;
+  result?: { type: 'ca' | 'certificate'; id: string };
+}
+
+export interface CertificateRecord extends Owned {
+  caId: string;
+  jobId: string;
+  status: CertificateStatus;
+  csrPem: string;
+  /** Normalised SANs, "DNS:x", "IP:x", "email:x". */
+  sans: string[];
+  ttlSeconds: number;
+  subject?: string;
+  certificatePem?: string;
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
+  failureReason?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Id of the last item when more may follow. */
+  next?: string;
+}

@@ -1,0 +1,64 @@
+import type { CaRecord, CertificateRecord, JobRecord } from '../store/index.js';
+
+/** Records as the API shows them: snake_case, links, no storage keys, no Barbican reference. */
+export function caView(ca: CaRecord, baseUrl: string) {
+  return {
+    id: ca.id,
+    name: ca.name,
+    status: ca.status,
+    subject: ca.subject,
+    key_type: ca.keyType,
+    validity_days: ca.validityDays,
+    serial: ca.serial ?? null,
+    not_before: ca.notBefore ?? null,
+    not_after: ca.notAfter ?? null,
+    certificate: ca.certificatePem ?? null,
+    failure_reason: ca.failureReason ?? null,
+    job_id: ca.jobId,
+    created_at: ca.createdAt,
+    updated_at: ca.updatedAt,
+    links: [
+      { rel: 'self', href: `${baseUrl}/v1/cas/${ca.id}` },
+      { rel: 'certificates', href: `${baseUrl}/v1/certificates?ca_id=${ca.id}` },
+    ],
+  };
+}
+
+export function jobView(job: JobRecord, baseUrl: string) {
+  const links = [{ rel: 'self', href: `${baseUrl}/v1/jobs/${job.id}` }];
+  if (job.result) links.push({ rel: 'result', href: `${baseUrl}/v1/${job.result.type === 'ca' ? 'cas' : 'certificates'}/${job.result.id}` });
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    reason: job.reason ?? null,
+    attempts: job.attempts,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    links,
+  };
+}
+
+export function certificateView(cert: CertificateRecord, baseUrl: string, chainPem?: string) {
+  return {
+    id: cert.id,
+    ca_id: cert.caId,
+    status: cert.status,
+    subject: cert.subject ?? null,
+    sans: cert.sans,
+    ttl_seconds: cert.ttlSeconds,
+    serial: cert.serial ?? null,
+    not_before: cert.notBefore ?? null,
+    not_after: cert.notAfter ?? null,
+    certificate: cert.certificatePem ?? null,
+    chain: cert.certificatePem && chainPem ? chainPem : null,
+    failure_reason: cert.failureReason ?? null,
+    job_id: cert.jobId,
+    created_at: cert.createdAt,
+    updated_at: cert.updatedAt,
+    links: [
+      { rel: 'self', href: `${baseUrl}/v1/certificates/${cert.id}` },
+      { rel: 'ca', href: `${baseUrl}/v1/cas/${cert.caId}` },
+    ],
+  };
+}

@@ -1,0 +1,9 @@
+import type { SigningDriver } from '../drivers/index.js';
+import type { CaKeyStore } from '../keystore/index.js';
+
+/** What job runners need besides the store: the key store and the signer. Injected, so tests can swap them. */
+export interface WorkerContext {
+  keys: CaKeyStore;
+  driver: SigningDriver;
+  now: () => Date;
+}

@@ -1,0 +1,3 @@
+export { processJob, type Outcome } from './processJob.js';
+export type { WorkerContext } from './context.js';
+export { JobRefusedError } from './outcomes.js';

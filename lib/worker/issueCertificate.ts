@@ -1,0 +1,76 @@
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { AppError, conflict } from '../errors/index.js';
+import { cas, certificates, StaleRecordError, type JobRecord } from '../store/index.js';
+import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, parseSans, signatureAlgorithmFor, toPem } from '../x509/index.js';
+import { BACKDATE_MS } from './createCa.js';
+import { JobRefusedError } from './outcomes.js';
+import type { WorkerContext } from './context.js';
+
+/**
+ * Job `certificate.issue`: everything the API checked is checked again (the CSR's signature and
+ * key, the names, the CA's state), then the CA key is fetched and the certificate signed. The
+ * conditional write on `pending` makes a second delivery harmless: it can never issue twice.
+ */
+export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'certificate'; id: string }> {
+  const { caId, certificateId } = job.params;
+  const cert = await certificates.get(job.projectId, certificateId);
+  if (!cert || cert.jobId !== job.id || cert.caId !== caId) {
+    throw new JobRefusedError(`certificate ${certificateId} of project ${job.projectId} does not belong to job ${job.id}`);
+  }
+  if (cert.status === 'issued') return { type: 'certificate', id: cert.id };
+  if (cert.status === 'failed') throw conflict('CERTIFICATE_FAILED', `certificate ${cert.id} has already failed`);
+
+  const ca = await cas.get(job.projectId, caId);
+  if (!ca) throw new JobRefusedError(`CA ${caId} is not in project ${job.projectId}`);
+  if (ca.status !== 'active' || !ca.keyRef || !ca.certificatePem || !ca.subjectKeyId || !ca.notAfter) {
+    throw conflict('CA_NOT_ACTIVE', `CA ${caId} is ${ca.status}`);
+  }
+
+  const csr = parseCsr(cert.csrPem);
+  const sans = parseSans(cert.sans);
+  const now = ctx.now().getTime();
+  const caNotAfter = Date.parse(ca.notAfter);
+  if (caNotAfter <= now) throw conflict('CA_EXPIRED', `CA ${caId} expired at ${ca.notAfter}`);
+  const notBefore = new Date(now - BACKDATE_MS);
+  // Never outlive the issuer: clip to the CA's own validity.
+  const notAfter = new Date(Math.min(now + cert.ttlSeconds * 1000, caNotAfter));
+
+  const caKey = await ctx.keys.load(job.projectId, caId, ca.keyRef);
+  const caCert = new X509Certificate(ca.certificatePem);
+  const caPublic = caCert.publicKey;
+  if (!createPublicKey(caKey).equals(caPublic)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} does not match its certificate`);
+
+  const algorithm = signatureAlgorithmFor(ca.keyType);
+  const serial = newSerial();
+  const tbs = buildTbsCertificate({
+    serial,
+    signatureAlgorithm: algorithm,
+    issuerDer: encodeName(ca.subject),
+    subjectDer: csr.subjectDer,
+    notBefore,
+    notAfter,
+    spkiDer: csr.spkiDer,
+    profile: 'leaf',
+    subjectKeyType: csr.keyType,
+    authorityKeyId: Buffer.from(ca.subjectKeyId, 'hex'),
+    sans,
+    extKeyUsage: ['serverAuth', 'clientAuth'],
+  });
+  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, caKey)), 'CERTIFICATE');
+  const issued = new X509Certificate(pem);
+  if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
+
+  try {
+    await certificates.update(
+      job.projectId,
+      cert.id,
+      { status: 'issued', certificatePem: pem, serial: serial.toString('hex'), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() },
+      ['pending'],
+    );
+  } catch (e) {
+    if (!(e instanceof StaleRecordError)) throw e;
+    const now = await certificates.get(job.projectId, cert.id);
+    if (now?.status !== 'issued') throw e;
+  }
+  return { type: 'certificate', id: cert.id };
+}

@@ -1,0 +1,64 @@
+import { parseJobMessage, sameParams } from '../jobs/index.js';
+import { errorFields, log } from '../log/index.js';
+import { cas, certificates, jobs, StaleRecordError, type JobRecord } from '../store/index.js';
+import type { WorkerContext } from './context.js';
+import { runCreateCa } from './createCa.js';
+import { runIssueCertificate } from './issueCertificate.js';
+import { isPermanent, JobRefusedError } from './outcomes.js';
+
+export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
+
+const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate } as const;
+
+/**
+ * Handles one queue message. Never trusts it: the job must exist in the store for the project
+ * the message names, with the same kind and parameters, and not be finished already (queues
+ * deliver at least once). Returns `retry` for transient failures while attempts remain.
+ */
+export async function processJob(body: string, attempt: number, maxAttempts: number, ctx: WorkerContext): Promise<Outcome> {
+  const parsed = parseJobMessage(body);
+  if (!parsed.ok) return refuse(parsed.reason);
+  const msg = parsed.message;
+  const job = await jobs.get(msg.projectId, msg.jobId);
+  if (!job) return refuse(`job ${msg.jobId} does not exist in project ${msg.projectId}`, msg.jobId);
+  if (job.kind !== msg.kind || !sameParams(job.params, msg.params)) return refuse(`job ${job.id}: the message does not match the stored job`, job.id);
+  if (job.status === 'succeeded' || job.status === 'failed') {
+    log.info('job already finished', { jobId: job.id, status: job.status });
+    return 'skipped';
+  }
+
+  try {
+    await jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
+    const result = await RUNNERS[job.kind](job, ctx);
+    await jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
+    log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
+    return 'succeeded';
+  } catch (e) {
+    if (e instanceof StaleRecordError) return 'skipped';
+    if (e instanceof JobRefusedError) return refuse(e.message, job.id);
+    if (isPermanent(e)) {
+      await failJob(job, `${e.code}: ${e.message}`);
+      return 'failed';
+    }
+    log.warn('job attempt failed', { jobId: job.id, attempt, maxAttempts, ...errorFields(e) });
+    if (attempt < maxAttempts) {
+      await jobs.update(job.projectId, job.id, { reason: `attempt ${attempt} of ${maxAttempts} failed: ${(e as Error).message}; retrying` }).catch(() => undefined);
+      return 'retry';
+    }
+    await failJob(job, `gave up after ${attempt} attempts: ${(e as Error).message}`);
+    return 'failed';
+  }
+}
+
+function refuse(reason: string, jobId?: string): Outcome {
+  log.warn('job refused', { jobId, reason });
+  return 'refused';
+}
+
+/** Marks the job and the object it was making as failed, with a reason the user can read. */
+async function failJob(job: JobRecord, reason: string): Promise<void> {
+  log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
+  await jobs.update(job.projectId, job.id, { status: 'failed', reason });
+  if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
+  else await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
+}

@@ -1,0 +1,191 @@
+/**
+ * Starts the whole local stack in one process tree: dynalite (DynamoDB), the SQS emulator, the
+ * development Keystone and Barbican (unless a real Keystone is given), and serverless-offline
+ * with the API functions and the queue-triggered worker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createSqsServer } from 'local-aws-sqs';
+import { parse as parseYaml } from 'yaml';
+import { startDevOpenStack } from '../dev/openstack.js';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STAGE = 'local';
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+export interface StackOptions {
+  apiPort?: number;
+  lambdaPort?: number;
+  dynamoPort?: number;
+  sqsPort?: number;
+  /** Environment of a real OpenStack (OS_AUTH_URL, OS_SERVICE_*, BARBICAN_URL); dev servers otherwise. */
+  openstack?: Record<string, string>;
+  /** Send serverless-offline's output to this file instead of the terminal. */
+  logFile?: string;
+}
+
+export interface Stack {
+  apiUrl: string;
+  authUrl: string;
+  barbicanUrl?: string;
+  queueUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Resource names and the table definition come from serverless.yml: one source for AWS and local. */
+function serverlessResources() {
+  const doc = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { service: string; resources: { Resources: Record<string, { Properties: Record<string, unknown> }> } };
+  const sub = (s: string) => s.replace('${self:service}', doc.service).replace('${sls:stage}', STAGE);
+  const table = { ...doc.resources.Resources.Table.Properties } as Record<string, unknown>;
+  delete table.PointInTimeRecoverySpecification;
+  delete table.SSESpecification;
+  table.TableName = sub(String(table.TableName));
+  return {
+    table: table as unknown as CreateTableCommandInput,
+    queue: sub(String(doc.resources.Resources.JobsQueue.Properties.QueueName)),
+    dlq: sub(String(doc.resources.Resources.JobsDeadLetterQueue.Properties.QueueName)),
+  };
+}
+
+const listen = (server: Server, port: number) => new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', () => ok()));
+const closeServer = (server: Server) => new Promise<void>((ok) => server.close(() => ok()));
+
+async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) throw new Error(`serverless-offline exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`${url} did not answer within ${ms / 1000}s`);
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const apiPort = opts.apiPort ?? 3000;
+  const lambdaPort = opts.lambdaPort ?? 3002;
+  const dynamoPort = opts.dynamoPort ?? 4567;
+  const sqsPort = opts.sqsPort ?? 9324;
+  const say = (s: string) => opts.logFile || console.error(s);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+
+  try {
+    const names = serverlessResources();
+    const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await listen(db, dynamoPort);
+    stops.push(() => closeServer(db));
+    const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
+    await new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }).send(new CreateTableCommand(names.table));
+    say(`dynalite      ${dynamoUrl} (table ${names.table.TableName})`);
+
+    const sqsUrl = `http://127.0.0.1:${sqsPort}`;
+    const sqs = await createSqsServer({
+      port: sqsPort,
+      hostname: '127.0.0.1',
+      region: REGION,
+      accountId: ACCOUNT,
+      emulateQueueCreationLifecycle: false,
+      queues: [
+        { QueueName: names.dlq },
+        {
+          QueueName: names.queue,
+          Attributes: {
+            VisibilityTimeout: '60',
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${names.dlq}`, maxReceiveCount: 5 }),
+          },
+        },
+      ],
+    });
+    stops.push(() => closeServer(sqs));
+    const queueUrl = `${sqsUrl}/${ACCOUNT}/${names.queue}`;
+    say(`sqs           ${queueUrl}`);
+
+    let openstack = opts.openstack;
+    if (!openstack) {
+      const dev = await startDevOpenStack({});
+      stops.push(() => dev.close());
+      openstack = {
+        OS_AUTH_URL: dev.keystoneUrl,
+        BARBICAN_URL: '',
+        OS_SERVICE_USERNAME: 'caworker',
+        OS_SERVICE_PASSWORD: 'cwpass',
+        OS_SERVICE_PROJECT_NAME: 'service',
+      };
+      say(`keystone      ${dev.keystoneUrl} (development server)`);
+      say(`barbican      ${dev.barbicanUrl} (development server)`);
+    } else {
+      say(`keystone      ${openstack.OS_AUTH_URL}`);
+    }
+
+    const env: Record<string, string> = {
+      ...openstack,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+      AWS_ENDPOINT_URL_SQS: sqsUrl,
+      JOBS_QUEUE_URL: queueUrl,
+      API_PORT: String(apiPort),
+      LAMBDA_PORT: String(lambdaPort),
+      SLS_TELEMETRY_DISABLED: '1',
+    };
+    const osls = join(ROOT, 'node_modules', '.bin', 'osls');
+    const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
+    const child = spawn(osls, ['offline', 'start', '--stage', STAGE], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
+    stops.push(async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      // The whole process group: osls starts workers of its own.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    });
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    try {
+      await waitFor(`${apiUrl}/`, 120_000, child);
+    } catch (e) {
+      const tail = opts.logFile ? readFileSync(opts.logFile, 'utf8').slice(-4000) : '';
+      throw new Error(`${(e as Error).message}\n${tail}`);
+    }
+    return { apiUrl, authUrl: openstack.OS_AUTH_URL, barbicanUrl: openstack.BARBICAN_URL || undefined, queueUrl, env, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Reads a `KEY=value` file such as the one scripts/openstack-up.sh writes. */
+export function readEnvFile(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Runs a command against a freshly started local stack, then stops it:
+ *   with-stack.ts [--openstack STATE_DIR] command args...
+ * The command gets API_URL, OS_AUTH_URL, BARBICAN_URL, JOBS_QUEUE_URL and the AWS endpoints.
+ * Ports differ from `npm start`'s, so tests can run beside a running development stack.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEnvFile, ROOT, startStack } from './stack.js';
+
+const args = process.argv.slice(2);
+let openstack: Record<string, string> | undefined;
+if (args[0] === '--openstack') {
+  openstack = readEnvFile(join(args[1], 'env'));
+  args.splice(0, 2);
+}
+mkdirSync(join(ROOT, '.local'), { recursive: true });
+const logFile = join(ROOT, '.local', openstack ? 'offline-openstack.log' : 'offline-test.log');
+const started = Date.now();
+const stack = await startStack({ apiPort: 13000, lambdaPort: 13002, dynamoPort: 14567, sqsPort: 19324, openstack, logFile });
+console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.apiUrl}; serverless-offline log: ${logFile})`);
+
+const child = spawn(args[0], args.slice(1), {
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: { ...process.env, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile },
+  shell: process.platform === 'win32',
+});
+const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+await stack.stop();
+process.exit(code);

@@ -1,0 +1,123 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, createActiveCa, keystoneToken } from '../support/api.js';
+import { makeCsr, tempDir } from '../support/openssl.js';
+
+let admin: string;
+let ca: any;
+let goodCsr: string;
+
+beforeAll(async () => {
+  admin = await keystoneToken('admin', 'secret', 'admin');
+  ca = await createActiveCa(admin, { subject: { CN: 'Bad Input Root' } });
+  const tmp = tempDir();
+  goodCsr = makeCsr(tmp.dir, 'ec256', 'ok.example.org', ['DNS:ok.example.org']).csr;
+  tmp.cleanup();
+});
+
+const certs = () => `/v1/cas/${ca.id}/certificates`;
+
+async function countCertificates(): Promise<number> {
+  const { body } = await api('GET', `/v1/certificates?ca_id=${ca.id}&limit=200`, { token: admin });
+  return body.certificates.length;
+}
+
+describe('bad input gets a clear error and leaves nothing behind', () => {
+  it('malformed JSON: 400 BODY_MALFORMED_JSON', async () => {
+    const before = await countCertificates();
+    const { status, body } = await api('POST', certs(), { token: admin, raw: '{"csr": ', headers: { 'Content-Type': 'application/json' } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('BODY_MALFORMED_JSON');
+    expect(await countCertificates()).toBe(before);
+  });
+
+  it('schema violation: 400 naming the field', async () => {
+    const { status, body } = await api('POST', '/v1/cas', { token: admin, body: { subject: { CN: 'x' }, key_type: 'RSA-1024' } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('BODY_INVALID');
+    expect(body.error.details.field).toBe('key_type');
+    expect(body.error.message).toContain('key_type');
+  });
+
+  it('unknown fields are refused, not ignored', async () => {
+    const { status, body } = await api('POST', '/v1/cas', { token: admin, body: { subject: { CN: 'x' }, keytype: 'EC-P256' } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('BODY_INVALID');
+  });
+
+  it('a bad TTL names the field', async () => {
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr: goodCsr, ttl: '3 weeks' } });
+    expect(status).toBe(400);
+    expect(body.error.details.field).toBe('ttl');
+  });
+
+  it('body over 64 KiB: 413', async () => {
+    const { status, body } = await api('POST', certs(), { token: admin, raw: JSON.stringify({ csr: 'A'.repeat(70 * 1024) }), headers: { 'Content-Type': 'application/json' } });
+    expect(status).toBe(413);
+    expect(body.error.code).toBe('BODY_TOO_LARGE');
+  });
+
+  it('wrong content type: 415', async () => {
+    const { status, body } = await api('POST', certs(), { token: admin, raw: `csr=${encodeURIComponent(goodCsr)}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(status).toBe(415);
+    expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('a CSR that does not parse: 400 CSR_MALFORMED', async () => {
+    const before = await countCertificates();
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr: '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n', sans: ['DNS:x.example.org'] } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('CSR_MALFORMED');
+    expect(await countCertificates()).toBe(before);
+  });
+
+  it('a CSR whose signature fails: 400 CSR_SIGNATURE_INVALID', async () => {
+    // Flip one bit near the end of the DER: inside the signature.
+    const b64 = goodCsr.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    const der = Buffer.from(b64, 'base64');
+    der[der.length - 5] ^= 0x01;
+    const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr: tampered } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('CSR_SIGNATURE_INVALID');
+  });
+
+  it('a weak key: 400 CSR_KEY_UNSUPPORTED', async () => {
+    const tmp = tempDir();
+    const { csr } = makeCsr(tmp.dir, 'rsa1024', 'weak.example.org', ['DNS:weak.example.org']);
+    tmp.cleanup();
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('CSR_KEY_UNSUPPORTED');
+  });
+
+  it.each([['DNS:bad..example.org'], ['DNS:a.*.example.org'], ['IP:300.1.1.1'], ['email:nobody@'], ['DNS:']])('malformed name %s: 400 SAN_INVALID', async (san) => {
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr: goodCsr, sans: [san] } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('SAN_INVALID');
+  });
+
+  it('no names at all: 400 SAN_REQUIRED', async () => {
+    const tmp = tempDir();
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'nosan');
+    tmp.cleanup();
+    const { status, body } = await api('POST', certs(), { token: admin, body: { csr } });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('SAN_REQUIRED');
+  });
+
+  it.each([
+    ['CA', '/v1/cas/00000000-0000-4000-8000-000000000000', 'CA_NOT_FOUND'],
+    ['job', '/v1/jobs/00000000-0000-4000-8000-000000000000', 'JOB_NOT_FOUND'],
+    ['certificate', '/v1/certificates/00000000-0000-4000-8000-000000000000', 'CERTIFICATE_NOT_FOUND'],
+  ])('unknown %s: 404', async (_w, path, code) => {
+    const { status, body } = await api('GET', path, { token: admin });
+    expect(status).toBe(404);
+    expect(body.error.code).toBe(code);
+  });
+
+  it('bad paging parameters: 400 QUERY_INVALID', async () => {
+    const { status, body } = await api('GET', '/v1/certificates?limit=-1', { token: admin });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('QUERY_INVALID');
+  });
+});
