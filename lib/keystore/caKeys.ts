@@ -39,8 +39,10 @@ export class CaKeyStore {
   }
 
   async load(projectId: string, caId: string, ref: string): Promise<KeyObject> {
-    const hit = this.cache.get(ref);
-    if (hit && hit.until > Date.now() && hit.key) return hit.key;
+    // Keyed by owner and reference together: a hit is only ever a key whose name was checked for this CA.
+    const cacheKey = `${caKeySecretName(projectId, caId)} ${ref}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > Date.now()) return hit.key;
     const meta = await this.barbican.metadata(ref);
     if (meta.name !== caKeySecretName(projectId, caId)) {
       throw new AppError('KEY_REF_MISMATCH', 403, `the key reference of CA ${caId} does not name this CA's key`);
@@ -49,14 +51,14 @@ export class CaKeyStore {
     const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     der.fill(0);
     if (this.cacheMs > 0) {
-      this.cache.set(ref, { key, until: Date.now() + this.cacheMs });
+      this.cache.set(cacheKey, { key, until: Date.now() + this.cacheMs });
       this.evictExpired();
     }
     return key;
   }
 
   async remove(ref: string): Promise<void> {
-    this.cache.delete(ref);
+    for (const k of this.cache.keys()) if (k.endsWith(` ${ref}`)) this.cache.delete(k);
     await this.barbican.delete(ref);
   }
 

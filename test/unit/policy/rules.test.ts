@@ -43,7 +43,7 @@ describe('default rules', () => {
   it('compile', () => expect(() => compileRules(DEFAULT_RULES)).not.toThrow());
   it('admin creates CAs, members do not', () => {
     expect(() => enforce('ca:cas:create', creds(['admin']), {})).not.toThrow();
-    expect(() => enforce('ca:cas:create', creds(['member'])), {}).toThrow(expect.objectContaining({ status: 403, code: 'POLICY_DENIED:ca:cas:create' }));
+    expect(() => enforce('ca:cas:create', creds(['member']), {})).toThrow(expect.objectContaining({ status: 403, code: 'POLICY_DENIED:ca:cas:create' }));
   });
   it('members request certificates, readers only read', () => {
     expect(() => enforce('ca:certificates:create', creds(['member']), {})).not.toThrow();

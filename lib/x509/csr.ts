@@ -1,0 +1,164 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+import { AppError, badRequest } from '../errors/index.js';
+import { children, content, DerError, readTlv, slice, type Tlv } from './der.js';
+import { keyTypeOf, type KeyType } from './keys.js';
+import { decodeName, nameToString } from './name.js';
+import { OID } from './oids.js';
+import { pemToDer } from './pem.js';
+import { ipToBytes, parseSan, type San } from './san.js';
+
+export const MAX_CSR_BYTES = 64 * 1024;
+
+export interface ParsedCsr {
+  der: Buffer;
+  /** The subject Name exactly as requested, copied verbatim into the certificate. */
+  subjectDer: Buffer;
+  subject: string;
+  commonName?: string;
+  spkiDer: Buffer;
+  publicKey: KeyObject;
+  keyType: KeyType;
+  sans: San[];
+  signatureAlgorithm: string;
+}
+
+const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null; key: 'rsa' | 'ec' | 'ed25519' }> = {
+  [OID.sha256WithRSA]: { name: 'sha256WithRSAEncryption', hash: 'sha256', key: 'rsa' },
+  [OID.sha384WithRSA]: { name: 'sha384WithRSAEncryption', hash: 'sha384', key: 'rsa' },
+  [OID.sha512WithRSA]: { name: 'sha512WithRSAEncryption', hash: 'sha512', key: 'rsa' },
+  [OID.ecdsaWithSHA256]: { name: 'ecdsa-with-SHA256', hash: 'sha256', key: 'ec' },
+  [OID.ecdsaWithSHA384]: { name: 'ecdsa-with-SHA384', hash: 'sha384', key: 'ec' },
+  [OID.ecdsaWithSHA512]: { name: 'ecdsa-with-SHA512', hash: 'sha512', key: 'ec' },
+  [OID.ed25519]: { name: 'Ed25519', hash: null, key: 'ed25519' },
+};
+
+const malformed = (why: string) => badRequest('CSR_MALFORMED', `The CSR could not be parsed: ${why}.`);
+
+const oidOf = (buf: Buffer, t: Tlv) => {
+  if (t.tag !== 0x06) throw malformed('expected an object identifier');
+  return forge.asn1.derToOid(content(buf, t).toString('binary'));
+};
+
+/**
+ * Parses a PKCS#10 request with our own DER reader (node-forge cannot read EC or Ed25519 CSRs)
+ * and verifies its signature with node:crypto over the exact bytes that were signed.
+ */
+export function parseCsr(pem: string): ParsedCsr {
+  if (typeof pem !== 'string' || pem.length > MAX_CSR_BYTES) throw malformed(`larger than ${MAX_CSR_BYTES} bytes`);
+  const der = pemToDer(pem, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CSR_MALFORMED');
+  try {
+    return parseDer(der);
+  } catch (e) {
+    if (e instanceof DerError) throw malformed(e.message);
+    throw e;
+  }
+}
+
+function parseDer(der: Buffer): ParsedCsr {
+  const outer = readTlv(der, 0);
+  if (outer.tag !== 0x30 || outer.end !== der.length) throw malformed('not a single DER SEQUENCE');
+  const [info, alg, sig, ...extra] = children(der, outer);
+  if (!info || !alg || !sig || extra.length || info.tag !== 0x30 || alg.tag !== 0x30 || sig.tag !== 0x03) throw malformed('not a CertificationRequest');
+  const infoParts = children(der, info);
+  const [version, subject, spki, attributes] = infoParts;
+  if (!version || version.tag !== 0x02 || !content(der, version).equals(Buffer.from([0]))) throw malformed('version must be 0');
+  if (!subject || subject.tag !== 0x30 || !spki || spki.tag !== 0x30) throw malformed('missing subject or public key');
+  if (infoParts.length > 4 || (attributes && attributes.tag !== 0xa0)) throw malformed('unexpected fields');
+
+  const spkiDer = Buffer.from(slice(der, spki));
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  } catch {
+    throw new AppError('CSR_KEY_UNSUPPORTED', 400, 'The CSR public key is of a kind we cannot read.');
+  }
+  const keyType = keyTypeOf(publicKey);
+  if (!keyType) {
+    const d = publicKey.asymmetricKeyDetails ?? {};
+    const what = publicKey.asymmetricKeyType === 'rsa' ? `RSA-${d.modulusLength}` : publicKey.asymmetricKeyType === 'ec' ? `EC ${d.namedCurve}` : publicKey.asymmetricKeyType;
+    throw new AppError('CSR_KEY_UNSUPPORTED', 400, `The CSR key (${what}) is not accepted; use RSA 2048/3072/4096, EC P-256/P-384 or Ed25519.`);
+  }
+
+  const algParts = children(der, alg);
+  if (!algParts[0]) throw malformed('empty signature algorithm');
+  const algOid = oidOf(der, algParts[0]);
+  const sigAlg = SIGNATURE_ALGORITHMS[algOid];
+  if (!sigAlg) throw new AppError('CSR_ALGORITHM_UNSUPPORTED', 400, `The CSR signature algorithm ${algOid} is not accepted.`);
+  if (sigAlg.key !== publicKey.asymmetricKeyType) throw new AppError('CSR_SIGNATURE_INVALID', 400, `The CSR is signed with ${sigAlg.name}, which does not fit its ${keyType} key.`);
+  const sigBits = content(der, sig);
+  if (sigBits.length < 2 || sigBits[0] !== 0) throw malformed('bad signature encoding');
+  let ok = false;
+  try {
+    ok = verify(sigAlg.hash, slice(der, info), publicKey, sigBits.subarray(1));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new AppError('CSR_SIGNATURE_INVALID', 400, 'The CSR signature does not verify: it was altered or not signed by its own key.');
+
+  const subjectDer = Buffer.from(slice(der, subject));
+  let subjectText: string;
+  let commonName: string | undefined;
+  try {
+    const attrs = decodeName(subjectDer);
+    subjectText = nameToString(subjectDer);
+    commonName = attrs.find((a) => a.type === 'CN')?.value;
+  } catch {
+    throw malformed('the subject is not a valid Name');
+  }
+  return {
+    der,
+    subjectDer,
+    subject: subjectText,
+    commonName,
+    spkiDer,
+    publicKey,
+    keyType,
+    sans: attributes ? requestedSans(der, attributes) : [],
+    signatureAlgorithm: sigAlg.name,
+  };
+}
+
+/** SANs from the extensionRequest attribute; other extensions are ours to decide, not the requester's. */
+function requestedSans(der: Buffer, attributes: Tlv): San[] {
+  const seen = new Set<string>();
+  let sans: San[] = [];
+  for (const attr of children(der, attributes)) {
+    const [type, values] = children(der, attr);
+    if (oidOf(der, type) !== OID.extensionRequest) continue;
+    for (const exts of children(der, values)) {
+      for (const ext of children(der, exts)) {
+        const fields = children(der, ext);
+        const extOid = oidOf(der, fields[0]);
+        if (seen.has(extOid)) throw malformed(`extension ${extOid} appears twice`);
+        seen.add(extOid);
+        if (extOid !== OID.subjectAltName) continue;
+        const octets = fields[fields.length - 1];
+        if (octets.tag !== 0x04) throw malformed('extension value is not an OCTET STRING');
+        const inner = content(der, octets);
+        const names = readTlv(inner, 0);
+        sans = children(inner, names).map((gn) => generalName(inner, gn));
+      }
+    }
+  }
+  return sans;
+}
+
+function generalName(buf: Buffer, gn: Tlv): San {
+  const value = content(buf, gn);
+  switch (gn.tag) {
+    case 0x82:
+      return parseSan(`DNS:${value.toString('ascii')}`);
+    case 0x81:
+      return parseSan(`email:${value.toString('ascii')}`);
+    case 0x87: {
+      if (value.length !== 4 && value.length !== 16) throw malformed('an IP address name has a bad length');
+      const ip = value.length === 4 ? [...value].join('.') : value.toString('hex').match(/.{4}/g)!.join(':');
+      const san = parseSan(`IP:${ip}`);
+      if (!ipToBytes(san.value).equals(value)) throw malformed('an IP address name does not round-trip');
+      return san;
+    }
+    default:
+      throw badRequest('SAN_INVALID', `The CSR asks for a name of a kind we do not issue (tag 0x${gn.tag.toString(16)}); use DNS, IP or email names.`);
+  }
+}

@@ -1,0 +1,6 @@
+export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type SignatureAlgorithm } from './keys.js';
+export { encodeName, decodeName, nameToString, type SubjectInput } from './name.js';
+export { parseSan, parseSans, normaliseDnsName, type San } from './san.js';
+export { parseCsr, type ParsedCsr } from './csr.js';
+export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, type TbsInput } from './certificate.js';
+export { toPem, pemToDer } from './pem.js';

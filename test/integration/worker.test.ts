@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeDriver } from '../../lib/drivers/index.js';
+import { caKeyStoreFromEnv } from '../../lib/keystore/index.js';
+import { cas, certificates, jobs } from '../../lib/store/index.js';
+import { processJob, type WorkerContext } from '../../lib/worker/index.js';
+import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
+import { makeCsr, tempDir } from '../support/openssl.js';
+
+/**
+ * The worker's re-checks, driven directly with crafted messages against the stack's store and
+ * keystore (the queue-driven worker runs beside it and is not involved).
+ */
+process.env.TABLE_NAME ??= 'openstack-ca-local';
+process.env.AWS_REGION ??= 'us-east-1';
+
+let admin: string;
+let adminProject: string;
+let ca: any;
+let ctx: WorkerContext;
+
+async function pendingCertificate(): Promise<{ certificateId: string; jobId: string }> {
+  const tmp = tempDir();
+  const { csr } = makeCsr(tmp.dir, 'ec256', 'w.example.org', ['DNS:w.example.org']);
+  tmp.cleanup();
+  const res = await api('POST', `/v1/cas/${ca.id}/certificates`, { token: admin, body: { csr } });
+  await waitForJob(admin, res.body.job.id);
+  return { certificateId: res.body.certificate.id, jobId: res.body.job.id };
+}
+
+beforeAll(async () => {
+  admin = await keystoneToken('admin', 'secret', 'admin');
+  ca = await createActiveCa(admin, { subject: { CN: 'Worker Test Root' } });
+  // The project id comes from Keystone, as the API learns it.
+  const res = await fetch(`${process.env.OS_AUTH_URL}/auth/tokens`, { headers: { 'X-Auth-Token': admin, 'X-Subject-Token': admin } });
+  adminProject = ((await res.json()) as any).token.project.id;
+  ctx = { keys: caKeyStoreFromEnv(), driver: nativeDriver, now: () => new Date() };
+});
+
+const message = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, kind: 'certificate.issue', ...fields });
+
+describe('the worker never trusts a message', () => {
+  it('refuses a job that does not exist', async () => {
+    const body = message({ jobId: crypto.randomUUID(), projectId: adminProject, params: { caId: ca.id, certificateId: crypto.randomUUID() } });
+    expect(await processJob(body, 1, 5, ctx)).toBe('refused');
+  });
+
+  it('refuses a real job named under another project', async () => {
+    const { jobId, certificateId } = await pendingCertificate();
+    const bobProject = 'someone-else';
+    expect(await processJob(message({ jobId, projectId: bobProject, params: { caId: ca.id, certificateId } }), 1, 5, ctx)).toBe('refused');
+  });
+
+  it('refuses a message whose parameters differ from the stored job', async () => {
+    const { jobId } = await pendingCertificate();
+    const other = await pendingCertificate();
+    const out = await processJob(message({ jobId, projectId: adminProject, params: { caId: ca.id, certificateId: other.certificateId } }), 1, 5, ctx);
+    expect(out).toBe('refused');
+  });
+
+  it('refuses an unknown schema version or kind', async () => {
+    const { jobId, certificateId } = await pendingCertificate();
+    expect(await processJob(JSON.stringify({ v: 2, kind: 'certificate.issue', jobId, projectId: adminProject, params: { caId: ca.id, certificateId } }), 1, 5, ctx)).toBe('refused');
+    expect(await processJob(JSON.stringify({ v: 1, kind: 'ca.create', jobId, projectId: adminProject, params: { caId: ca.id } }), 1, 5, ctx)).toBe('refused');
+  });
+
+  it('does not run a succeeded job again: a second delivery issues nothing new', async () => {
+    const { jobId, certificateId } = await pendingCertificate();
+    const before = await certificates.get(adminProject, certificateId);
+    expect(before?.status).toBe('issued');
+    const out = await processJob(message({ jobId, projectId: adminProject, params: { caId: ca.id, certificateId } }), 2, 5, ctx);
+    expect(out).toBe('skipped');
+    const after = await certificates.get(adminProject, certificateId);
+    expect(after?.serial).toBe(before?.serial);
+    expect(after?.certificatePem).toBe(before?.certificatePem);
+  });
+
+  it('re-running an interrupted job (record reset to running) keeps the first certificate', async () => {
+    const { jobId, certificateId } = await pendingCertificate();
+    const first = await certificates.get(adminProject, certificateId);
+    await jobs.update(adminProject, jobId, { status: 'running' });
+    const out = await processJob(message({ jobId, projectId: adminProject, params: { caId: ca.id, certificateId } }), 2, 5, ctx);
+    expect(out).toBe('succeeded');
+    expect((await certificates.get(adminProject, certificateId))?.serial).toBe(first?.serial);
+  });
+
+  it('refuses to sign with a key reference swapped to another CA’s key', async () => {
+    const other = await createActiveCa(admin, { subject: { CN: 'Other Root' } });
+    const otherRecord = await cas.get(adminProject, other.id);
+    const mine = await cas.get(adminProject, ca.id);
+    await cas.update(adminProject, ca.id, { keyRef: otherRecord!.keyRef });
+    try {
+      const tmp = tempDir();
+      const { csr } = makeCsr(tmp.dir, 'ec256', 'swap.example.org', ['DNS:swap.example.org']);
+      tmp.cleanup();
+      const res = await api('POST', `/v1/cas/${ca.id}/certificates`, { token: admin, body: { csr } });
+      const job = await waitForJob(admin, res.body.job.id);
+      expect(job.status).toBe('failed');
+      expect(job.reason).toContain('KEY_REF_MISMATCH');
+      const cert = await api('GET', `/v1/certificates/${res.body.certificate.id}`, { token: admin });
+      expect(cert.body.certificate.status).toBe('failed');
+      expect(cert.body.certificate.certificate).toBeNull();
+    } finally {
+      await cas.update(adminProject, ca.id, { keyRef: mine!.keyRef });
+    }
+  });
+});
