@@ -29,6 +29,9 @@ export interface StackOptions {
   sqsPort?: number;
   /** Environment of a real OpenStack (OS_AUTH_URL, OS_SERVICE_*, BARBICAN_URL); dev servers otherwise. */
   openstack?: Record<string, string>;
+  /** Ports of the development Keystone and Barbican (0: any free port). */
+  devKeystonePort?: number;
+  devBarbicanPort?: number;
   /** Send serverless-offline's output to this file instead of the terminal. */
   logFile?: string;
 }
@@ -119,7 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     let openstack = opts.openstack;
     if (!openstack) {
-      const dev = await startDevOpenStack({});
+      const dev = await startDevOpenStack({ keystonePort: opts.devKeystonePort, barbicanPort: opts.devBarbicanPort });
       stops.push(() => dev.close());
       openstack = {
         OS_AUTH_URL: dev.keystoneUrl,

@@ -18,15 +18,21 @@ if (args[0] === '--openstack') {
 mkdirSync(join(ROOT, '.local'), { recursive: true });
 const logFile = join(ROOT, '.local', openstack ? 'offline-openstack.log' : 'offline-test.log');
 const started = Date.now();
-const stack = await startStack({ apiPort: 13000, lambdaPort: 13002, dynamoPort: 14567, sqsPort: 19324, openstack, logFile });
+const stack = await startStack({ apiPort: 13000, lambdaPort: 13002, dynamoPort: 14567, sqsPort: 19324, devKeystonePort: 0, devBarbicanPort: 0, openstack, logFile });
 console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.apiUrl}; serverless-offline log: ${logFile})`);
 
 const child = spawn(args[0], args.slice(1), {
   cwd: ROOT,
   stdio: 'inherit',
-  env: { ...process.env, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile },
+  env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile },
   shell: process.platform === 'win32',
 });
-const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+const code: number = await new Promise((r) => {
+  child.on('exit', (c) => r(c ?? 1));
+  child.on('error', (e) => {
+    console.error(`cannot run ${args[0]}: ${e.message}`);
+    r(127);
+  });
+});
 await stack.stop();
 process.exit(code);
