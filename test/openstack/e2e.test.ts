@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keystoneAuthenticator } from '../../lib/auth/index.js';
@@ -64,7 +64,7 @@ describe('with a real Barbican', () => {
     const payload = await fetch(`${record!.keyRef}/payload`, { headers: { 'X-Auth-Token': worker, Accept: 'application/octet-stream' } });
     expect(payload.status).toBe(200);
     const der = Buffer.from(await payload.arrayBuffer());
-    const pub = createPublicKey({ key: der, format: 'der', type: 'pkcs8' });
+    const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
     expect(pub.equals(new X509Certificate(ca.certificate).publicKey)).toBe(true);
 
     // ...and nowhere in the store.

@@ -1,6 +1,7 @@
 /** A small client for the running stack (API_URL, OS_AUTH_URL are set by scripts/with-stack.ts). */
-export const API_URL = process.env.API_URL ?? 'http://127.0.0.1:13000';
+const apiUrl = () => process.env.API_URL ?? 'http://127.0.0.1:13000';
 export const AUTH_URL = process.env.OS_AUTH_URL ?? '';
+const authUrl = () => process.env.OS_AUTH_URL ?? '';
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -13,7 +14,7 @@ export async function keystoneToken(user: string, password: string, project?: st
     identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
   };
   if (project) auth.scope = { project: { name: project, domain: { id: 'default' } } };
-  const res = await fetch(`${AUTH_URL}/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth }) });
+  const res = await fetch(`${authUrl()}/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth }) });
   if (res.status !== 201) throw new Error(`keystone login of ${user} failed: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
   return res.headers.get('x-subject-token')!;
@@ -27,7 +28,7 @@ export async function api<T = any>(method: string, path: string, opts: { token?:
     body = JSON.stringify(opts.body);
     headers['Content-Type'] ??= 'application/json';
   }
-  const res = await fetch(`${API_URL}${path}`, { method, headers, body });
+  const res = await fetch(`${apiUrl()}${path}`, { method, headers, body });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -39,14 +40,14 @@ export async function api<T = any>(method: string, path: string, opts: { token?:
 }
 
 /** Polls a job until it finishes (bounded). */
-export async function waitForJob(token: string, jobId: string, timeoutMs = 30_000): Promise<any> {
+export async function waitForJob(token: string, jobId: string, timeoutMs = 30_000, pollMs = 20): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const { status, body } = await api('GET', `/v1/jobs/${jobId}`, { token });
     if (status !== 200) throw new Error(`GET job ${jobId}: ${status} ${JSON.stringify(body)}`);
     if (body.job.status === 'succeeded' || body.job.status === 'failed') return body.job;
     if (Date.now() > until) throw new Error(`job ${jobId} still ${body.job.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
