@@ -1,6 +1,6 @@
 /**
- * Default rules, in oslo.policy syntax. policy.json overrides them by name.
- * Every API route enforces exactly one of the `ca:*` names below.
+ * Default rules, in oslo.policy syntax. policy.json (or policy.yaml) overrides them by name.
+ * Every API route enforces exactly one of the `ca:*` names below (see the README's table).
  */
 export const DEFAULT_RULES: Record<string, string> = {
   admin_required: 'role:admin',
@@ -13,4 +13,5 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:certificates:get': 'rule:reader',
   'ca:certificates:list': 'rule:reader',
   'ca:jobs:get': 'rule:reader',
+  'ca:policies:get': 'rule:admin_required',
 };

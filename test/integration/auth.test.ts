@@ -100,3 +100,17 @@ describe('tenancy: another project sees nothing', () => {
     expect(certs.body.certificates).toEqual([]);
   });
 });
+
+describe('GET /v1/policies', () => {
+  it('shows admins the rules in force', async () => {
+    const { status, body } = await api('GET', '/v1/policies', { token: admin });
+    expect(status).toBe(200);
+    expect(body.policies['ca:cas:create']).toBe('rule:admin_required');
+    expect(body.source).toMatch(/policy\.json$/);
+  });
+  it('is refused to members', async () => {
+    const { status, body } = await api('GET', '/v1/policies', { token: alice });
+    expect(status).toBe(403);
+    expect(body.error.code).toBe('POLICY_DENIED:ca:policies:get');
+  });
+});
