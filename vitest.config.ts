@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      // Reads what `osls package` produces: IAM roles in the CloudFormation template, bundle contents.
+      { test: { name: 'boundary', include: ['test/boundary/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
       // Integration suites share one running stack (scripts/with-stack.ts); package.json runs them with --no-file-parallelism.
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       { test: { name: 'openstack', include: ['test/openstack/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },

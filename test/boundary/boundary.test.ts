@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The security boundary, read off what would be deployed: `osls package` (offline, dummy
+ * credentials) writes the CloudFormation template and one bundle per function with its esbuild
+ * metafile. If a change lets the API reach keys, one of these fails.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const WORK = '.esbuild-package';
+let template: { Resources: Record<string, { Type: string; Properties: any }> };
+let out: string;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'ca-package-'));
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
+    cwd: ROOT,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: 'package-only', AWS_SECRET_ACCESS_KEY: 'package-only', ESBUILD_WORK_FOLDER: WORK },
+    stdio: 'pipe',
+  });
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+});
+
+const statements = (role: string): Statement[] => template.Resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const actions = (role: string) => statements(role).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+
+describe('IAM: the API role cannot reach keys', () => {
+  it('has exactly the actions it needs', () => {
+    expect(new Set(actions('ApiRole'))).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    );
+  });
+
+  it('cannot read the worker secret, receive or delete jobs, or decrypt with the worker key', () => {
+    const api = actions('ApiRole');
+    for (const forbidden of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(api).not.toContain(forbidden);
+    expect(JSON.stringify(statements('ApiRole'))).not.toMatch(/ServiceCredentialsSecret|WorkerKey/);
+    const keyPolicy = template.Resources.WorkerKey.Properties.KeyPolicy.Statement as Array<{ Action: string[]; Principal: unknown }>;
+    const decryptors = keyPolicy.filter((s) => s.Action.some((a) => a === 'kms:Decrypt' || a === 'kms:*'));
+    expect(decryptors.map((s) => JSON.stringify(s.Principal))).toEqual([JSON.stringify({ AWS: { 'Fn::GetAtt': ['WorkerRole', 'Arn'] } })]);
+  });
+
+  it('the worker can read its secret and take jobs', () => {
+    const worker = actions('WorkerRole');
+    for (const needed of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(worker).toContain(needed);
+  });
+
+  it('no role has a wildcard action or resource', () => {
+    for (const [name, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::IAM::Role') continue;
+      for (const s of statements(name)) {
+        for (const a of Array.isArray(s.Action) ? s.Action : [s.Action]) expect(a, `${name} action`).not.toMatch(/\*/);
+        expect(JSON.stringify(s.Resource), `${name} resource`).not.toBe('"*"');
+      }
+    }
+  });
+
+  it('every API function runs as ApiRole, the worker as WorkerRole', () => {
+    const roles = Object.fromEntries(functions().map(([name, r]) => [name, r.Properties.Role]));
+    for (const [name, role] of Object.entries(roles)) {
+      const expected = name === 'WorkerLambdaFunction' ? 'WorkerRole' : 'ApiRole';
+      expect(JSON.stringify(role), name).toBe(JSON.stringify({ 'Fn::GetAtt': [expected, 'Arn'] }));
+    }
+    expect(Object.keys(roles)).toContain('WorkerLambdaFunction');
+    expect(Object.keys(roles).length).toBeGreaterThan(5);
+  });
+
+  it('the worker has no HTTP route, and only the queue may invoke it', () => {
+    const text = JSON.stringify(template.Resources);
+    const integrations = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Integration');
+    expect(integrations.length).toBeGreaterThan(5);
+    for (const i of integrations) expect(JSON.stringify(i.Properties.IntegrationUri)).not.toContain('WorkerLambdaFunction');
+    const permissions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties.FunctionName).includes('WorkerLambdaFunction'));
+    expect(permissions).toEqual([]);
+    expect(text).toContain('WorkerEventSourceMappingSQSJobsQueue');
+  });
+});
+
+describe('bundles: the API contains no keystore or driver code', () => {
+  const meta = (fn: string) => JSON.parse(readFileSync(join(ROOT, WORK, '.build', 'functions', fn + '-meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+  const apiFunctions = () =>
+    readdirSync(join(ROOT, 'functions', 'api'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `api/${f.replace(/\.ts$/, '')}`);
+
+  it('no API bundle takes a module of lib/keystore, lib/drivers or lib/worker, nor a Secrets Manager client', () => {
+    const fns = apiFunctions();
+    expect(fns.length).toBeGreaterThan(5);
+    for (const fn of fns) {
+      const inputs = Object.keys(meta(fn).inputs);
+      expect(inputs.length, fn).toBeGreaterThan(10);
+      expect(inputs.filter((i) => /lib\/(keystore|drivers|worker)\/|client-secrets-manager/.test(i)), fn).toEqual([]);
+    }
+  });
+
+  it('no API bundle speaks the Barbican API', () => {
+    for (const fn of apiFunctions()) {
+      const code = readFileSync(join(ROOT, WORK, '.build', 'functions', `${fn}.mjs`), 'utf8');
+      expect(code, fn).not.toMatch(/\/v1\/secrets|caKeySecretName|BarbicanClient/);
+    }
+  });
+
+  it('the worker bundle does hold them (so the checks above can see them)', () => {
+    const inputs = Object.keys(meta('worker/processJobs').inputs);
+    expect(inputs.some((i) => i.includes('lib/keystore/'))).toBe(true);
+    expect(inputs.some((i) => i.includes('lib/drivers/'))).toBe(true);
+    expect(readFileSync(join(ROOT, WORK, '.build', 'functions', 'worker', 'processJobs.mjs'), 'utf8')).toMatch(/\/v1\/secrets/);
+  });
+});
