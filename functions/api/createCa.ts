@@ -31,6 +31,7 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
   });
   return {
     status: 202,
+    audit: { action: 'ca.create.requested', object: { type: 'ca', id: caId } },
     headers: { Location: `${baseUrl}/v1/jobs/${job.id}` },
     body: { ca: caView(ca, baseUrl), job: jobView(job, baseUrl) },
   };

@@ -42,6 +42,7 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
   });
   return {
     status: 202,
+    audit: { action: 'certificate.issue.requested', object: { type: 'certificate', id: certificateId } },
     headers: { Location: `${baseUrl}/v1/jobs/${job.id}` },
     body: { certificate: certificateView(cert, baseUrl), job: jobView(job, baseUrl) },
   };

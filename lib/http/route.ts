@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AppError, forbidden } from '../errors/index.js';
 import { log, errorFields } from '../log/index.js';
 import { authConfigFromEnv, keystoneAuthenticator, type Credentials } from '../auth/index.js';
+import { recordEvent } from '../events/index.js';
 import { readJsonBody } from './body.js';
 import { errorResult, json, type HttpResult } from './response.js';
 
@@ -22,6 +23,8 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** An audit event for what this request did (changes only; reads are not audited). */
+  audit?: { action: string; object: { type: string; id: string } };
 }
 
 interface RouteOptions<S extends z.ZodType | undefined> {
@@ -57,9 +60,10 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
 ) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
+    let credentials: Credentials | undefined;
     try {
       authenticate ??= keystoneAuthenticator(authConfigFromEnv());
-      const credentials = await authenticate(header(event, 'x-auth-token'));
+      credentials = await authenticate(header(event, 'x-auth-token'));
       if (!credentials.projectId) {
         throw forbidden('PROJECT_SCOPE_REQUIRED', 'This call needs a project-scoped token; ask Keystone for a token scoped to your project.');
       }
@@ -73,9 +77,23 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
         credentials: credentials as Credentials & { projectId: string },
         body: body as S extends z.ZodType ? z.infer<S> : undefined,
       });
+      if (result.audit) {
+        await recordEvent({ projectId: credentials.projectId, action: result.audit.action, outcome: 'success', userId: credentials.userId, requestId, object: result.audit.object });
+      }
       log.info('request', { requestId, route: event.routeKey, status: result.status, user: credentials.userId, project: credentials.projectId, token: credentials.tokenId });
       return json(result.status, result.body, { 'x-openstack-request-id': requestId, ...result.headers });
     } catch (e) {
+      if (e instanceof AppError && e.code.startsWith('POLICY_DENIED:') && credentials?.projectId) {
+        await recordEvent({
+          projectId: credentials.projectId,
+          action: 'policy.denied',
+          outcome: 'denied',
+          userId: credentials.userId,
+          requestId,
+          reason: `${e.code.slice('POLICY_DENIED:'.length)} on ${event.routeKey}`,
+          ...(event.pathParameters?.id ? { object: { type: 'path', id: event.pathParameters.id } } : {}),
+        });
+      }
       return toErrorResult(e, requestId, event);
     }
   });

@@ -14,4 +14,5 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:certificates:list': 'rule:reader',
   'ca:jobs:get': 'rule:reader',
   'ca:policies:get': 'rule:admin_required',
+  'ca:events:list': 'rule:reader',
 };

@@ -1,6 +1,6 @@
 import { caIndexKey, CA_INDEX } from './keys.js';
 import { getRecord, listRecords, putNew, updateRecord } from './records.js';
-import type { CaRecord, CertificateRecord, JobRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, EventRecord, JobRecord, Page } from './types.js';
 
 export * from './types.js';
 export { StaleRecordError } from './records.js';
@@ -33,4 +33,10 @@ export const certificates = {
       marker,
       index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
     }),
+};
+
+export const events = {
+  append: (event: EventRecord) => putNew('EVT', event),
+  list: (projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>> =>
+    listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
 };

@@ -80,6 +80,10 @@ export interface ListOptions {
   marker?: string;
   /** Query the CA index instead of the project partition. */
   index?: { name: string; pkName: string; pkValue: string; skName: string };
+  /** Newest first (ids that sort by time). */
+  descending?: boolean;
+  /** Keep only items for which this holds; pages are filled across queries. */
+  where?: (item: Record<string, unknown>) => boolean;
 }
 
 /** One page of a project's records of one kind, ordered by id, OpenStack-style limit/marker. */
@@ -95,14 +99,24 @@ export async function listRecords<T>(kind: Kind, projectId: string, opts: ListOp
     ExpressionAttributeValues: { ':pk': pkValue, ':prefix': `${kind}#` },
     // One more than asked tells whether a next page exists without a second round trip.
     Limit: opts.limit + 1,
+    ScanIndexForward: !opts.descending,
   };
   if (opts.marker) {
     const start: Record<string, string> = { [pkName]: pkValue, [skName]: `${kind}#${opts.marker}` };
     if (opts.index) Object.assign(start, key(projectId, kind, opts.marker));
     input.ExclusiveStartKey = start;
   }
-  const out = await documentClient().send(new QueryCommand(input));
-  const items = (out.Items ?? []).map((i) => fromItem<T & { id: string }>(i));
+  const items: Array<T & { id: string }> = [];
+  // A filter may drop items, so keep reading (bounded) until the page is full or the data ends.
+  for (let round = 0; round < 20; round++) {
+    const out = await documentClient().send(new QueryCommand(input));
+    for (const raw of out.Items ?? []) {
+      const item = fromItem<T & { id: string }>(raw);
+      if (!opts.where || opts.where(item as Record<string, unknown>)) items.push(item);
+    }
+    if (items.length > opts.limit || !out.LastEvaluatedKey) break;
+    input.ExclusiveStartKey = out.LastEvaluatedKey;
+  }
   if (items.length > opts.limit) {
     const page = items.slice(0, opts.limit);
     return { items: page, next: page[page.length - 1].id };

@@ -61,3 +61,16 @@ export interface Page<T> {
   /** Id of the last item when more may follow. */
   next?: string;
 }
+
+/** An audit event: append-only, never a secret. */
+export interface EventRecord {
+  id: string;
+  projectId: string;
+  time: string;
+  action: string;
+  outcome: 'success' | 'denied' | 'failure' | 'refused';
+  userId?: string;
+  requestId?: string;
+  object?: { type: string; id: string };
+  reason?: string;
+}

@@ -1,5 +1,6 @@
 import { parseJobMessage, sameParams } from '../jobs/index.js';
 import { errorFields, log } from '../log/index.js';
+import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
 import { cas, certificates, jobs, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { runCreateCa } from './createCa.js';
@@ -17,11 +18,11 @@ const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertifi
  */
 export async function processJob(body: string, attempt: number, maxAttempts: number, ctx: WorkerContext): Promise<Outcome> {
   const parsed = parseJobMessage(body);
-  if (!parsed.ok) return refuse(parsed.reason);
+  if (!parsed.ok) return refuse(parsed.reason, undefined, projectNamedIn(body));
   const msg = parsed.message;
   const job = await jobs.get(msg.projectId, msg.jobId);
-  if (!job) return refuse(`job ${msg.jobId} does not exist in project ${msg.projectId}`, msg.jobId);
-  if (job.kind !== msg.kind || !sameParams(job.params, msg.params)) return refuse(`job ${job.id}: the message does not match the stored job`, job.id);
+  if (!job) return refuse(`job ${msg.jobId} does not exist in project ${msg.projectId}`, msg.jobId, msg.projectId);
+  if (job.kind !== msg.kind || !sameParams(job.params, msg.params)) return refuse(`job ${job.id}: the message does not match the stored job`, job.id, job.projectId);
   if (job.status === 'succeeded' || job.status === 'failed') {
     log.info('job already finished', { jobId: job.id, status: job.status });
     return 'skipped';
@@ -29,13 +30,16 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
 
   try {
     await jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
+    await recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` });
     const result = await RUNNERS[job.kind](job, ctx);
     await jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
     log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
+    await recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' });
+    await recordEvent({ ...jobEvent(job), action: result.type === 'ca' ? 'ca.created' : 'certificate.issued', outcome: 'success', object: result });
     return 'succeeded';
   } catch (e) {
     if (e instanceof StaleRecordError) return 'skipped';
-    if (e instanceof JobRefusedError) return refuse(e.message, job.id);
+    if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId);
     if (isPermanent(e)) {
       await failJob(job, `${e.code}: ${e.message}`);
       return 'failed';
@@ -50,8 +54,23 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
   }
 }
 
-function refuse(reason: string, jobId?: string): Outcome {
-  log.warn('job refused', { jobId, reason });
+const jobEvent = (job: JobRecord) => ({ projectId: job.projectId, userId: job.createdBy, object: { type: 'job', id: job.id } });
+
+/** The project a message claims, if it is readable at all, to file the refusal under. */
+function projectNamedIn(body: string): string {
+  try {
+    const p = (JSON.parse(body) as { projectId?: unknown }).projectId;
+    if (typeof p === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(p)) return p;
+  } catch {
+    /* not JSON */
+  }
+  return UNATTRIBUTED_PROJECT;
+}
+
+/** Refused messages are never retried; the refusal is logged and kept in the audit trail. */
+async function refuse(reason: string, jobId: string | undefined, projectId: string): Promise<Outcome> {
+  log.warn('job refused', { jobId, project: projectId, reason });
+  await recordEvent({ projectId, action: 'job.refused', outcome: 'refused', reason, ...(jobId ? { object: { type: 'job', id: jobId } } : {}) });
   return 'refused';
 }
 
@@ -59,6 +78,7 @@ function refuse(reason: string, jobId?: string): Outcome {
 async function failJob(job: JobRecord, reason: string): Promise<void> {
   log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
   await jobs.update(job.projectId, job.id, { status: 'failed', reason });
+  await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
   if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
   else await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
 }

@@ -44,6 +44,15 @@ describe('the worker never trusts a message', () => {
     expect(await processJob(body, 1, 5, ctx)).toBe('refused');
   });
 
+  it('records each refusal as an event of the project the message names', async () => {
+    const jobId = crypto.randomUUID();
+    const body = message({ jobId, projectId: adminProject, params: { caId: ca.id, certificateId: crypto.randomUUID() } });
+    expect(await processJob(body, 1, 5, ctx)).toBe('refused');
+    const { body: answer } = await api('GET', `/v1/events?action=job.refused&object_id=${jobId}`, { token: admin });
+    expect(answer.events).toHaveLength(1);
+    expect(answer.events[0].reason).toContain('does not exist');
+  });
+
   it('refuses a real job named under another project', async () => {
     const { jobId, certificateId } = await pendingCertificate();
     const bobProject = 'someone-else';

@@ -1,0 +1,22 @@
+import { badRequest } from '../../lib/errors/index.js';
+import { pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
+import { enforce } from '../../lib/policy/index.js';
+import { events } from '../../lib/store/index.js';
+
+/** GET /v1/events[?action=&object_id=] — the project's audit trail, newest first, limit/marker paginated. */
+export const handler = projectRoute({}, async ({ query, credentials, baseUrl }) => {
+  enforce('ca:events:list', credentials, { project_id: credentials.projectId });
+  const { limit, marker } = pageParams(query);
+  const { action, object_id: objectId } = query;
+  if (action !== undefined && !/^[a-z.]{1,64}$/.test(action)) throw badRequest('QUERY_INVALID', '"action" is an event action such as "job.succeeded".', { field: 'action' });
+  if (objectId !== undefined && !/^[0-9a-f-]{36}$/i.test(objectId)) throw badRequest('QUERY_INVALID', '"object_id" must be an object id.', { field: 'object_id' });
+  const where = action || objectId ? (e: { action: string; object?: { id: string } }) => (!action || e.action === action) && (!objectId || e.object?.id === objectId) : undefined;
+  const page = await events.list(credentials.projectId, limit, marker, where);
+  return {
+    status: 200,
+    body: {
+      events: page.items.map((e) => ({ id: e.id, time: e.time, action: e.action, outcome: e.outcome, user_id: e.userId ?? null, request_id: e.requestId ?? null, object: e.object ?? null, reason: e.reason ?? null })),
+      events_links: pageLinks(`${baseUrl}/v1/events`, query, limit, page.next),
+    },
+  };
+});

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { errorFields, log } from '../log/index.js';
+import { events, type EventRecord } from '../store/index.js';
+
+/** Project of events that cannot be attributed (a message too broken to name one). */
+export const UNATTRIBUTED_PROJECT = '_unattributed';
+
+/**
+ * A UUIDv7 (RFC 9562): the millisecond clock first, so ids sort by time and `marker` paging works
+ * newest-first; the rest is random.
+ */
+export function timeOrderedId(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = 0x70 | (b[6] & 0x0f);
+  b[8] = 0x80 | (b[8] & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export type NewEvent = Omit<EventRecord, 'id' | 'time'>;
+
+/**
+ * Appends an audit event. The trail must not make a request fail after its work is done, so a
+ * write that fails is logged (as an error, for alerting) rather than thrown.
+ */
+export async function recordEvent(event: NewEvent): Promise<void> {
+  const now = Date.now();
+  const record: EventRecord = { id: timeOrderedId(now), time: new Date(now).toISOString(), ...event };
+  try {
+    await events.append(record);
+  } catch (e) {
+    log.error('audit event not recorded', { action: event.action, project: event.projectId, ...errorFields(e) });
+  }
+}
