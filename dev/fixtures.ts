@@ -20,7 +20,7 @@ export interface DevUser {
 }
 
 export const USERS: readonly DevUser[] = [
-  { name: 'admin', password: 'secret', roles: { admin: ['admin', 'member', 'reader'] }, systemRoles: ['admin'] },
+  { name: 'admin', password: 'secret', roles: { admin: ['admin', 'member', 'reader'], 'tenant-a': ['admin'] }, systemRoles: ['admin'] },
   { name: 'barbican', password: 'bpass', roles: { service: ['admin'] } },
   { name: 'caworker', password: 'cwpass', roles: { service: ['creator'] } },
   { name: 'alice', password: 'apass', roles: { 'tenant-a': ['member', 'creator', 'reader'] } },

@@ -86,6 +86,8 @@ for r in member creator reader; do os role add --project tenant-b --user bob $r;
 os user create --domain default --password cpass3 carol
 os role add --project tenant-a --user carol reader
 for r in member reader; do os role add --project admin --user admin $r; done
+# An admin inside a tenant: creates that tenant's CAs in the tests, where alice is only a member.
+os role add --project tenant-a --user admin admin
 
 # Barbican needs no Debian service: its paste app is served by wsgiref.
 paste=/usr/share/barbican-common/barbican-api-paste.ini

@@ -2,7 +2,7 @@ import { conflict, notFound } from '../../lib/errors/index.js';
 import { projectRoute } from '../../lib/http/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
-import { IssueCertificateBody, requestedSans } from '../../lib/requests/index.js';
+import { IssueCertificateBody, PROFILE_MAX_TTL_SECONDS, requestedSans } from '../../lib/requests/index.js';
 import { cas, certificates, type CertificateRecord } from '../../lib/store/index.js';
 import { certificateView, jobView } from '../../lib/views/index.js';
 import { parseCsr } from '../../lib/x509/index.js';
@@ -19,6 +19,10 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
   if (ca.status !== 'active') throw conflict('CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}; wait for its job to succeed.`);
   const csr = parseCsr(body.csr);
   const sans = requestedSans(body.sans, csr.sans);
+  // Wildcards and long lifetimes are the seeds' examples of what only admins may ask for.
+  if (sans.some((san) => san.startsWith('DNS:*.')))
+    enforce('ca:certificates:create:wildcard', credentials, { project_id: projectId });
+  if (body.ttl > PROFILE_MAX_TTL_SECONDS) enforce('ca:certificates:create:ttl_over_max', credentials, { project_id: projectId });
 
   const certificateId = crypto.randomUUID();
   const job = newJob('certificate.issue', projectId, userId, { caId: ca.id, certificateId });

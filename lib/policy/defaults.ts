@@ -10,6 +10,8 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:cas:get': 'rule:reader',
   'ca:cas:list': 'rule:reader',
   'ca:certificates:create': 'rule:member',
+  'ca:certificates:create:wildcard': 'rule:admin_required',
+  'ca:certificates:create:ttl_over_max': 'rule:admin_required',
   'ca:certificates:get': 'rule:reader',
   'ca:certificates:list': 'rule:reader',
   'ca:jobs:get': 'rule:reader',

@@ -25,8 +25,12 @@ export const CreateCaBody = z
   })
   .strict();
 
-const MAX_TTL_SECONDS = 398 * 86400;
 export const DEFAULT_TTL_SECONDS = 30 * 86400;
+/** The default profile's maximum (the CA/Browser Forum limit for TLS server certificates). Going beyond
+ * it needs the `ca:certificates:create:ttl_over_max` rule (admin by default). */
+export const PROFILE_MAX_TTL_SECONDS = 398 * 86400;
+/** No request may ask for more than this, whatever the policy; validity is also clipped to the CA's. */
+const ABSOLUTE_MAX_TTL_SECONDS = 100 * 365 * 86400;
 
 /** A TTL as seconds or a duration string like Vault's ("720h", "30d", "90m", "3600s"). */
 export function parseTtl(value: string | number): number | undefined {
@@ -52,8 +56,8 @@ export const IssueCertificateBody = z
           ctx.addIssue({ code: 'custom', message: 'must be seconds or a duration like "720h" or "30d"' });
           return z.NEVER;
         }
-        if (s > MAX_TTL_SECONDS) {
-          ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TTL_SECONDS / 86400} days` });
+        if (s > ABSOLUTE_MAX_TTL_SECONDS) {
+          ctx.addIssue({ code: 'custom', message: `must be at most ${ABSOLUTE_MAX_TTL_SECONDS / 86400} days` });
           return z.NEVER;
         }
         return s;

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
 
@@ -62,6 +62,49 @@ describe('policy defaults', () => {
     const { status, body } = await api('POST', '/v1/cas', { token: alice, body: { subject: { CN: 'Nope' } } });
     expect(status).toBe(403);
     expect(body.error.code).toBe('POLICY_DENIED:ca:cas:create');
+  });
+
+  describe('what only admins may ask for', () => {
+    let tenantCa: any;
+    let tenantAdmin: string;
+    const tmp = tempDir();
+    beforeAll(async () => {
+      tenantAdmin = await keystoneToken('admin', 'secret', 'tenant-a');
+      tenantCa = await createActiveCa(tenantAdmin, { subject: { CN: 'Tenant A Root' }, validity_days: 3650 });
+    });
+    afterAll(() => tmp.cleanup());
+    const request = (token: string, body: Record<string, unknown>) => api('POST', `/v1/cas/${tenantCa.id}/certificates`, { token, body });
+
+    it('refuses a wildcard name to a member, naming the rule', async () => {
+      const { csr } = makeCsr(tmp.dir, 'ec256', 'w.example.org');
+      const { status, body } = await request(alice, { csr, sans: ['DNS:*.w.example.org'] });
+      expect(status).toBe(403);
+      expect(body.error.code).toBe('POLICY_DENIED:ca:certificates:create:wildcard');
+      expect((await request(alice, { csr, sans: ['DNS:x.w.example.org'] })).status).toBe(202);
+    });
+
+    it('refuses a wildcard in the CSR itself to a member', async () => {
+      const { csr } = makeCsr(tmp.dir, 'ec256', 'v.example.org', ['DNS:*.v.example.org']);
+      const { status, body } = await request(alice, { csr });
+      expect(status).toBe(403);
+      expect(body.error.code).toBe('POLICY_DENIED:ca:certificates:create:wildcard');
+    });
+
+    it('refuses a TTL beyond the profile maximum (398 d) to a member and grants it to an admin', async () => {
+      const { csr } = makeCsr(tmp.dir, 'ec256', 'long.example.org', ['DNS:long.example.org']);
+      const denied = await request(alice, { csr, ttl: '399d' });
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.code).toBe('POLICY_DENIED:ca:certificates:create:ttl_over_max');
+      expect((await request(alice, { csr, ttl: '398d' })).status).toBe(202);
+
+      const granted = await request(tenantAdmin, { csr, ttl: '800d', sans: ['DNS:*.long.example.org'] });
+      expect(granted.status).toBe(202);
+      expect((await waitForJob(tenantAdmin, granted.body.job.id)).status).toBe('succeeded');
+      const cert = (await api('GET', `/v1/certificates/${granted.body.certificate.id}`, { token: alice })).body.certificate;
+      const days = (Date.parse(cert.not_after) - Date.parse(cert.not_before)) / 86_400_000;
+      expect(days).toBeGreaterThan(799.9);
+      expect(days).toBeLessThan(800.1);
+    });
   });
 
   it('lets a reader read but not request certificates', async () => {
