@@ -6,6 +6,7 @@ set -euo pipefail
 state=${1:?usage: openstack-up.sh STATE_DIR}
 PY=/usr/bin/python3          # Debian's python, whatever else is on PATH
 KS=http://127.0.0.1:5000
+KSJ=http://127.0.0.1:5001
 BB=http://127.0.0.1:9311
 PGBIN=/usr/lib/postgresql/15/bin
 started=$(date +%s)
@@ -62,8 +63,13 @@ km bootstrap --bootstrap-password secret --bootstrap-admin-url $KS/v3 --bootstra
    --bootstrap-internal-url $KS/v3 --bootstrap-region-id RegionOne
 nohup $PY /usr/bin/keystone-wsgi-public --host 127.0.0.1 --port 5000 > "$state/ks/server.log" 2>&1 &
 echo "KEYSTONE_PID=$!" > "$state/pids"
-for i in $(seq 100); do curl -sf $KS/v3 >/dev/null && break; sleep 0.2; done
+# A second Keystone on the same database that issues `jws` tokens (offline-verifiable, ES256).
+sed -e 's/^provider = fernet$/provider = jws/' -e "s#^log_file = .*#log_file = $state/ks/keystone-jws.log#" "$state/ks/keystone.conf" > "$state/ks/keystone-jws.conf"
+OS_KEYSTONE_CONFIG_FILES=$state/ks/keystone-jws.conf nohup $PY /usr/bin/keystone-wsgi-public --host 127.0.0.1 --port 5001 > "$state/ks/server-jws.log" 2>&1 &
+echo "KEYSTONE_JWS_PID=$!" >> "$state/pids"
+for i in $(seq 100); do curl -sf $KS/v3 >/dev/null && curl -sf $KSJ/v3 >/dev/null && break; sleep 0.2; done
 curl -sf $KS/v3 >/dev/null || fail "keystone did not answer" "$state/ks/server.log"
+curl -sf $KSJ/v3 >/dev/null || fail "keystone (jws) did not answer" "$state/ks/server-jws.log"
 
 export OS_AUTH_URL=$KS/v3 OS_USERNAME=admin OS_PASSWORD=secret OS_PROJECT_NAME=admin \
   OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3
@@ -86,6 +92,10 @@ for r in member creator reader; do os role add --project tenant-b --user bob $r;
 os user create --domain default --password cpass3 carol
 os role add --project tenant-a --user carol reader
 for r in member reader; do os role add --project admin --user admin $r; done
+# The API's optional revocation reader: Keystone lets only `service` or `admin` list revocation events.
+os role create service
+os user create --domain default --password rvpass revoker
+os role add --project service --user revoker service
 # An admin inside a tenant: creates that tenant's CAs in the tests, where alice is only a member.
 os role add --project tenant-a --user admin admin
 
@@ -142,6 +152,10 @@ OS_SERVICE_PASSWORD=cwpass
 OS_SERVICE_PROJECT_NAME=service
 OS_SERVICE_USER_DOMAIN_NAME=Default
 OS_SERVICE_PROJECT_DOMAIN_NAME=Default
-JWS_PUBLIC_KEY_DIR=$state/ks/jws/public
+KEYSTONE_JWS_URL=$KSJ/v3
+KEYSTONE_JWS_PUBLIC_KEY_DIR=$state/ks/jws/public
+KEYSTONE_JWS_PRIVATE_KEY_DIR=$state/ks/jws/private
+KEYSTONE_REVOCATION_USERNAME=revoker
+KEYSTONE_REVOCATION_PASSWORD=rvpass
 ENV
 echo "openstack: keystone $KS/v3 and barbican $BB up in $(( $(date +%s) - started )) s ($state/env)"

@@ -17,7 +17,7 @@ export interface Credentials {
 export interface KeystoneTokenBody {
   token: {
     user: { id: string; name?: string; domain?: { id?: string } };
-    project?: { id: string; name?: string };
+    project?: { id: string; name?: string; domain?: { id?: string } };
     roles?: { id?: string; name: string }[];
     expires_at: string;
     catalog?: CatalogEntry[];

@@ -1,46 +1,146 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../errors/index.js';
-import { credentialsFromToken, type Credentials } from './credentials.js';
+import { credentialsFromToken, type Credentials, type KeystoneTokenBody } from './credentials.js';
+import { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
 import { fetchTokenInfo } from './keystone.js';
+import { RevocationList, type TokenContext } from './revocation.js';
+import { ServiceSession, type PasswordCredentials } from './serviceSession.js';
 import { TokenCache } from './tokenCache.js';
 
 export type { Credentials } from './credentials.js';
 export { TokenCache } from './tokenCache.js';
+export { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
+export { RevocationList, mayRevoke, type RevokeEvent } from './revocation.js';
+export { ServiceSession, type PasswordCredentials } from './serviceSession.js';
 
 export interface AuthConfig {
   authUrl: string;
   timeoutMs: number;
   cacheMaxEntries: number;
   cacheMaxSeconds: number;
+  /** Keystone's JWS public keys: offline verification of `jws` tokens when set. */
+  jws?: { pems?: string; dir?: string; rolesCacheSeconds: number };
+  /** A Keystone user with the `service` role that may read revocation events; without it JWS tokens
+   * are still verified offline first, then validated online once each. */
+  revocation?: { credentials: PasswordCredentials; intervalSeconds: number };
 }
 
 export function authConfigFromEnv(env = process.env): AuthConfig {
   const authUrl = env.OS_AUTH_URL;
   if (!authUrl) throw new Error('OS_AUTH_URL is not set');
+  const jwsKeys = env.KEYSTONE_JWS_PUBLIC_KEYS || env.KEYSTONE_JWS_PUBLIC_KEY_DIR;
   return {
     authUrl,
     timeoutMs: Number(env.KEYSTONE_TIMEOUT_MS ?? 5000),
     cacheMaxEntries: Number(env.TOKEN_CACHE_MAX_ENTRIES ?? 10000),
     cacheMaxSeconds: Number(env.TOKEN_CACHE_MAX_SECONDS ?? 300),
+    jws: jwsKeys
+      ? { pems: env.KEYSTONE_JWS_PUBLIC_KEYS || undefined, dir: env.KEYSTONE_JWS_PUBLIC_KEY_DIR || undefined, rolesCacheSeconds: Number(env.JWS_ROLES_CACHE_SECONDS ?? 60) }
+      : undefined,
+    revocation:
+      env.KEYSTONE_REVOCATION_USERNAME && env.KEYSTONE_REVOCATION_PASSWORD
+        ? {
+            credentials: {
+              authUrl,
+              username: env.KEYSTONE_REVOCATION_USERNAME,
+              password: env.KEYSTONE_REVOCATION_PASSWORD,
+              projectName: env.KEYSTONE_REVOCATION_PROJECT_NAME ?? 'service',
+              userDomainName: env.KEYSTONE_REVOCATION_USER_DOMAIN_NAME ?? 'Default',
+              projectDomainName: env.KEYSTONE_REVOCATION_PROJECT_DOMAIN_NAME ?? 'Default',
+            },
+            intervalSeconds: Number(env.KEYSTONE_REVOCATION_INTERVAL_SECONDS ?? 30),
+          }
+        : undefined,
   };
 }
 
 const MAX_TOKEN_LENGTH = 8192;
 
-/** Builds a token authenticator with its own bounded cache. */
-export function keystoneAuthenticator(config: AuthConfig, cache = new TokenCache(config.cacheMaxEntries, config.cacheMaxSeconds * 1000)) {
-  return async function authenticate(token: string | undefined): Promise<Credentials> {
+/** What the online answer told us about a user on a project, reused for their other JWS tokens. */
+interface RolesEntry extends TokenContext {
+  roles: string[];
+  userName?: string;
+  projectName?: string;
+}
+
+export type Authenticate = (token: string | undefined) => Promise<Credentials>;
+
+/** Builds a token authenticator with its own bounded caches. */
+export function keystoneAuthenticator(config: AuthConfig, cache = new TokenCache(config.cacheMaxEntries, config.cacheMaxSeconds * 1000)): Authenticate {
+  const jws = config.jws ? new JwsVerifier(config.jws) : undefined;
+  const rolesCache = config.jws ? new LRUCache<string, RolesEntry>({ max: config.cacheMaxEntries, ttl: config.jws.rolesCacheSeconds * 1000 }) : undefined;
+  const revocation = config.revocation
+    ? new RevocationList(config.authUrl, new ServiceSession(async () => config.revocation!.credentials, config.timeoutMs), config.revocation.intervalSeconds * 1000, config.timeoutMs)
+    : undefined;
+  /** JWS claims of cached tokens, so a revocation reaches tokens already in the cache. */
+  const claimsOf = new WeakMap<Credentials, { claims: KeystoneJwsClaims; ctx: TokenContext }>();
+
+  /** Offline acceptance needs a fresh revocation list that has nothing against the token. */
+  const maybeRevoked = (claims: KeystoneJwsClaims, ctx: TokenContext) => !revocation?.ready || revocation.matching(claims, ctx) !== undefined;
+
+  return async function authenticate(token) {
     if (!token || !token.trim()) throw unauthorized('TOKEN_MISSING', 'Send a Keystone token in the X-Auth-Token header.');
     if (token.length > MAX_TOKEN_LENGTH || /[\s\x00-\x1f]/.test(token)) {
       throw unauthorized('TOKEN_INVALID', 'The X-Auth-Token is invalid or expired; get a new token from Keystone.');
     }
     const fingerprint = createHash('sha256').update(token).digest('hex');
+    await revocation?.refresh();
     const hit = cache.get(fingerprint);
-    if (hit) return hit;
+    const known = hit && claimsOf.get(hit);
+    // Without a revocation reader a cached token lives as long as a cached Fernet token does.
+    if (hit && !(known && revocation && maybeRevoked(known.claims, known.ctx))) return hit;
+
+    let claims: KeystoneJwsClaims | undefined;
+    if (jws && looksLikeJws(token)) {
+      // A forged or expired JWS is refused here, without asking Keystone.
+      claims = await jws.verify(token);
+      const entry = claims.projectId && !claims.delegated ? rolesCache!.get(`${claims.userId}:${claims.projectId}`) : undefined;
+      if (entry && !maybeRevoked(claims, entry)) {
+        const creds: Credentials = {
+          userId: claims.userId,
+          userName: entry.userName,
+          userDomainId: entry.userDomainId,
+          projectId: claims.projectId,
+          projectName: entry.projectName,
+          roles: entry.roles,
+          expiresAt: claims.expiresAt,
+          tokenId: fingerprint.slice(0, 12),
+        };
+        remember(fingerprint, creds, claims, entry);
+        return creds;
+      }
+    }
+
     const body = await fetchTokenInfo(config.authUrl, token, config.timeoutMs);
     const creds = credentialsFromToken(body, fingerprint.slice(0, 12));
     if (!(creds.expiresAt.getTime() > Date.now())) throw unauthorized('TOKEN_INVALID', 'The X-Auth-Token has expired; get a new token from Keystone.');
-    cache.set(fingerprint, creds);
+    if (claims) {
+      const entry = rolesEntry(body);
+      if (claims.projectId && !claims.delegated && claims.userId === creds.userId && claims.projectId === creds.projectId) {
+        rolesCache!.set(`${claims.userId}:${claims.projectId}`, entry);
+      }
+      remember(fingerprint, creds, claims, entry);
+    } else {
+      cache.set(fingerprint, creds);
+    }
     return creds;
+  };
+
+  function remember(fingerprint: string, creds: Credentials, claims: KeystoneJwsClaims, ctx: TokenContext) {
+    claimsOf.set(creds, { claims, ctx });
+    cache.set(fingerprint, creds);
+  }
+}
+
+function rolesEntry(body: KeystoneTokenBody): RolesEntry {
+  const t = body.token;
+  return {
+    roles: (t.roles ?? []).map((r) => r.name),
+    roleIds: (t.roles ?? []).flatMap((r) => (r.id ? [r.id] : [])),
+    userName: t.user.name,
+    userDomainId: t.user.domain?.id,
+    projectName: t.project?.name,
+    projectDomainId: t.project?.domain?.id,
   };
 }

@@ -1,5 +1,5 @@
 import { AppError, unavailable } from '../errors/index.js';
-import type { ServiceSession } from './serviceSession.js';
+import type { ServiceSession } from '../auth/serviceSession.js';
 
 export interface SecretMeta {
   name?: string;

@@ -1,11 +1,11 @@
 import { BarbicanClient } from './barbican.js';
 import { CaKeyStore } from './caKeys.js';
 import { loadServiceCredentials } from './serviceCredentials.js';
-import { ServiceSession } from './serviceSession.js';
+import { ServiceSession } from '../auth/serviceSession.js';
 
 export { BarbicanClient } from './barbican.js';
 export { CaKeyStore, caKeySecretName } from './caKeys.js';
-export { ServiceSession } from './serviceSession.js';
+export { ServiceSession } from '../auth/serviceSession.js';
 export { loadServiceCredentials, type ServiceCredentials } from './serviceCredentials.js';
 
 /** The worker's keystore, configured from its environment. */

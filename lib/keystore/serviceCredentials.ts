@@ -1,18 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import type { PasswordCredentials } from '../auth/serviceSession.js';
 
 /**
  * The worker's own Keystone identity. On AWS it lives in a Secrets Manager secret that only the
  * worker role may read (SERVICE_CREDENTIALS_SECRET_ID); locally it comes from the environment.
  */
-export interface ServiceCredentials {
-  authUrl: string;
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainName: string;
-  projectDomainName: string;
-}
+export type ServiceCredentials = PasswordCredentials;
 
 const SecretShape = z.object({
   username: z.string().min(1),

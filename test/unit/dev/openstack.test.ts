@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevOpenStack, type DevOpenStack } from '../../../dev/openstack.js';
 import { BarbicanClient } from '../../../lib/keystore/barbican.js';
-import { ServiceSession } from '../../../lib/keystore/serviceSession.js';
+import { ServiceSession } from '../../../lib/auth/serviceSession.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -1,6 +1,14 @@
 import { unavailable } from '../errors/index.js';
-import type { CatalogEntry } from '../auth/credentials.js';
-import type { ServiceCredentials } from './serviceCredentials.js';
+import type { CatalogEntry } from './credentials.js';
+/** Password credentials for a Keystone login scoped to a project. */
+export interface PasswordCredentials {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+}
 
 /** Refresh this long before Keystone's expiry, so a token never dies mid-request. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -14,7 +22,7 @@ export interface ServiceToken {
 }
 
 /**
- * The worker's Keystone session: password authentication scoped to the service project,
+ * A service's Keystone session (the worker's; the API's optional revocation reader): password authentication scoped to the service project,
  * one token reused until it nears expiry.
  */
 export class ServiceSession {
@@ -22,7 +30,7 @@ export class ServiceSession {
   private pending?: Promise<ServiceToken>;
 
   constructor(
-    private readonly creds: () => Promise<ServiceCredentials>,
+    private readonly creds: () => Promise<PasswordCredentials>,
     private readonly timeoutMs = 10_000,
   ) {}
 
