@@ -48,6 +48,7 @@ const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g;
 export class JwsVerifier {
   private keys: CryptoKey[] = [];
   private dirStamp = '';
+  private dirCheckedAt = -Infinity;
 
   constructor(
     private readonly source: JwsKeySource,
@@ -59,6 +60,9 @@ export class JwsVerifier {
   private async currentKeys(): Promise<CryptoKey[]> {
     const pems: string[] = [];
     if (this.source.dir) {
+      // Looking at the repository costs more than a signature check: at most once a second.
+      if (this.keys.length && this.now() - this.dirCheckedAt < 1000) return this.keys;
+      this.dirCheckedAt = this.now();
       const files = readdirSync(this.source.dir).sort();
       const stamp = files.map((f) => `${f}:${statSync(join(this.source.dir!, f)).mtimeMs}`).join('|');
       if (stamp === this.dirStamp && this.keys.length) return this.keys;

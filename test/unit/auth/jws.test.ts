@@ -46,9 +46,13 @@ describe('JwsVerifier', () => {
 
   it('follows the key repository as Keystone rotates keys', async () => {
     writeFileSync(join(dir, '1.pem'), pem(keystoneKey));
-    const fromDir = new JwsVerifier({ dir }, () => NOW * 1000);
+    let clock = NOW * 1000;
+    const fromDir = new JwsVerifier({ dir }, () => clock);
     await expect(fromDir.verify(await token(rotatedKey))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
     writeFileSync(join(dir, '2.pem'), pem(rotatedKey));
+    // The repository is looked at again after a second, not on every token.
+    await expect(fromDir.verify(await token(rotatedKey))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    clock += 1500;
     expect((await fromDir.verify(await token(rotatedKey))).userId).toBe('u1');
     expect((await fromDir.verify(await token(keystoneKey))).userId).toBe('u1');
   });
