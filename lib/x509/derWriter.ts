@@ -1,19 +1,41 @@
-import forge from 'node-forge';
-
 /**
  * A minimal DER writer. Certificates are assembled from byte buffers so that embedded parts
  * (the CSR's subject and public key) are copied verbatim, never decoded and re-encoded.
+ *
+ * Two layers: composing helpers (`tlv`, `sequence`, ...) that return a fresh Buffer per element,
+ * and the low-level `headerLength` / `writeHeader` / `writeTime` used by the single-buffer
+ * writers of the issuing hot path (certificate.ts), which produce the same bytes.
  */
-function header(tag: number, length: number): Buffer {
-  if (length < 0x80) return Buffer.from([tag, length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+
+/** Bytes taken by the tag and the (minimal, definite) length of an element of `length` content bytes. */
+export function headerLength(length: number): number {
+  if (length < 0x80) return 2;
+  if (length < 0x100) return 3;
+  if (length < 0x10000) return 4;
+  if (length < 0x1000000) return 5;
+  return 6;
+}
+
+/** Writes tag and minimal length at `pos`; returns the position of the first content byte. */
+export function writeHeader(buf: Buffer, pos: number, tag: number, length: number): number {
+  buf[pos++] = tag;
+  if (length < 0x80) {
+    buf[pos++] = length;
+    return pos;
+  }
+  const n = headerLength(length) - 2;
+  buf[pos++] = 0x80 | n;
+  for (let i = n - 1; i >= 0; i--) buf[pos++] = (length / 2 ** (8 * i)) & 0xff;
+  return pos;
 }
 
 export const tlv = (tag: number, ...parts: Buffer[]) => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([header(tag, body.length), body]);
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = Buffer.allocUnsafe(headerLength(length) + length);
+  let pos = writeHeader(out, 0, tag, length);
+  for (const p of parts) pos += p.copy(out, pos);
+  return out;
 };
 
 export const sequence = (...parts: Buffer[]) => tlv(0x30, ...parts);
@@ -26,20 +48,87 @@ export const boolean = (v: boolean) => Buffer.from([0x01, 0x01, v ? 0xff : 0x00]
 export const utf8String = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
 export const printableString = (s: string) => tlv(0x13, Buffer.from(s, 'ascii'));
 export const ia5String = (s: string) => tlv(0x16, Buffer.from(s, 'ascii'));
-export const oid = (dotted: string) => tlv(0x06, Buffer.from(forge.asn1.oidToDer(dotted).getBytes(), 'binary'));
+
+const OID_CACHE = new Map<string, Buffer>();
+
+/** The content octets of an OBJECT IDENTIFIER (X.690 8.19): 40·a+b, then base-128 arcs. */
+export function oidContent(dotted: string): Buffer {
+  const arcs = dotted.split('.').map((a) => {
+    if (!/^\d+$/.test(a)) throw new Error(`not an object identifier: ${dotted}`);
+    return BigInt(a);
+  });
+  if (arcs.length < 2 || arcs[0] > 2n || (arcs[0] < 2n && arcs[1] > 39n)) throw new Error(`not an object identifier: ${dotted}`);
+  const bytes: number[] = [];
+  for (const arc of [arcs[0] * 40n + arcs[1], ...arcs.slice(2)]) {
+    const group = [Number(arc & 0x7fn)];
+    for (let v = arc >> 7n; v > 0n; v >>= 7n) group.unshift(Number(v & 0x7fn) | 0x80);
+    bytes.push(...group);
+  }
+  return Buffer.from(bytes);
+}
+
+/** OBJECT IDENTIFIER element; encoded once per OID, a fresh copy per call. */
+export const oid = (dotted: string) => {
+  let der = OID_CACHE.get(dotted);
+  if (!der) {
+    der = tlv(0x06, oidContent(dotted));
+    OID_CACHE.set(dotted, der);
+  }
+  return Buffer.from(der);
+};
 
 /** A non-negative INTEGER from big-endian magnitude bytes, DER-minimal. */
 export function unsignedInteger(magnitude: Buffer): Buffer {
   let i = 0;
   while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
-  let b = magnitude.subarray(i);
-  if (b.length === 0) b = Buffer.from([0]);
-  if (b[0] & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
-  return tlv(0x02, b);
+  const length = magnitude.length - i;
+  if (length === 0) return Buffer.from([0x02, 0x01, 0x00]);
+  const pad = magnitude[i] & 0x80 ? 1 : 0;
+  const out = Buffer.allocUnsafe(headerLength(length + pad) + length + pad);
+  let pos = writeHeader(out, 0, 0x02, length + pad);
+  if (pad) out[pos++] = 0;
+  magnitude.copy(out, pos, i);
+  return out;
 }
 
 /** 0..255, enough for versions and path lengths. */
 export const smallInteger = (n: number) => unsignedInteger(Buffer.from([n]));
+
+/** Bytes of a Time element for `d` (UTCTime 15, GeneralizedTime 17), as `time(d)` encodes it. */
+export function timeLength(d: Date): number {
+  const y = d.getUTCFullYear();
+  if (y >= 1950 && y <= 2049) return 15;
+  if (y >= 0 && y <= 9999) return 17;
+  return time(d).length;
+}
+
+const two = (buf: Buffer, pos: number, n: number) => {
+  buf[pos] = 0x30 + ((n / 10) | 0);
+  buf[pos + 1] = 0x30 + (n % 10);
+};
+
+/** Writes `time(d)` at `pos` without intermediate strings; returns the position after it. */
+export function writeTime(buf: Buffer, pos: number, d: Date): number {
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('Invalid time value');
+  const y = d.getUTCFullYear();
+  if (y < 0 || y > 9999) return pos + time(d).copy(buf, pos);
+  const utc = y >= 1950 && y <= 2049;
+  buf[pos++] = utc ? 0x17 : 0x18;
+  buf[pos++] = utc ? 13 : 15;
+  if (!utc) {
+    two(buf, pos, (y / 100) | 0);
+    pos += 2;
+  }
+  two(buf, pos, y % 100);
+  two(buf, pos + 2, d.getUTCMonth() + 1);
+  two(buf, pos + 4, d.getUTCDate());
+  two(buf, pos + 6, d.getUTCHours());
+  two(buf, pos + 8, d.getUTCMinutes());
+  two(buf, pos + 10, d.getUTCSeconds());
+  buf[pos + 12] = 0x5a; // 'Z'
+  return pos + 13;
+}
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. Seconds, Zulu. */
 export function time(d: Date): Buffer {
