@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { driverByName } from '../../lib/drivers/index.js';
-import { caKeyStoreFromEnv } from '../../lib/keystore/index.js';
+import { keystoresFromEnv } from '../../lib/keystore/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 
@@ -13,7 +13,7 @@ const maxAttempts = () => Number(process.env.JOB_MAX_ATTEMPTS ?? 5);
  * queue's maxReceiveCount, which JOB_MAX_ATTEMPTS mirrors).
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  ctx ??= { keys: caKeyStoreFromEnv(), driver: driverByName(), now: () => new Date() };
+  ctx ??= { ...keystoresFromEnv(), driver: driverByName(), now: () => new Date() };
   const context = ctx;
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(

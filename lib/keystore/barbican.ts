@@ -3,11 +3,20 @@ import type { ServiceSession } from '../auth/serviceSession.js';
 
 export interface SecretMeta {
   name?: string;
+  content_types?: Record<string, string>;
   secret_type?: string;
   algorithm?: string;
   bit_length?: number;
   creator_id?: string;
   status?: string;
+}
+
+/** A Barbican container: named references to secrets (certificate, private_key, ...). */
+export interface ContainerMeta {
+  type?: string;
+  name?: string;
+  creator_id?: string;
+  secret_refs: { name: string; secret_ref: string }[];
 }
 
 export interface NewSecret {
@@ -16,6 +25,13 @@ export interface NewSecret {
   secretType: 'private' | 'symmetric' | 'certificate' | 'opaque';
   algorithm?: string;
   bitLength?: number;
+}
+
+/** The path of a container reference; like secrets, only the id is taken from it. */
+export function containerPath(ref: string): string {
+  const m = /\/v1\/containers\/([0-9a-f-]{36})$/i.exec(ref);
+  if (!m) throw new AppError('CONTAINER_REF_INVALID', 400, 'not a Barbican container reference');
+  return `/v1/containers/${m[1]}`;
 }
 
 /** Barbican v1 secrets, as the worker's service user. Retries once with a fresh token on 401. */
@@ -50,8 +66,23 @@ export class BarbicanClient {
     return (await res.json()) as SecretMeta;
   }
 
-  async payload(ref: string): Promise<Buffer> {
-    const res = await this.call('GET', `${this.pathOf(ref)}/payload`, { accept: 'application/octet-stream' });
+  async container(ref: string): Promise<ContainerMeta> {
+    const res = await this.call('GET', containerPath(ref), { accept: 'application/json' });
+    if (res.status !== 200) throw await this.failure('read a container', res);
+    const body = (await res.json()) as ContainerMeta;
+    return { ...body, secret_refs: body.secret_refs ?? [] };
+  }
+
+  /** A secret's user metadata (`/v1/secrets/{id}/metadata`): readable through an ACL, writable only by its project. */
+  async userMetadata(ref: string): Promise<Record<string, string>> {
+    const res = await this.call('GET', `${this.pathOf(ref)}/metadata`, { accept: 'application/json' });
+    if (res.status !== 200) throw await this.failure('read secret metadata', res);
+    return ((await res.json()) as { metadata?: Record<string, string> }).metadata ?? {};
+  }
+
+  /** The payload in the content type it was stored with (the default of `content_types`). */
+  async payload(ref: string, contentType = 'application/octet-stream'): Promise<Buffer> {
+    const res = await this.call('GET', `${this.pathOf(ref)}/payload`, { accept: contentType });
     if (res.status !== 200) throw await this.failure('read a secret payload', res);
     return Buffer.from(await res.arrayBuffer());
   }

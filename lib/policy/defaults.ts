@@ -15,6 +15,9 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:certificates:get': 'rule:reader',
   'ca:certificates:list': 'rule:reader',
   'ca:jobs:get': 'rule:reader',
+  'ca:containers:create': 'rule:member',
+  'ca:containers:get': 'rule:reader',
+  'ca:containers:list': 'rule:reader',
   'ca:policies:get': 'rule:admin_required',
   'ca:events:list': 'rule:reader',
 };

@@ -65,6 +65,17 @@ export const IssueCertificateBody = z
   })
   .strict();
 
+export const RegisterContainerBody = z
+  .object({
+    name: printable(255).optional(),
+    container_ref: z
+      .string()
+      .max(1024)
+      .regex(/^https?:\/\/[^\s]+\/v1\/containers\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a Barbican container reference (https://.../v1/containers/<uuid>)'),
+  })
+  .strict();
+
 export type CreateCaBody = z.infer<typeof CreateCaBody>;
+export type RegisterContainerBody = z.infer<typeof RegisterContainerBody>;
 export type IssueCertificateBody = z.infer<typeof IssueCertificateBody>;
 export { requestedSans, sanToString } from './sans.js';

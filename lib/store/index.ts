@@ -1,6 +1,6 @@
 import { caIndexKey, CA_INDEX } from './keys.js';
 import { getRecord, listRecords, putNew, updateRecord } from './records.js';
-import type { CaRecord, CertificateRecord, EventRecord, JobRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, EventRecord, JobRecord, Page } from './types.js';
 
 export * from './types.js';
 export { StaleRecordError } from './records.js';
@@ -33,6 +33,14 @@ export const certificates = {
       marker,
       index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
     }),
+};
+
+export const containers = {
+  create: (c: ContainerRecord) => putNew('CTR', c),
+  get: (projectId: string, id: string) => getRecord<ContainerRecord>('CTR', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<ContainerRecord>, whenStatus?: readonly ContainerRecord['status'][]) =>
+    updateRecord<ContainerRecord>('CTR', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string): Promise<Page<ContainerRecord>> => listRecords<ContainerRecord>('CTR', projectId, { limit, marker }),
 };
 
 export const events = {

@@ -3,7 +3,7 @@ import type { KeyType, SubjectInput } from '../x509/index.js';
 /** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
 export type CaStatus = 'pending' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type JobKind = 'ca.create' | 'certificate.issue';
+export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register';
 export type CertificateStatus = 'pending' | 'issued' | 'failed';
 
 interface Owned {
@@ -37,7 +37,7 @@ export interface JobRecord extends Owned {
   status: JobStatus;
   attempts: number;
   reason?: string;
-  result?: { type: 'ca' | 'certificate'; id: string };
+  result?: { type: 'ca' | 'certificate' | 'container'; id: string };
 }
 
 export interface CertificateRecord extends Owned {
@@ -53,6 +53,26 @@ export interface CertificateRecord extends Owned {
   serial?: string;
   notBefore?: string;
   notAfter?: string;
+  failureReason?: string;
+}
+
+/** A tenant's own Barbican certificate container, registered by reference (the Octavia certificate manager). */
+export type ContainerStatus = 'pending' | 'active' | 'error';
+
+export interface ContainerRecord extends Owned {
+  name?: string;
+  /** The tenant's Barbican container reference; the key stays in Barbican, never here. */
+  containerRef: string;
+  jobId: string;
+  status: ContainerStatus;
+  certificatePem?: string;
+  chainPem?: string[];
+  subject?: string;
+  sans?: string[];
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
+  keyType?: string;
   failureReason?: string;
 }
 

@@ -1,6 +1,6 @@
-import type { CaRecord, CertificateRecord, JobRecord } from '../store/index.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
 
-/** Records as the API shows them: snake_case, links, no storage keys, no Barbican reference. */
+/** Records as the API shows them: snake_case, links, no storage keys, no reference to the service's own Barbican secrets. */
 export function caView(ca: CaRecord, baseUrl: string) {
   return {
     id: ca.id,
@@ -26,7 +26,7 @@ export function caView(ca: CaRecord, baseUrl: string) {
 
 export function jobView(job: JobRecord, baseUrl: string) {
   const links = [{ rel: 'self', href: `${baseUrl}/v1/jobs/${job.id}` }];
-  if (job.result) links.push({ rel: 'result', href: `${baseUrl}/v1/${job.result.type === 'ca' ? 'cas' : 'certificates'}/${job.result.id}` });
+  if (job.result) links.push({ rel: 'result', href: `${baseUrl}/v1/${COLLECTION[job.result.type]}/${job.result.id}` });
   return {
     id: job.id,
     kind: job.kind,
@@ -36,6 +36,31 @@ export function jobView(job: JobRecord, baseUrl: string) {
     created_at: job.createdAt,
     updated_at: job.updatedAt,
     links,
+  };
+}
+
+const COLLECTION = { ca: 'cas', certificate: 'certificates', container: 'containers' } as const;
+
+/** A registered tenant container: its public parts and state; the key stays in the tenant's Barbican. */
+export function containerView(c: ContainerRecord, baseUrl: string) {
+  return {
+    id: c.id,
+    name: c.name ?? null,
+    status: c.status,
+    container_ref: c.containerRef,
+    subject: c.subject ?? null,
+    sans: c.sans ?? [],
+    serial: c.serial ?? null,
+    key_type: c.keyType ?? null,
+    not_before: c.notBefore ?? null,
+    not_after: c.notAfter ?? null,
+    certificate: c.certificatePem ?? null,
+    chain: c.chainPem ?? [],
+    failure_reason: c.failureReason ?? null,
+    job_id: c.jobId,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    links: [{ rel: 'self', href: `${baseUrl}/v1/containers/${c.id}` }],
   };
 }
 

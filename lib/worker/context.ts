@@ -1,9 +1,11 @@
 import type { SigningDriver } from '../drivers/index.js';
-import type { CaKeyStore } from '../keystore/index.js';
+import type { CaKeyStore, TenantContainers } from '../keystore/index.js';
 
 /** What job runners need besides the store: the key store and the signer. Injected, so tests can swap them. */
 export interface WorkerContext {
   keys: CaKeyStore;
+  /** Tenants' own Barbican containers, read through their ACLs. */
+  tenantContainers: TenantContainers;
   driver: SigningDriver;
   now: () => Date;
 }

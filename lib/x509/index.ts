@@ -4,3 +4,4 @@ export { parseSan, parseSans, normaliseDnsName, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
 export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, type TbsInput } from './certificate.js';
 export { toPem, pemToDer } from './pem.js';
+export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nativeDriver } from '../../lib/drivers/index.js';
-import { caKeyStoreFromEnv } from '../../lib/keystore/index.js';
+import { keystoresFromEnv } from '../../lib/keystore/index.js';
 import { cas, certificates, jobs } from '../../lib/store/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   // The project id comes from Keystone, as the API learns it.
   const res = await fetch(`${process.env.OS_AUTH_URL}/auth/tokens`, { headers: { 'X-Auth-Token': admin, 'X-Subject-Token': admin } });
   adminProject = ((await res.json()) as any).token.project.id;
-  ctx = { keys: caKeyStoreFromEnv(), driver: nativeDriver, now: () => new Date() };
+  ctx = { ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
 });
 
 const message = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, kind: 'certificate.issue', ...fields });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,3 +41,29 @@ export function verifyChain(dir: string, caPem: string, leafPem: string): string
 }
 
 export const x509Text = (pem: string) => openssl(['x509', '-noout', '-text'], pem);
+
+export interface OpensslChain {
+  rootPem: string;
+  intermediatePem: string;
+  leafPem: string;
+  /** The leaf's private key, PEM; encrypted (AES-256, PKCS#8) when a passphrase is given. */
+  leafKeyPem: string;
+  otherKeyPem: string;
+}
+
+/** A root → intermediate → leaf chain made by the openssl CLI, as an external CA would. */
+export function makeOpensslChain(dir: string, cn: string, passphrase?: string): OpensslChain {
+  const p = (name: string) => join(dir, `${name}-${cn}`);
+  const ext = p('ext.cnf');
+  writeFileSync(ext, `[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n[leaf]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${cn}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`);
+  for (const k of ['root', 'int', 'leaf', 'other']) openssl(['genpkey', ...KEYGEN.ec256, '-out', p(`${k}.key`)]);
+  openssl(['req', '-x509', '-new', '-key', p('root.key'), '-subj', `/CN=${cn} Root`, '-days', '30', '-out', p('root.pem'), '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(['req', '-new', '-key', p('int.key'), '-subj', `/CN=${cn} Intermediate`, '-out', p('int.csr')]);
+  openssl(['x509', '-req', '-in', p('int.csr'), '-CA', p('root.pem'), '-CAkey', p('root.key'), '-CAcreateserial', '-days', '20', '-extfile', ext, '-extensions', 'ca', '-out', p('int.pem')]);
+  openssl(['req', '-new', '-key', p('leaf.key'), '-subj', `/CN=${cn}`, '-out', p('leaf.csr')]);
+  openssl(['x509', '-req', '-in', p('leaf.csr'), '-CA', p('int.pem'), '-CAkey', p('int.key'), '-CAcreateserial', '-days', '10', '-extfile', ext, '-extensions', 'leaf', '-out', p('leaf.pem')]);
+  const leafKeyPem = passphrase
+    ? openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', p('leaf.key'), '-passout', `pass:${passphrase}`])
+    : readFileSync(p('leaf.key'), 'utf8');
+  return { rootPem: readFileSync(p('root.pem'), 'utf8'), intermediatePem: readFileSync(p('int.pem'), 'utf8'), leafPem: readFileSync(p('leaf.pem'), 'utf8'), leafKeyPem, otherKeyPem: readFileSync(p('other.key'), 'utf8') };
+}

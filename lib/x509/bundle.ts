@@ -1,0 +1,107 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { badRequest } from '../errors/index.js';
+
+/**
+ * Checks a certificate bundle a tenant hands over (the Octavia certificate container): the
+ * certificate, its private key (PEM or DER PKCS#8/PKCS#1/SEC1, maybe encrypted), the
+ * intermediates, and the passphrase. Pure: the caller fetched the bytes.
+ */
+export interface CertificateBundle {
+  certificate: Buffer;
+  privateKey: Buffer;
+  intermediates?: Buffer;
+  passphrase?: Buffer;
+}
+
+export interface ValidatedBundle {
+  certificatePem: string;
+  chainPem: string[];
+  subject: string;
+  sans: string[];
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  keyType: string;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Every certificate of a PEM bundle (RFC 7468), or a single DER certificate. */
+export function splitCertificates(data: Buffer, what: string): X509Certificate[] {
+  const text = data.toString('latin1');
+  const blocks = text.match(PEM_CERT);
+  try {
+    if (blocks) return blocks.map((b) => new X509Certificate(b));
+    if (text.trim() === '') return [];
+    return [new X509Certificate(data)];
+  } catch {
+    throw badRequest('BUNDLE_INVALID', `The ${what} is not a PEM or DER X.509 certificate.`, { part: what });
+  }
+}
+
+function loadKey(bundle: CertificateBundle): KeyObject {
+  const passphrase = bundle.passphrase?.toString('utf8');
+  const isPem = bundle.privateKey.toString('latin1').includes('-----BEGIN');
+  const attempts: Array<Parameters<typeof createPrivateKey>[0]> = isPem
+    ? [{ key: bundle.privateKey, format: 'pem', passphrase }]
+    : [
+        { key: bundle.privateKey, format: 'der', type: 'pkcs8', passphrase },
+        { key: bundle.privateKey, format: 'der', type: 'pkcs1' },
+        { key: bundle.privateKey, format: 'der', type: 'sec1' },
+      ];
+  for (const a of attempts) {
+    try {
+      return createPrivateKey(a);
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      // A wrong passphrase is BAD_DECRYPT; none at all for an encrypted key is INTERRUPTED_OR_CANCELLED.
+      if (/BAD_DECRYPT|INTERRUPTED_OR_CANCELLED/.test(code) || /passphrase/i.test((e as Error).message)) {
+        throw badRequest('BUNDLE_PASSPHRASE_INVALID', passphrase ? 'The passphrase does not decrypt the private key.' : 'The private key is encrypted; add its passphrase to the container.', { part: 'private_key_passphrase' });
+      }
+    }
+  }
+  throw badRequest('BUNDLE_INVALID', 'The private key is not a PEM or DER private key.', { part: 'private_key' });
+}
+
+const describe = (c: X509Certificate) => `"${c.subject.replace(/\n/g, ', ')}"`;
+
+export function validateCertificateBundle(bundle: CertificateBundle, now: Date): ValidatedBundle {
+  const [leaf, ...extra] = splitCertificates(bundle.certificate, 'certificate');
+  if (!leaf) throw badRequest('BUNDLE_INVALID', 'The container holds no certificate.', { part: 'certificate' });
+  // Some tools put the chain after the leaf in the same file; accept it as intermediates.
+  const intermediates = [...extra, ...(bundle.intermediates ? splitCertificates(bundle.intermediates, 'intermediates') : [])];
+
+  const key = loadKey(bundle);
+  if (!leaf.checkPrivateKey(key)) throw badRequest('BUNDLE_KEY_MISMATCH', 'The private key does not belong to the certificate.', { part: 'private_key' });
+
+  const t = now.getTime();
+  for (const c of [leaf, ...intermediates]) {
+    if (Date.parse(c.validTo) <= t) throw badRequest('BUNDLE_EXPIRED', `The certificate ${describe(c)} expired at ${new Date(c.validTo).toISOString()}.`, { subject: c.subject });
+    if (Date.parse(c.validFrom) > t) throw badRequest('BUNDLE_NOT_YET_VALID', `The certificate ${describe(c)} is not valid before ${new Date(c.validFrom).toISOString()}.`, { subject: c.subject });
+  }
+
+  // Each certificate must be issued and signed by the next one; the chain may end at a root or not.
+  const chain = [leaf, ...intermediates];
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const [child, parent] = [chain[i], chain[i + 1]];
+    if (!parent.ca) throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(parent)} is not a CA certificate, yet it should have issued ${describe(child)}.`, { link: i + 1 });
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+      throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(child)} is not signed by the next certificate of the bundle, ${describe(parent)}; put the intermediates in order, issuer after subject.`, { link: i + 1 });
+    }
+  }
+  const last = chain[chain.length - 1];
+  if (last !== leaf && last.checkIssued(last) && !last.verify(last.publicKey)) {
+    throw badRequest('BUNDLE_CHAIN_INVALID', `The root ${describe(last)} has a bad self-signature.`, { link: chain.length - 1 });
+  }
+
+  return {
+    certificatePem: leaf.toString().trim(),
+    chainPem: intermediates.map((c) => c.toString().trim()),
+    subject: leaf.subject.replace(/\n/g, ', '),
+    sans: (leaf.subjectAltName ?? '').split(', ').filter(Boolean).map((s) => s.replace(/^IP Address:/, 'IP:')),
+    serial: leaf.serialNumber.toLowerCase(),
+    notBefore: new Date(leaf.validFrom).toISOString(),
+    notAfter: new Date(leaf.validTo).toISOString(),
+    keyType: key.asymmetricKeyType ?? 'unknown',
+  };
+}
