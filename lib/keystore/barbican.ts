@@ -66,6 +66,11 @@ export class BarbicanClient {
     return (await res.json()) as SecretMeta;
   }
 
+  /** The Keystone user id this client acts as: the creator of every secret the worker stores. */
+  async actingUserId(): Promise<string> {
+    return (await this.session.token()).userId;
+  }
+
   async container(ref: string): Promise<ContainerMeta> {
     const res = await this.call('GET', containerPath(ref), { accept: 'application/json' });
     if (res.status !== 200) throw await this.failure('read a container', res);

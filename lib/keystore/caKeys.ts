@@ -47,6 +47,11 @@ export class CaKeyStore {
     if (meta.name !== caKeySecretName(projectId, caId)) {
       throw new AppError('KEY_REF_MISMATCH', 403, `the key reference of CA ${caId} does not name this CA's key`);
     }
+    // A name anyone could choose; the creator only the worker can be. A tenant's look-alike secret,
+    // shared with the service user through an ACL, is not a CA key.
+    if (meta.creator_id !== (await this.barbican.actingUserId())) {
+      throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} was not created by this service`);
+    }
     const der = await this.barbican.payload(ref);
     const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     der.fill(0);

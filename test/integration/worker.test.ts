@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEV_FIXTURES } from '../../dev/fixtures.js';
 import { nativeDriver } from '../../lib/drivers/index.js';
-import { keystoresFromEnv } from '../../lib/keystore/index.js';
+import { caKeySecretName, keystoresFromEnv } from '../../lib/keystore/index.js';
 import { cas, certificates, jobs } from '../../lib/store/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
-import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
+import { api, barbicanEndpoint, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
 
 /**
@@ -108,6 +110,34 @@ describe('the worker never trusts a message', () => {
       const cert = await api('GET', `/v1/certificates/${res.body.certificate.id}`, { token: admin });
       expect(cert.body.certificate.status).toBe('failed');
       expect(cert.body.certificate.certificate).toBeNull();
+    } finally {
+      await cas.update(adminProject, ca.id, { keyRef: mine!.keyRef });
+    }
+  });
+
+  it('refuses a tenant’s look-alike secret named like the CA key and shared with the service user', async () => {
+    // Alice stores her own key under the CA key's name and grants the worker's user read access.
+    const alice = await keystoneToken('alice', 'apass', 'tenant-a');
+    const der = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'der' });
+    const stored = await fetch(`${await barbicanEndpoint(alice)}/v1/secrets`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': alice, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: caKeySecretName(adminProject, ca.id), payload: der.toString('base64'), payload_content_type: 'application/octet-stream', payload_content_encoding: 'base64', secret_type: 'private' }),
+    });
+    expect(stored.status).toBe(201);
+    const { secret_ref } = (await stored.json()) as { secret_ref: string };
+    const acl = await fetch(`${secret_ref}/acl`, {
+      method: 'PUT',
+      headers: { 'X-Auth-Token': alice, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ read: { users: [DEV_FIXTURES.users.caworker.id], 'project-access': true } }),
+    });
+    expect(acl.status).toBe(200);
+
+    const mine = await cas.get(adminProject, ca.id);
+    await cas.update(adminProject, ca.id, { keyRef: secret_ref });
+    try {
+      const fresh = { ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
+      await expect(fresh.keys.load(adminProject, ca.id, secret_ref)).rejects.toMatchObject({ code: 'KEY_REF_MISMATCH', message: expect.stringMatching(/not created by this service/) });
     } finally {
       await cas.update(adminProject, ca.id, { keyRef: mine!.keyRef });
     }

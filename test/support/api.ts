@@ -59,3 +59,11 @@ export async function createActiveCa(token: string, body: Record<string, unknown
   if (job.status !== 'succeeded') throw new Error(`CA job failed: ${job.reason}`);
   return (await api('GET', `/v1/cas/${created.body.ca.id}`, { token })).body.ca;
 }
+
+/** Barbican's public URL from the Keystone catalog, as a client finds it. */
+export async function barbicanEndpoint(token: string): Promise<string> {
+  if (process.env.BARBICAN_URL) return process.env.BARBICAN_URL;
+  const res = await fetch(`${AUTH_URL}/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
+  const catalog = ((await res.json()) as any).token.catalog as { type: string; endpoints: { interface: string; url: string }[] }[];
+  return catalog.find((c) => c.type === 'key-manager')!.endpoints.find((e) => e.interface === 'public')!.url.replace(/\/+$/, '');
+}
