@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { driverByName } from '../../lib/drivers/index.js';
+import { driverFor } from '../../lib/drivers/index.js';
 import { keystoresFromEnv } from '../../lib/keystore/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
@@ -13,8 +13,8 @@ const maxAttempts = () => Number(process.env.JOB_MAX_ATTEMPTS ?? 5);
  * queue's maxReceiveCount, which JOB_MAX_ATTEMPTS mirrors).
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  ctx ??= { ...keystoresFromEnv(), driver: driverByName(), now: () => new Date() };
-  const context = ctx;
+  ctx ??= { ...keystoresFromEnv(), driver: await driverFor(), now: () => new Date() };
+  const context: WorkerContext = ctx;
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(
     event.Records.map(async (record) => {

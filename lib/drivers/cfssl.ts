@@ -23,7 +23,15 @@ const run = promisify(execFile);
 /** cfssl 1.2.0 parses RSA and ECDSA CA keys only ("Failed to parse private key" for Ed25519), and cannot verify Ed25519 CSRs. */
 const SUPPORTED: readonly KeyType[] = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'EC-P256', 'EC-P384'];
 
-const USAGE = { digitalSignature: 'digital signature', keyEncipherment: 'key encipherment', serverAuth: 'server auth', clientAuth: 'client auth' } as const;
+const USAGE = {
+  digitalSignature: 'digital signature',
+  keyEncipherment: 'key encipherment',
+  keyAgreement: 'key agreement',
+  serverAuth: 'server auth',
+  clientAuth: 'client auth',
+  codeSigning: 'code signing',
+  emailProtection: 'email protection',
+} as const;
 
 export interface CfsslOptions {
   /** The cfssl executable (CFSSL_BIN; default `cfssl` on PATH). */

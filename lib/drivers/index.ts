@@ -1,7 +1,7 @@
 import { nativeDriver } from './native.js';
-import type { Driver, SigningDriver } from './types.js';
+import type { Driver } from './types.js';
 
-export type { Driver, DriverCapabilities, IssueRequest, KeyHandle, MemoryKeyHandle, SigningDriver, TokenKeyHandle } from './types.js';
+export type { Driver, DriverCapabilities, IssueRequest, KeyHandle, MemoryKeyHandle, TokenKeyHandle } from './types.js';
 export { nativeDriver, type NativeDriver } from './native.js';
 
 /*
@@ -32,15 +32,4 @@ export function driverFor(name = process.env.SIGNING_DRIVER ?? 'native'): Promis
     driver.catch(() => made.delete(name));
   }
   return driver;
-}
-
-/**
- * The worker's current contract (`SigningDriver`: KeyObject keys, lib/x509 builds every certificate).
- * Only `native` fits it; `pkcs11` (keys in a token) and `cfssl` (builds leaves itself) are refused
- * here rather than half-used, until the worker takes a `Driver` from `driverFor`.
- */
-export function driverByName(name = process.env.SIGNING_DRIVER ?? 'native'): SigningDriver {
-  if (name === 'native') return nativeDriver;
-  if (!Object.hasOwn(FACTORIES, name)) throw unknown(name);
-  throw new Error(`SIGNING_DRIVER "${name}" needs the worker to use the Driver interface (driverFor): its keys or certificates are not the native driver's`);
 }

@@ -1,7 +1,7 @@
 import { generateKeyPair, KeyObject, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import { KEY_TYPES, type KeyType, type SignatureAlgorithm } from '../x509/index.js';
-import type { Driver, DriverCapabilities, KeyHandle, MemoryKeyHandle, SigningDriver } from './types.js';
+import type { Driver, DriverCapabilities, KeyHandle, MemoryKeyHandle } from './types.js';
 
 const generate = promisify(generateKeyPair);
 
@@ -46,11 +46,7 @@ export interface NativeDriver extends Driver {
   sign(tbsDer: Buffer, algorithm: SignatureAlgorithm, key: KeyHandle | KeyObject): Promise<Buffer>;
 }
 
-/**
- * In-process signing with node:crypto (OpenSSL). The default driver. It is both a `Driver` and the
- * worker's current `SigningDriver`: its handles carry `privateKey`/`publicKey`, and `sign` takes a
- * handle or a bare KeyObject.
- */
+/** In-process signing with node:crypto (OpenSSL). The default driver; `sign` also takes a bare KeyObject. */
 export const nativeDriver: NativeDriver = {
   name: 'native',
   capabilities,
@@ -62,5 +58,3 @@ export const nativeDriver: NativeDriver = {
   },
 };
 
-// The worker's contract still holds for the native driver (checked by the compiler, no runtime cost).
-nativeDriver satisfies SigningDriver;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { KeyType, San, SignatureAlgorithm } from '../x509/index.js';
+import type { ExtKeyUsageName, KeyType, LeafKeyUsage, San, SignatureAlgorithm } from '../x509/index.js';
 
 /** What a driver can do, so the worker can choose the right path (and refuse early). */
 export interface DriverCapabilities {
@@ -56,9 +56,9 @@ export interface IssueRequest {
   notAfter?: Date;
   expirySeconds?: number;
   /** Default: digitalSignature, plus keyEncipherment for an RSA subject key (as lib/x509's leaf profile). */
-  keyUsage?: Array<'digitalSignature' | 'keyEncipherment'>;
+  keyUsage?: LeafKeyUsage[];
   /** Default: serverAuth and clientAuth. */
-  extKeyUsage?: Array<'serverAuth' | 'clientAuth'>;
+  extKeyUsage?: ExtKeyUsageName[];
 }
 
 /**
@@ -82,12 +82,3 @@ export interface Driver {
   close?(): Promise<void>;
 }
 
-/**
- * The worker's current contract (lib/worker): keys are KeyObjects, certificates are built by
- * lib/x509. Only drivers with memory keys that sign every TBS satisfy it (native).
- */
-export interface SigningDriver {
-  readonly name: string;
-  createKey(keyType: KeyType): Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
-  sign(tbsDer: Buffer, algorithm: SignatureAlgorithm, privateKey: KeyObject): Promise<Buffer>;
-}

@@ -1,4 +1,4 @@
-import type { SigningDriver } from '../drivers/index.js';
+import type { Driver } from '../drivers/index.js';
 import type { CaKeyStore, TenantContainers } from '../keystore/index.js';
 
 /** What job runners need besides the store: the key store and the signer. Injected, so tests can swap them. */
@@ -6,6 +6,6 @@ export interface WorkerContext {
   keys: CaKeyStore;
   /** Tenants' own Barbican containers, read through their ACLs. */
   tenantContainers: TenantContainers;
-  driver: SigningDriver;
+  driver: Driver;
   now: () => Date;
 }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { cas, StaleRecordError, type JobRecord } from '../store/index.js';
 import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
 import { JobRefusedError } from './outcomes.js';
+import { discardCaKey, keepCaKey, newCaKey } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { log } from '../log/index.js';
 
@@ -15,8 +16,8 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
   if (ca.status === 'active') return { type: 'ca', id: ca.id };
 
-  const { privateKey, publicKey } = await ctx.driver.createKey(ca.keyType);
-  const spkiDer = publicKey.export({ type: 'spki', format: 'der' });
+  const key = await newCaKey(ca, ctx);
+  const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
   const ski = subjectKeyIdentifier(spkiDer);
   const name = encodeName(ca.subject);
   const now = ctx.now().getTime();
@@ -36,11 +37,11 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     subjectKeyType: ca.keyType,
     authorityKeyId: ski,
   });
-  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, privateKey)), 'CERTIFICATE');
+  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, key)), 'CERTIFICATE');
   // Our own bytes must verify before anything is kept.
-  if (!new X509Certificate(pem).verify(publicKey)) throw new Error('self-check failed: the new CA certificate does not verify');
+  if (!new X509Certificate(pem).verify(key.publicKey)) throw new Error('self-check failed: the new CA certificate does not verify');
 
-  const keyRef = await ctx.keys.save(job.projectId, caId, privateKey);
+  const keyRef = await keepCaKey(ca, key, ctx);
   try {
     await cas.update(
       job.projectId,
@@ -58,7 +59,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     );
   } catch (e) {
     // Another delivery of this job won the race, or the write failed: the key we stored is nobody's.
-    await ctx.keys.remove(keyRef).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
+    await discardCaKey(keyRef, key, ctx).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
     if (e instanceof StaleRecordError) return { type: 'ca', id: caId };
     throw e;
   }

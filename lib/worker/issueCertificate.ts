@@ -1,7 +1,9 @@
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
-import { cas, certificates, StaleRecordError, type JobRecord } from '../store/index.js';
-import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, parseSans, signatureAlgorithmFor, toPem } from '../x509/index.js';
+import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
+import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, parseSans, signatureAlgorithmFor, toPem, type ParsedCsr, type San } from '../x509/index.js';
+import { caSigningKey } from './caKey.js';
 import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
@@ -35,11 +37,35 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   // Never outlive the issuer: clip to the CA's own validity.
   const notAfter = new Date(Math.min(now + cert.ttlSeconds * 1000, caNotAfter));
 
-  const caKey = await ctx.keys.load(job.projectId, caId, ca.keyRef);
+  const active = { ...ca, keyRef: ca.keyRef, subjectKeyId: ca.subjectKeyId };
+  const caKey = await caSigningKey(active, ctx);
   const caCert = new X509Certificate(ca.certificatePem);
   const caPublic = caCert.publicKey;
-  if (!createPublicKey(caKey).equals(caPublic)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} does not match its certificate`);
+  if (!caKey.publicKey.equals(caPublic)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} does not match its certificate`);
 
+  const { pem, serial } = ctx.driver.capabilities.buildsOwnCertificate
+    ? await issuedByDriver(ctx, cert.csrPem, ca.certificatePem, caKey, sans, notBefore, notAfter)
+    : await issuedByEngine(ctx, active, caKey, csr, sans, notBefore, notAfter);
+  const issued = new X509Certificate(pem);
+  if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
+
+  try {
+    await certificates.update(
+      job.projectId,
+      cert.id,
+      { status: 'issued', certificatePem: pem, serial, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() },
+      ['pending'],
+    );
+  } catch (e) {
+    if (!(e instanceof StaleRecordError)) throw e;
+    const now = await certificates.get(job.projectId, cert.id);
+    if (now?.status !== 'issued') throw e;
+  }
+  return { type: 'certificate', id: cert.id };
+}
+
+/** lib/x509 builds the TBS; the driver only signs it (native, pkcs11). */
+async function issuedByEngine(ctx: WorkerContext, ca: CaRecord & { subjectKeyId: string }, caKey: KeyHandle, csr: ParsedCsr, sans: San[], notBefore: Date, notAfter: Date) {
   const algorithm = signatureAlgorithmFor(ca.keyType);
   const serial = newSerial();
   const tbs = buildTbsCertificate({
@@ -57,20 +83,12 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     extKeyUsage: ['serverAuth', 'clientAuth'],
   });
   const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, caKey)), 'CERTIFICATE');
-  const issued = new X509Certificate(pem);
-  if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
+  return { pem, serial: serial.toString('hex') };
+}
 
-  try {
-    await certificates.update(
-      job.projectId,
-      cert.id,
-      { status: 'issued', certificatePem: pem, serial: serial.toString('hex'), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() },
-      ['pending'],
-    );
-  } catch (e) {
-    if (!(e instanceof StaleRecordError)) throw e;
-    const now = await certificates.get(job.projectId, cert.id);
-    if (now?.status !== 'issued') throw e;
-  }
-  return { type: 'certificate', id: cert.id };
+/** The driver builds the whole certificate from the CSR (cfssl); its serial is read back. */
+async function issuedByDriver(ctx: WorkerContext, csrPem: string, caCertPem: string, caKey: KeyHandle, sans: San[], notBefore: Date, notAfter: Date) {
+  if (caKey.location !== 'memory') throw new AppError('CA_DRIVER_MISMATCH', 409, `the signing driver "${ctx.driver.name}" needs the CA key in memory`);
+  const pem = await ctx.driver.issue!({ csrPem, caCertPem, caKey, sans, notBefore, notAfter, extKeyUsage: ['serverAuth', 'clientAuth'] });
+  return { pem: pem.trim(), serial: new X509Certificate(pem).serialNumber.toLowerCase() };
 }

@@ -18,8 +18,13 @@ export interface TbsInput {
   subjectKeyType: KeyType;
   authorityKeyId?: Buffer;
   sans?: San[];
-  extKeyUsage?: Array<'serverAuth' | 'clientAuth'>;
+  extKeyUsage?: ExtKeyUsageName[];
+  /** Leaf key usages; default: digitalSignature, plus keyEncipherment for RSA keys. */
+  keyUsage?: LeafKeyUsage[];
 }
+
+export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection';
+export type LeafKeyUsage = 'digitalSignature' | 'keyEncipherment' | 'keyAgreement';
 
 /**
  * What stays the same for every certificate one CA issues, encoded once: its name, the
@@ -94,7 +99,7 @@ function keyUsage(bits: number[]): Buffer {
   return bitString(bytes, unused);
 }
 
-const KU = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 };
+const KU = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 };
 
 const authorityKeyIdExtension = (aki: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, aki)));
 
@@ -107,7 +112,7 @@ function extensions(input: TbsInput): Buffer {
     exts.push(extension(OID.keyUsage, true, keyUsage([KU.digitalSignature, KU.keyCertSign, KU.cRLSign])));
   } else {
     exts.push(extension(OID.basicConstraints, true, sequence()));
-    const usage = input.subjectKeyType.startsWith('RSA') ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
+    const usage = input.keyUsage ? input.keyUsage.map((u) => KU[u]) : input.subjectKeyType.startsWith('RSA') ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
     exts.push(extension(OID.keyUsage, true, keyUsage(usage)));
     const eku = input.extKeyUsage ?? ['serverAuth', 'clientAuth'];
     if (eku.length) exts.push(extension(OID.extKeyUsage, false, sequence(...eku.map((e) => oid(OID[e])))));
@@ -185,7 +190,7 @@ const SKI_PREFIX = extension(OID.subjectKeyIdentifier, false, octetString(Buffer
 const SAN_OID = oid(OID.subjectAltName);
 const CRITICAL = boolean(true);
 
-function extKeyUsageExtension(eku: Array<'serverAuth' | 'clientAuth'>): Buffer {
+function extKeyUsageExtension(eku: ExtKeyUsageName[]): Buffer {
   const key = eku.join(',');
   let der = EXT_KEY_USAGES.get(key);
   if (!der) {
@@ -252,7 +257,8 @@ function writeTbs(input: PreparedTbsInput): Buffer {
     const pathLen = input.pathLen === undefined ? [] : [smallInteger(input.pathLen)];
     exts.push(extension(OID.basicConstraints, true, sequence(boolean(true), ...pathLen)), KEY_USAGE_CA);
   } else {
-    exts.push(BASIC_CONSTRAINTS_LEAF, input.subjectKeyType.startsWith('RSA') ? KEY_USAGE_RSA_LEAF : KEY_USAGE_LEAF);
+    const usage = input.keyUsage ? extension(OID.keyUsage, true, keyUsage(input.keyUsage.map((u) => KU[u]))) : input.subjectKeyType.startsWith('RSA') ? KEY_USAGE_RSA_LEAF : KEY_USAGE_LEAF;
+    exts.push(BASIC_CONSTRAINTS_LEAF, usage);
     const eku = input.extKeyUsage ?? ['serverAuth', 'clientAuth'];
     if (eku.length) exts.push(extKeyUsageExtension(eku));
   }

@@ -2,6 +2,6 @@ export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type Signatu
 export { encodeName, decodeName, nameToString, type SubjectInput } from './name.js';
 export { parseSan, parseSans, normaliseDnsName, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
-export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, type TbsInput } from './certificate.js';
+export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, prepareIssuer, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage, type PreparedIssuer } from './certificate.js';
 export { toPem, pemToDer } from './pem.js';
 export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';

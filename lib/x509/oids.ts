@@ -18,6 +18,8 @@ export const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
   commonName: '2.5.4.3',
   countryName: '2.5.4.6',
   localityName: '2.5.4.7',

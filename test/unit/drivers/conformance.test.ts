@@ -18,7 +18,7 @@ import {
   type KeyType,
 } from '../../../lib/x509/index.js';
 import { makeCsr, tempDir, verifyChain, x509Text, type CsrKey } from '../../support/openssl.js';
-import { softhsmToken } from './softhsm.js';
+import { softhsmToken } from '../../support/softhsm.js';
 
 /*
  * One suite, every driver: the same CA key types, the same self-signed CA (lib/x509 + driver.sign),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPkcs11Driver, Pkcs11Driver, rawEcdsaToDer } from '../../../lib/drivers/pkcs11.js';
 import type { TokenKeyHandle } from '../../../lib/drivers/index.js';
 import { signatureAlgorithmFor, type KeyType } from '../../../lib/x509/index.js';
-import { softhsmToken } from './softhsm.js';
+import { softhsmToken } from '../../support/softhsm.js';
 
 const PIN = '1234';
 const LABEL = 'pkcs11-test';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../support/openssl.js';
+import { tempDir } from './openssl.js';
 
 export const SOFTHSM_MODULE = process.env.PKCS11_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
 
