@@ -2,27 +2,38 @@ import { conflict, notFound } from '../../lib/errors/index.js';
 import { projectRoute } from '../../lib/http/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
-import { IssueCertificateBody, PROFILE_MAX_TTL_SECONDS, requestedSans } from '../../lib/requests/index.js';
+import { checkCsrIssuance, profileFor } from '../../lib/profiles/index.js';
+import { IssueCertificateBody, requestedSans, sanToString } from '../../lib/requests/index.js';
 import { cas, certificates, type CertificateRecord } from '../../lib/store/index.js';
 import { certificateView, jobView } from '../../lib/views/index.js';
 import { parseCsr } from '../../lib/x509/index.js';
 
 /**
- * POST /v1/cas/{id}/certificates — checks the CSR (parse, signature, key) and names here so that
- * bad input is a 400 now rather than a failed job later; the worker checks them all again.
+ * POST /v1/cas/{id}/certificates — checks the CSR (parse, signature, key), the names and the TTL
+ * against the CA's profile here, so that bad input is a 400 now rather than a failed job later;
+ * the worker checks them all again.
  */
 export const handler = projectRoute({ body: IssueCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
-  enforce('ca:certificates:create', credentials, { project_id: projectId });
+  const target = { project_id: projectId };
+  enforce('ca:certificates:create', credentials, target);
   const ca = await cas.get(projectId, params.id);
   if (!ca) throw notFound('CA_NOT_FOUND', `No CA ${params.id} in your project.`);
   if (ca.status !== 'active') throw conflict('CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}; wait for its job to succeed.`);
+  const profile = profileFor(ca.profiles, body.profile);
   const csr = parseCsr(body.csr);
-  const sans = requestedSans(body.sans, csr.sans);
+  const decision = checkCsrIssuance(profile, {
+    csr,
+    sans: requestedSans(body.sans, csr.sans),
+    ttlSeconds: body.ttl,
+    objectId: body.object_id,
+    // Going beyond the profile's max_ttl is a policy question (403), not a bad request.
+    mayExceedMaxTtl: true,
+    now: new Date(),
+  });
   // Wildcards and long lifetimes are the seeds' examples of what only admins may ask for.
-  if (sans.some((san) => san.startsWith('DNS:*.')))
-    enforce('ca:certificates:create:wildcard', credentials, { project_id: projectId });
-  if (body.ttl > PROFILE_MAX_TTL_SECONDS) enforce('ca:certificates:create:ttl_over_max', credentials, { project_id: projectId });
+  if (decision.wildcard) enforce('ca:certificates:create:wildcard', credentials, target);
+  if (decision.ttlBeyondMax) enforce('ca:certificates:create:ttl_over_max', credentials, target);
 
   const certificateId = crypto.randomUUID();
   const job = newJob('certificate.issue', projectId, userId, { caId: ca.id, certificateId });
@@ -36,8 +47,11 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
     jobId: job.id,
     status: 'pending',
     csrPem: body.csr.trim(),
-    sans,
-    ttlSeconds: body.ttl,
+    sans: decision.sans.map(sanToString),
+    ttlSeconds: decision.ttlSeconds,
+    profile: profile.name,
+    ...(decision.ttlBeyondMax ? { ttlBeyondMax: true } : {}),
+    ...(body.object_id ? { objectId: body.object_id } : {}),
     subject: csr.subject,
   };
   await certificates.create(cert);

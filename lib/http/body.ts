@@ -20,6 +20,11 @@ export function readJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2,
   } catch {
     throw badRequest('BODY_MALFORMED_JSON', 'The body is not valid JSON.');
   }
+  return validateBody(schema, value);
+}
+
+/** 400 BODY_INVALID naming the first field that fails `schema`. */
+export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -122,6 +122,7 @@ export const DEFAULT_PROFILE: Profile = deepFreeze(
     allow_any_name: true,
     allow_wildcard: true,
     allow_ip_sans: true,
-    allow_email_sans: false,
+    // The built-in profile keeps what the service issued before profiles existed, e-mail names included.
+    allow_email_sans: true,
   }),
 );

@@ -25,10 +25,6 @@ export const CreateCaBody = z
   })
   .strict();
 
-export const DEFAULT_TTL_SECONDS = 30 * 86400;
-/** The default profile's maximum (the CA/Browser Forum limit for TLS server certificates). Going beyond
- * it needs the `ca:certificates:create:ttl_over_max` rule (admin by default). */
-export const PROFILE_MAX_TTL_SECONDS = 398 * 86400;
 /** No request may ask for more than this, whatever the policy; validity is also clipped to the CA's. */
 const ABSOLUTE_MAX_TTL_SECONDS = 100 * 365 * 86400;
 
@@ -46,11 +42,16 @@ export const IssueCertificateBody = z
   .object({
     csr: z.string().min(1).max(32 * 1024),
     sans: z.array(z.string().min(1).max(260)).max(100).default([]),
+    /** The CA's issuance profile to check the request against. */
+    profile: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'must be a profile name').default('default'),
+    /** The id of the object the certificate is for (a profile may require it as the CN). */
+    object_id: printable(64).optional(),
+    /** Absent: the profile's default_ttl. */
     ttl: z
       .union([z.number(), z.string()])
       .optional()
       .transform((v, ctx) => {
-        if (v === undefined) return DEFAULT_TTL_SECONDS;
+        if (v === undefined) return undefined;
         const s = parseTtl(v);
         if (s === undefined) {
           ctx.addIssue({ code: 'custom', message: 'must be seconds or a duration like "720h" or "30d"' });

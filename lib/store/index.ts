@@ -12,6 +12,9 @@ export const cas = {
   update: (projectId: string, id: string, fields: Partial<CaRecord>, whenStatus?: readonly CaRecord['status'][]) =>
     updateRecord<CaRecord>('CA', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
   list: (projectId: string, limit: number, marker?: string): Promise<Page<CaRecord>> => listRecords<CaRecord>('CA', projectId, { limit, marker }),
+  /** Replaces the profiles only if the CA is unchanged since `seenUpdatedAt` (else StaleRecordError). */
+  setProfiles: (projectId: string, id: string, profiles: CaRecord['profiles'], seenUpdatedAt: string) =>
+    updateRecord<CaRecord>('CA', projectId, id, { profiles }, { field: 'updatedAt', in: [seenUpdatedAt] }),
 };
 
 export const jobs = {
@@ -48,3 +51,4 @@ export const events = {
   list: (projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>> =>
     listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
 };
+export { editProfiles } from './profiles.js';

@@ -1,3 +1,4 @@
+import type { Profile } from '../profiles/index.js';
 import type { KeyType, SubjectInput } from '../x509/index.js';
 
 /** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
@@ -29,6 +30,8 @@ export interface CaRecord extends Owned {
   keyRef?: string;
   subjectKeyId?: string;
   failureReason?: string;
+  /** Issuance profiles by name; `default` falls back to the built-in DEFAULT_PROFILE. */
+  profiles?: Record<string, Profile>;
 }
 
 export interface JobRecord extends Owned {
@@ -48,6 +51,12 @@ export interface CertificateRecord extends Owned {
   /** Normalised SANs, "DNS:x", "IP:x", "email:x". */
   sans: string[];
   ttlSeconds: number;
+  /** The profile the request was checked against (absent on records older than profiles: `default`). */
+  profile?: string;
+  /** The caller was allowed (ca:certificates:create:ttl_over_max) to go beyond the profile's max_ttl. */
+  ttlBeyondMax?: boolean;
+  /** The id of the object the certificate is for, when the profile wants it as the CN. */
+  objectId?: string;
   subject?: string;
   certificatePem?: string;
   serial?: string;

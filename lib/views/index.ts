@@ -1,3 +1,4 @@
+import type { Profile } from '../profiles/index.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
 
 /** Records as the API shows them: snake_case, links, no storage keys, no reference to the service's own Barbican secrets. */
@@ -38,6 +39,9 @@ export function jobView(job: JobRecord, baseUrl: string) {
     links,
   };
 }
+
+/** A profile as stored is already snake_case and public: shown as is. */
+export const profileView = (p: Profile) => ({ ...p });
 
 const COLLECTION = { ca: 'cas', certificate: 'certificates', container: 'containers' } as const;
 

@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
-import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, parseSans, signatureAlgorithmFor, toPem, type ParsedCsr, type San } from '../x509/index.js';
+import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
+import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey } from './caKey.js';
 import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
@@ -29,13 +30,21 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   }
 
   const csr = parseCsr(cert.csrPem);
-  const sans = parseSans(cert.sans);
+  // The profile as the CA has it now: a profile tightened since the request was accepted wins.
+  const decision = checkCsrIssuance(profileFor(ca.profiles, cert.profile ?? 'default'), {
+    csr,
+    sans: cert.sans,
+    ttlSeconds: cert.ttlSeconds,
+    objectId: cert.objectId,
+    mayExceedMaxTtl: cert.ttlBeyondMax === true,
+    now: ctx.now(),
+  });
   const now = ctx.now().getTime();
   const caNotAfter = Date.parse(ca.notAfter);
   if (caNotAfter <= now) throw conflict('CA_EXPIRED', `CA ${caId} expired at ${ca.notAfter}`);
   const notBefore = new Date(now - BACKDATE_MS);
   // Never outlive the issuer: clip to the CA's own validity.
-  const notAfter = new Date(Math.min(now + cert.ttlSeconds * 1000, caNotAfter));
+  const notAfter = new Date(Math.min(now + decision.ttlSeconds * 1000, caNotAfter));
 
   const active = { ...ca, keyRef: ca.keyRef, subjectKeyId: ca.subjectKeyId };
   const caKey = await caSigningKey(active, ctx);
@@ -44,8 +53,8 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   if (!caKey.publicKey.equals(caPublic)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} does not match its certificate`);
 
   const { pem, serial } = ctx.driver.capabilities.buildsOwnCertificate
-    ? await issuedByDriver(ctx, cert.csrPem, ca.certificatePem, caKey, sans, notBefore, notAfter)
-    : await issuedByEngine(ctx, active, caKey, csr, sans, notBefore, notAfter);
+    ? await issuedByDriver(ctx, cert.csrPem, ca.certificatePem, caKey, decision, notBefore, notAfter)
+    : await issuedByEngine(ctx, active, caKey, csr, decision, notBefore, notAfter);
   const issued = new X509Certificate(pem);
   if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
 
@@ -65,30 +74,32 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
 }
 
 /** lib/x509 builds the TBS; the driver only signs it (native, pkcs11). */
-async function issuedByEngine(ctx: WorkerContext, ca: CaRecord & { subjectKeyId: string }, caKey: KeyHandle, csr: ParsedCsr, sans: San[], notBefore: Date, notAfter: Date) {
+async function issuedByEngine(ctx: WorkerContext, ca: CaRecord & { subjectKeyId: string }, caKey: KeyHandle, csr: ParsedCsr, decision: IssuanceDecision, notBefore: Date, notAfter: Date) {
   const algorithm = signatureAlgorithmFor(ca.keyType);
   const serial = newSerial();
   const tbs = buildTbsCertificate({
     serial,
     signatureAlgorithm: algorithm,
     issuerDer: encodeName(ca.subject),
-    subjectDer: csr.subjectDer,
+    // Only the subject fields the profile copies from the CSR.
+    subjectDer: encodeName(decision.subject),
     notBefore,
     notAfter,
     spkiDer: csr.spkiDer,
     profile: 'leaf',
     subjectKeyType: csr.keyType,
     authorityKeyId: Buffer.from(ca.subjectKeyId, 'hex'),
-    sans,
-    extKeyUsage: ['serverAuth', 'clientAuth'],
+    sans: decision.sans,
+    keyUsage: decision.keyUsages,
+    extKeyUsage: decision.extKeyUsages,
   });
   const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, caKey)), 'CERTIFICATE');
   return { pem, serial: serial.toString('hex') };
 }
 
 /** The driver builds the whole certificate from the CSR (cfssl); its serial is read back. */
-async function issuedByDriver(ctx: WorkerContext, csrPem: string, caCertPem: string, caKey: KeyHandle, sans: San[], notBefore: Date, notAfter: Date) {
+async function issuedByDriver(ctx: WorkerContext, csrPem: string, caCertPem: string, caKey: KeyHandle, decision: IssuanceDecision, notBefore: Date, notAfter: Date) {
   if (caKey.location !== 'memory') throw new AppError('CA_DRIVER_MISMATCH', 409, `the signing driver "${ctx.driver.name}" needs the CA key in memory`);
-  const pem = await ctx.driver.issue!({ csrPem, caCertPem, caKey, sans, notBefore, notAfter, extKeyUsage: ['serverAuth', 'clientAuth'] });
+  const pem = await ctx.driver.issue!({ csrPem, caCertPem, caKey, sans: decision.sans, notBefore, notAfter, keyUsage: decision.keyUsages, extKeyUsage: decision.extKeyUsages });
   return { pem: pem.trim(), serial: new X509Certificate(pem).serialNumber.toLowerCase() };
 }

@@ -22,7 +22,7 @@ const ORDER: Array<[keyof SubjectInput, string]> = [
 ];
 
 /** An X.501 Name, one attribute per RDN, most significant first; C as PrintableString (RFC 5280). */
-export function encodeName(subject: SubjectInput): Buffer {
+export function encodeName(subject: Partial<SubjectInput>): Buffer {
   const rdns: Buffer[] = [];
   for (const [field, attrOid] of ORDER) {
     const value = subject[field];

@@ -114,13 +114,13 @@ describe('Profile schema', () => {
 });
 
 describe('DEFAULT_PROFILE', () => {
-  it('suits TLS servers: any name, wildcards and IPs, no email, serverAuth + clientAuth, 30 d of at most 398 d', () => {
+  it('suits TLS servers: any name, wildcards and IPs, email too (as before profiles), serverAuth + clientAuth, 30 d of at most 398 d', () => {
     expect(DEFAULT_PROFILE).toMatchObject({
       name: 'default',
       allow_any_name: true,
       allow_wildcard: true,
       allow_ip_sans: true,
-      allow_email_sans: false,
+      allow_email_sans: true,
       min_rsa_bits: 2048,
       default_ttl: 30 * 86400,
       max_ttl: 398 * 86400,

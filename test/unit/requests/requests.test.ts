@@ -21,8 +21,9 @@ describe('request bodies', () => {
     expect(CreateCaBody.safeParse({ subject: { CN: 'Root', C: 'France' } }).success).toBe(false);
     expect(CreateCaBody.safeParse({ subject: { CN: 'Ro\u0000ot' } }).success).toBe(false);
   });
-  it('defaults the TTL to 30 days; beyond 398 d is a policy question, beyond 100 years an error', () => {
-    expect(IssueCertificateBody.parse({ csr: 'x' }).ttl).toBe(30 * 86400);
+  it('leaves an absent TTL to the profile; beyond its maximum is a policy question, beyond 100 years an error', () => {
+    expect(IssueCertificateBody.parse({ csr: 'x' }).ttl).toBeUndefined();
+    expect(IssueCertificateBody.parse({ csr: 'x' }).profile).toBe('default');
     expect(IssueCertificateBody.parse({ csr: 'x', ttl: '399d' }).ttl).toBe(399 * 86400);
     expect(IssueCertificateBody.safeParse({ csr: 'x', ttl: `${100 * 365 + 1}d` }).success).toBe(false);
   });
