@@ -4,6 +4,7 @@ import { bitString, boolean, explicit, headerLength, nullValue, octetString, oid
 import type { KeyType, SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
 import { encodeSans, ipToBytes, type San } from './san.js';
+import { encodeNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 
 export interface TbsInput {
   serial: Buffer;
@@ -21,6 +22,8 @@ export interface TbsInput {
   extKeyUsage?: ExtKeyUsageName[];
   /** Leaf key usages; default: digitalSignature, plus keyEncipherment for RSA keys. */
   keyUsage?: LeafKeyUsage[];
+  /** CA certificates: the names it and its subordinates may certify (critical extension). */
+  nameConstraints?: NameConstraints;
 }
 
 export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection';
@@ -110,6 +113,7 @@ function extensions(input: TbsInput): Buffer {
     const pathLen = input.pathLen === undefined ? [] : [smallInteger(input.pathLen)];
     exts.push(extension(OID.basicConstraints, true, sequence(boolean(true), ...pathLen)));
     exts.push(extension(OID.keyUsage, true, keyUsage([KU.digitalSignature, KU.keyCertSign, KU.cRLSign])));
+    if (input.nameConstraints && !isEmptyConstraints(input.nameConstraints)) exts.push(extension(OID.nameConstraints, true, encodeNameConstraints(input.nameConstraints)));
   } else {
     exts.push(extension(OID.basicConstraints, true, sequence()));
     const usage = input.keyUsage ? input.keyUsage.map((u) => KU[u]) : input.subjectKeyType.startsWith('RSA') ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
@@ -256,6 +260,7 @@ function writeTbs(input: PreparedTbsInput): Buffer {
   if (input.profile === 'ca') {
     const pathLen = input.pathLen === undefined ? [] : [smallInteger(input.pathLen)];
     exts.push(extension(OID.basicConstraints, true, sequence(boolean(true), ...pathLen)), KEY_USAGE_CA);
+    if (input.nameConstraints && !isEmptyConstraints(input.nameConstraints)) exts.push(extension(OID.nameConstraints, true, encodeNameConstraints(input.nameConstraints)));
   } else {
     const usage = input.keyUsage ? extension(OID.keyUsage, true, keyUsage(input.keyUsage.map((u) => KU[u]))) : input.subjectKeyType.startsWith('RSA') ? KEY_USAGE_RSA_LEAF : KEY_USAGE_LEAF;
     exts.push(BASIC_CONSTRAINTS_LEAF, usage);

@@ -1,0 +1,112 @@
+import { isIP } from 'node:net';
+import { badRequest } from '../errors/index.js';
+import { sequence, tlv } from './derWriter.js';
+import { ipToBytes, type San } from './san.js';
+
+/**
+ * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
+ * issues: DNS names, IP ranges and e-mail addresses. Encoded into the CA certificate, and enforced
+ * at issuance (a relying party that ignores the extension still gets no out-of-bounds name).
+ */
+export interface NameConstraints {
+  permittedDns?: string[];
+  excludedDns?: string[];
+  /** CIDR ranges: "10.0.0.0/8", "2001:db8::/32". */
+  permittedIp?: string[];
+  excludedIp?: string[];
+  /** "user@example.org" (one mailbox), "example.org" (that host), ".example.org" (any host under it). */
+  permittedEmail?: string[];
+  excludedEmail?: string[];
+}
+
+export const isEmptyConstraints = (c: NameConstraints) => Object.values(c).every((v) => !v || v.length === 0);
+
+function cidr(range: string): { addr: Buffer; prefix: number } {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(range.trim());
+  const family = m ? isIP(m[1]) : 0;
+  const prefix = m ? Number(m[2]) : -1;
+  if (!m || !family || prefix > (family === 4 ? 32 : 128)) throw badRequest('NAME_CONSTRAINT_INVALID', `"${range}" is not a CIDR range such as 10.0.0.0/8.`, { value: range });
+  return { addr: ipToBytes(m[1]), prefix };
+}
+
+const mask = (bytes: number, prefix: number) => Buffer.from(Array.from({ length: bytes }, (_, i) => (prefix >= (i + 1) * 8 ? 0xff : prefix <= i * 8 ? 0 : (0xff << (8 - (prefix - i * 8))) & 0xff)));
+
+const ipSubtree = (range: string) => {
+  const { addr, prefix } = cidr(range);
+  const m = mask(addr.length, prefix);
+  return Buffer.concat([addr.map((b, i) => b & m[i]), m]);
+};
+
+const dnsBase = (name: string) => {
+  const n = name.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(n)) {
+    throw badRequest('NAME_CONSTRAINT_INVALID', `"${name}" is not a DNS name constraint such as example.org.`, { value: name });
+  }
+  return n;
+};
+
+/** GeneralSubtrees for one side (permitted or excluded). */
+function subtrees(dns: string[] = [], ips: string[] = [], emails: string[] = []): Buffer[] {
+  return [
+    ...dns.map((d) => sequence(tlv(0x82, Buffer.from(dnsBase(d), 'ascii')))),
+    ...ips.map((r) => sequence(tlv(0x87, ipSubtree(r)))),
+    ...emails.map((e) => sequence(tlv(0x81, Buffer.from(e.trim().toLowerCase(), 'ascii')))),
+  ];
+}
+
+/** The extension value (NameConstraints SEQUENCE), for a critical 2.5.29.30 extension. */
+export function encodeNameConstraints(c: NameConstraints): Buffer {
+  const permitted = subtrees(c.permittedDns, c.permittedIp, c.permittedEmail);
+  const excluded = subtrees(c.excludedDns, c.excludedIp, c.excludedEmail);
+  return sequence(...(permitted.length ? [tlv(0xa0, ...permitted)] : []), ...(excluded.length ? [tlv(0xa1, ...excluded)] : []));
+}
+
+/** Validates and normalises constraints as a user sends them (400 on a bad entry). */
+export function normaliseNameConstraints(c: NameConstraints): NameConstraints {
+  const out: NameConstraints = {};
+  if (c.permittedDns?.length) out.permittedDns = c.permittedDns.map(dnsBase);
+  if (c.excludedDns?.length) out.excludedDns = c.excludedDns.map(dnsBase);
+  for (const k of ['permittedIp', 'excludedIp'] as const) if (c[k]?.length) out[k] = c[k]!.map((r) => (cidr(r), r.trim()));
+  for (const k of ['permittedEmail', 'excludedEmail'] as const) if (c[k]?.length) out[k] = c[k]!.map((e) => e.trim().toLowerCase());
+  return out;
+}
+
+/** RFC 5280: a DNS constraint matches the name itself and any name with labels added on the left. */
+function dnsWithin(name: string, base: string): boolean {
+  const n = name.toLowerCase().replace(/^\*\./, 'x.');
+  if (base.startsWith('.')) return n.endsWith(base);
+  return n === base || n.endsWith(`.${base}`);
+}
+
+function ipWithin(ip: string, range: string): boolean {
+  const { addr, prefix } = cidr(range);
+  const bytes = ipToBytes(ip);
+  if (bytes.length !== addr.length) return false;
+  const m = mask(addr.length, prefix);
+  return bytes.every((b, i) => (b & m[i]) === (addr[i] & m[i]));
+}
+
+function emailWithin(address: string, base: string): boolean {
+  const a = address.toLowerCase();
+  if (base.includes('@')) return a === base;
+  const host = a.slice(a.lastIndexOf('@') + 1);
+  return base.startsWith('.') ? host.endsWith(base) : host === base;
+}
+
+/**
+ * Throws NAME_CONSTRAINT_VIOLATION (400) for the first name outside any of the constraint sets:
+ * one per CA of the chain, each applied on its own as RFC 5280 path validation does.
+ */
+export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[]): void {
+  for (const c of sets) {
+    for (const san of sans) {
+      const [permitted, excluded, within] =
+        san.type === 'dns' ? [c.permittedDns, c.excludedDns, dnsWithin] : san.type === 'ip' ? [c.permittedIp, c.excludedIp, ipWithin] : [c.permittedEmail, c.excludedEmail, emailWithin];
+      const hit = excluded?.find((b) => within(san.value, b));
+      if (hit) throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is excluded by the CA's name constraint "${hit}".`, { name: san.value, constraint: hit });
+      if (permitted?.length && !permitted.some((b) => within(san.value, b))) {
+        throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is outside the CA's permitted names (${permitted.join(', ')}).`, { name: san.value });
+      }
+    }
+  }
+}

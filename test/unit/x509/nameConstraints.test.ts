@@ -1,0 +1,100 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  assembleCertificate,
+  buildTbsCertificate,
+  checkNameConstraints,
+  encodeName,
+  newSerial,
+  normaliseNameConstraints,
+  parseCsr,
+  parseSans,
+  signatureAlgorithmFor,
+  subjectKeyIdentifier,
+  toPem,
+  type NameConstraints,
+} from '../../../lib/x509/index.js';
+import { makeCsr, openssl, tempDir, x509Text } from '../../support/openssl.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const alg = signatureAlgorithmFor('EC-P256');
+const day = 86_400_000;
+
+/** A root, a constrained intermediate under it, and a leaf for `names` under the intermediate. */
+function chainWith(constraints: NameConstraints, names: string[]) {
+  const mk = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const root = mk();
+  const int = mk();
+  const rootSpki = root.publicKey.export({ type: 'spki', format: 'der' });
+  const intSpki = int.publicKey.export({ type: 'spki', format: 'der' });
+  const rootName = encodeName({ CN: 'NC Root' });
+  const intName = encodeName({ CN: 'NC Intermediate' });
+  const cert = (tbs: Buffer, key: typeof root) => toPem(assembleCertificate(tbs, alg, sign(alg.hash, tbs, key.privateKey)), 'CERTIFICATE');
+  const now = Date.now();
+  const base = { signatureAlgorithm: alg, notBefore: new Date(now - 60_000), notAfter: new Date(now + 30 * day), subjectKeyType: 'EC-P256' as const };
+  const rootPem = cert(buildTbsCertificate({ ...base, serial: newSerial(), issuerDer: rootName, subjectDer: rootName, spkiDer: rootSpki, profile: 'ca', authorityKeyId: subjectKeyIdentifier(rootSpki) }), root);
+  const intPem = cert(buildTbsCertificate({ ...base, serial: newSerial(), issuerDer: rootName, subjectDer: intName, spkiDer: intSpki, profile: 'ca', pathLen: 0, nameConstraints: normaliseNameConstraints(constraints), authorityKeyId: subjectKeyIdentifier(rootSpki) }), root);
+  const csr = parseCsr(makeCsr(tmp.dir, 'ec256', 'leaf').csr);
+  const leafPem = cert(buildTbsCertificate({ ...base, serial: newSerial(), issuerDer: intName, subjectDer: csr.subjectDer, spkiDer: csr.spkiDer, profile: 'leaf', authorityKeyId: subjectKeyIdentifier(intSpki), sans: parseSans(names) }), int);
+  return { rootPem, intPem, leafPem };
+}
+
+/** openssl's own path validation, which enforces name constraints. */
+function opensslVerify(c: ReturnType<typeof chainWith>): string {
+  const [root, int, leaf] = ['root', 'int', 'leaf'].map((n) => join(tmp.dir, `${n}-${Math.random()}.pem`));
+  writeFileSync(root, c.rootPem);
+  writeFileSync(int, c.intPem);
+  writeFileSync(leaf, c.leafPem);
+  try {
+    return openssl(['verify', '-x509_strict', '-CAfile', root, '-untrusted', int, leaf]);
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr ?? e);
+  }
+}
+
+const constraints: NameConstraints = { permittedDns: ['example.org'], excludedDns: ['secret.example.org'], permittedIp: ['10.0.0.0/8'], permittedEmail: ['.example.org'] };
+
+describe('name constraints', () => {
+  it('are encoded as a critical extension that openssl reads and enforces', () => {
+    const ok = chainWith(constraints, ['DNS:a.example.org', 'IP:10.1.2.3', 'email:ops@mail.example.org']);
+    const text = x509Text(ok.intPem);
+    expect(text).toMatch(/X509v3 Name Constraints: critical/);
+    expect(text).toMatch(/Permitted:\s+DNS:example.org\s+IP:10.0.0.0\/255.0.0.0\s+email:.example.org/);
+    expect(text).toMatch(/Excluded:\s+DNS:secret.example.org/);
+    expect(opensslVerify(ok)).toContain('OK');
+    expect(opensslVerify(chainWith(constraints, ['DNS:a.evil.org']))).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(chainWith(constraints, ['DNS:x.secret.example.org']))).toMatch(/excluded subtree violation/);
+  });
+
+  it.each([
+    [['DNS:example.org', 'DNS:deep.a.example.org', 'IP:10.255.0.1', 'email:me@x.example.org'], null],
+    [['DNS:example.org.evil.com'], 'outside'],
+    [['DNS:notexample.org'], 'outside'],
+    [['DNS:secret.example.org'], 'excluded'],
+    [['DNS:*.secret.example.org'], 'excluded'],
+    [['IP:192.168.0.1'], 'outside'],
+    [['IP:2001:db8::1'], 'outside'],
+    [['email:me@example.org'], 'outside'],
+  ])('at issuance, the same as openssl: %j → %s', (names, expected) => {
+    const check = () => checkNameConstraints(parseSans(names), [normaliseNameConstraints(constraints)]);
+    if (expected === null) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_VIOLATION', message: expect.stringContaining(expected) }));
+    // openssl agrees (wildcards aside: openssl does not treat them specially).
+    if (!names.some((n) => n.includes('*'))) expect(/OK/.test(opensslVerify(chainWith(constraints, names)))).toBe(expected === null);
+  });
+
+  it('applies every CA of the chain on its own', () => {
+    const outer = { permittedDns: ['example.org'] };
+    const inner = { permittedDns: ['team.example.org'] };
+    expect(() => checkNameConstraints(parseSans(['DNS:x.team.example.org']), [outer, inner])).not.toThrow();
+    expect(() => checkNameConstraints(parseSans(['DNS:x.example.org']), [outer, inner])).toThrow(/permitted names \(team.example.org\)/);
+  });
+
+  it('refuses malformed constraints with the value named', () => {
+    expect(() => normaliseNameConstraints({ permittedIp: ['10.0.0.0'] })).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_INVALID', details: { value: '10.0.0.0' } }));
+    expect(() => normaliseNameConstraints({ permittedDns: ['bad..name'] })).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_INVALID' }));
+  });
+});
