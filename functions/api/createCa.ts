@@ -1,14 +1,42 @@
+import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
 import { projectRoute } from '../../lib/http/index.js';
+import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
 import { CreateCaBody } from '../../lib/requests/index.js';
 import { cas, type CaRecord } from '../../lib/store/index.js';
-import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { caView, jobView } from '../../lib/views/index.js';
+import { isEmptyConstraints, normaliseNameConstraints } from '../../lib/x509/index.js';
 
-/** POST /v1/cas — records a pending root CA and queues the job that creates its key and certificate. */
+/**
+ * POST /v1/cas — records a pending CA and queues the job that creates its key and certificate:
+ * a root, or with `parent_ca_id` an intermediate signed by another CA of the project.
+ */
 export const handler = projectRoute({ body: CreateCaBody }, async ({ body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   enforce('ca:cas:create', credentials, { project_id: projectId });
+  const own = normaliseNameConstraints({
+    permittedDns: body.name_constraints?.permitted_dns,
+    excludedDns: body.name_constraints?.excluded_dns,
+    permittedIp: body.name_constraints?.permitted_ip,
+    excludedIp: body.name_constraints?.excluded_ip,
+    permittedEmail: body.name_constraints?.permitted_email,
+    excludedEmail: body.name_constraints?.excluded_email,
+  });
+  const nameConstraints = isEmptyConstraints(own) ? undefined : own;
+
+  let parent: CaRecord | undefined;
+  let pathLen = body.path_len;
+  if (body.parent_ca_id) {
+    parent = await cas.get(projectId, body.parent_ca_id);
+    if (!parent) throw notFound('CA_NOT_FOUND', `No CA ${body.parent_ca_id} in your project to sign the intermediate.`);
+    if (parent.status !== 'active') throw conflict('CA_NOT_ACTIVE', `CA ${parent.id} is ${parent.status}; wait for its job to succeed.`);
+    if (parent.pathLen === 0) throw badRequest('PATH_LEN_EXCEEDED', `CA ${parent.id} has path_len 0: it may not sign intermediate CAs.`, { field: 'parent_ca_id' });
+    if (parent.pathLen !== undefined) {
+      pathLen ??= parent.pathLen - 1;
+      if (pathLen > parent.pathLen - 1) throw badRequest('PATH_LEN_EXCEEDED', `Under CA ${parent.id} (path_len ${parent.pathLen}) path_len can be at most ${parent.pathLen - 1}.`, { field: 'path_len' });
+    }
+  }
+
   const caId = crypto.randomUUID();
   const job = newJob('ca.create', projectId, userId, { caId });
   const now = job.createdAt;
@@ -24,6 +52,10 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
     validityDays: body.validity_days,
     status: 'pending',
     jobId: job.id,
+    ...(parent ? { parentId: parent.id } : {}),
+    ...(pathLen !== undefined ? { pathLen } : {}),
+    ...(nameConstraints ? { nameConstraints } : {}),
+    constraintChain: [...(parent?.constraintChain ?? []), ...(nameConstraints ? [nameConstraints] : [])],
   };
   await cas.create(ca);
   await submitJob(job, async (reason) => {

@@ -6,7 +6,7 @@ import { checkCsrIssuance, profileFor } from '../../lib/profiles/index.js';
 import { IssueCertificateBody, requestedSans, sanToString } from '../../lib/requests/index.js';
 import { cas, certificates, type CertificateRecord } from '../../lib/store/index.js';
 import { certificateView, jobView } from '../../lib/views/index.js';
-import { parseCsr } from '../../lib/x509/index.js';
+import { checkNameConstraints, parseCsr } from '../../lib/x509/index.js';
 
 /**
  * POST /v1/cas/{id}/certificates — checks the CSR (parse, signature, key), the names and the TTL
@@ -31,6 +31,8 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
     mayExceedMaxTtl: true,
     now: new Date(),
   });
+  // An intermediate's name constraints, and those of the CAs above it.
+  checkNameConstraints(decision.sans, ca.constraintChain ?? []);
   // Wildcards and long lifetimes are the seeds' examples of what only admins may ask for.
   if (decision.wildcard) enforce('ca:certificates:create:wildcard', credentials, target);
   if (decision.ttlBeyondMax) enforce('ca:certificates:create:ttl_over_max', credentials, target);

@@ -22,6 +22,21 @@ export const CreateCaBody = z
     subject: SubjectSchema,
     key_type: z.enum(KEY_TYPES as [KeyType, ...KeyType[]]).default('EC-P256'),
     validity_days: z.number().int().min(1).max(36500).default(3650),
+    /** An intermediate signed by this project CA. */
+    parent_ca_id: z.string().uuid().optional(),
+    /** basicConstraints pathLenConstraint: how many CAs may follow below this one. */
+    path_len: z.number().int().min(0).max(10).optional(),
+    name_constraints: z
+      .object({
+        permitted_dns: z.array(z.string().min(1).max(253)).max(64).optional(),
+        excluded_dns: z.array(z.string().min(1).max(253)).max(64).optional(),
+        permitted_ip: z.array(z.string().min(1).max(64)).max(64).optional(),
+        excluded_ip: z.array(z.string().min(1).max(64)).max(64).optional(),
+        permitted_email: z.array(z.string().min(1).max(254)).max(64).optional(),
+        excluded_email: z.array(z.string().min(1).max(254)).max(64).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

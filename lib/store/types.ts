@@ -1,5 +1,5 @@
 import type { Profile } from '../profiles/index.js';
-import type { KeyType, SubjectInput } from '../x509/index.js';
+import type { KeyType, NameConstraints, SubjectInput } from '../x509/index.js';
 
 /** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
 export type CaStatus = 'pending' | 'active' | 'failed';
@@ -30,6 +30,16 @@ export interface CaRecord extends Owned {
   keyRef?: string;
   subjectKeyId?: string;
   failureReason?: string;
+  /** An intermediate: the project CA that signs it. Absent for roots. */
+  parentId?: string;
+  /** basicConstraints pathLenConstraint; absent = unlimited. */
+  pathLen?: number;
+  /** This CA's own name constraints (in its certificate). */
+  nameConstraints?: NameConstraints;
+  /** Every constraint set on the path from the root to this CA, each enforced at issuance. */
+  constraintChain?: NameConstraints[];
+  /** The issuers' certificates, parent first, up to the root (empty for a root). */
+  chainPem?: string[];
   /** Issuance profiles by name; `default` falls back to the built-in DEFAULT_PROFILE. */
   profiles?: Record<string, Profile>;
 }

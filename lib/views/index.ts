@@ -1,5 +1,6 @@
 import type { Profile } from '../profiles/index.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
+import type { NameConstraints } from '../x509/index.js';
 
 /** Records as the API shows them: snake_case, links, no storage keys, no reference to the service's own Barbican secrets. */
 export function caView(ca: CaRecord, baseUrl: string) {
@@ -14,6 +15,9 @@ export function caView(ca: CaRecord, baseUrl: string) {
     not_before: ca.notBefore ?? null,
     not_after: ca.notAfter ?? null,
     certificate: ca.certificatePem ?? null,
+    parent_ca_id: ca.parentId ?? null,
+    path_len: ca.pathLen ?? null,
+    name_constraints: ca.nameConstraints ? constraintsView(ca.nameConstraints) : null,
     failure_reason: ca.failureReason ?? null,
     job_id: ca.jobId,
     created_at: ca.createdAt,
@@ -21,9 +25,23 @@ export function caView(ca: CaRecord, baseUrl: string) {
     links: [
       { rel: 'self', href: `${baseUrl}/v1/cas/${ca.id}` },
       { rel: 'certificates', href: `${baseUrl}/v1/certificates?ca_id=${ca.id}` },
+      { rel: 'chain', href: `${baseUrl}/v1/cas/${ca.id}/chain` },
+      ...(ca.parentId ? [{ rel: 'parent', href: `${baseUrl}/v1/cas/${ca.parentId}` }] : []),
     ],
   };
 }
+
+const constraintsView = (c: NameConstraints) => ({
+  permitted_dns: c.permittedDns ?? [],
+  excluded_dns: c.excludedDns ?? [],
+  permitted_ip: c.permittedIp ?? [],
+  excluded_ip: c.excludedIp ?? [],
+  permitted_email: c.permittedEmail ?? [],
+  excluded_email: c.excludedEmail ?? [],
+});
+
+/** The CA's certificate and its issuers', leaf-most first: what a server sends after its own certificate. */
+export const caChainPems = (ca: CaRecord): string[] => (ca.certificatePem ? [ca.certificatePem, ...(ca.chainPem ?? [])] : []);
 
 export function jobView(job: JobRecord, baseUrl: string) {
   const links = [{ rel: 'self', href: `${baseUrl}/v1/jobs/${job.id}` }];

@@ -1,20 +1,25 @@
 import { X509Certificate } from 'node:crypto';
-import { cas, StaleRecordError, type JobRecord } from '../store/index.js';
-import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
-import { JobRefusedError } from './outcomes.js';
-import { discardCaKey, keepCaKey, newCaKey } from './caKey.js';
-import type { WorkerContext } from './context.js';
+import { conflict } from '../errors/index.js';
 import { log } from '../log/index.js';
+import { cas, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
+import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
+import { caSigningKey, discardCaKey, keepCaKey, newCaKey } from './caKey.js';
+import type { WorkerContext } from './context.js';
+import { JobRefusedError } from './outcomes.js';
 
 /** Allowed clock skew between machines: certificates start this much in the past. */
 export const BACKDATE_MS = 60_000;
 
-/** Job `ca.create`: new key into Barbican, self-signed root certificate into the store. */
+/**
+ * Job `ca.create`: a new key (into Barbican, or the driver's token) and the CA certificate:
+ * self-signed for a root, signed by the parent CA's key for an intermediate.
+ */
 export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
   const caId = job.params.caId;
   const ca = await cas.get(job.projectId, caId);
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
   if (ca.status === 'active') return { type: 'ca', id: ca.id };
+  const parent = ca.parentId ? await activeParent(ca, ca.parentId) : undefined;
 
   const key = await newCaKey(ca, ctx);
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
@@ -22,24 +27,32 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
   const name = encodeName(ca.subject);
   const now = ctx.now().getTime();
   const notBefore = new Date(now - BACKDATE_MS);
-  const notAfter = new Date(now + ca.validityDays * 86_400_000);
-  const algorithm = signatureAlgorithmFor(ca.keyType);
+  // An intermediate never outlives its issuer.
+  const notAfter = new Date(Math.min(now + ca.validityDays * 86_400_000, parent ? Date.parse(parent.notAfter!) : Infinity));
+  const signer = parent ? await caSigningKey({ ...parent, keyRef: parent.keyRef! }, ctx) : key;
+  const signerType = parent ? parent.keyType : ca.keyType;
+  const algorithm = signatureAlgorithmFor(signerType);
   const serial = newSerial();
   const tbs = buildTbsCertificate({
     serial,
     signatureAlgorithm: algorithm,
-    issuerDer: name,
+    issuerDer: parent ? encodeName(parent.subject) : name,
     subjectDer: name,
     notBefore,
     notAfter,
     spkiDer,
     profile: 'ca',
+    pathLen: ca.pathLen,
+    nameConstraints: ca.nameConstraints,
     subjectKeyType: ca.keyType,
-    authorityKeyId: ski,
+    authorityKeyId: parent ? Buffer.from(parent.subjectKeyId!, 'hex') : ski,
   });
-  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, key)), 'CERTIFICATE');
+  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, signer)), 'CERTIFICATE');
   // Our own bytes must verify before anything is kept.
-  if (!new X509Certificate(pem).verify(key.publicKey)) throw new Error('self-check failed: the new CA certificate does not verify');
+  const made = new X509Certificate(pem);
+  if (!made.verify(signer.publicKey) || (parent && !made.checkIssued(new X509Certificate(parent.certificatePem!)))) {
+    throw new Error('self-check failed: the new CA certificate does not verify');
+  }
 
   const keyRef = await keepCaKey(ca, key, ctx);
   try {
@@ -50,6 +63,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
         status: 'active',
         keyRef,
         certificatePem: pem,
+        chainPem: parent ? [parent.certificatePem!, ...(parent.chainPem ?? [])] : [],
         serial: serial.toString('hex'),
         notBefore: notBefore.toISOString(),
         notAfter: notAfter.toISOString(),
@@ -64,4 +78,18 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     throw e;
   }
   return { type: 'ca', id: caId };
+}
+
+/** The parent as the store has it now: same project, active, allowed to sign a CA. */
+async function activeParent(ca: CaRecord, parentId: string): Promise<CaRecord> {
+  const parent = await cas.get(ca.projectId, parentId);
+  if (!parent) throw new JobRefusedError(`parent CA ${parentId} is not in project ${ca.projectId}`);
+  if (parent.status !== 'active' || !parent.keyRef || !parent.certificatePem || !parent.subjectKeyId || !parent.notAfter) {
+    throw conflict('CA_NOT_ACTIVE', `parent CA ${parentId} is ${parent.status}`);
+  }
+  if (Date.parse(parent.notAfter) <= Date.now()) throw conflict('CA_EXPIRED', `parent CA ${parentId} expired at ${parent.notAfter}`);
+  if (parent.pathLen !== undefined && (ca.pathLen ?? Infinity) > parent.pathLen - 1) {
+    throw conflict('PATH_LEN_EXCEEDED', `parent CA ${parentId} (path_len ${parent.pathLen}) may not sign this CA`);
+  }
+  return parent;
 }

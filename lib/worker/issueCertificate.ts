@@ -3,7 +3,7 @@ import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
-import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
+import { assembleCertificate, buildTbsCertificate, checkNameConstraints, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey } from './caKey.js';
 import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
@@ -39,6 +39,7 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     mayExceedMaxTtl: cert.ttlBeyondMax === true,
     now: ctx.now(),
   });
+  checkNameConstraints(decision.sans, ca.constraintChain ?? []);
   const now = ctx.now().getTime();
   const caNotAfter = Date.parse(ca.notAfter);
   if (caNotAfter <= now) throw conflict('CA_EXPIRED', `CA ${caId} expired at ${ca.notAfter}`);

@@ -40,7 +40,6 @@ export interface LintOptions {
 
 const X = {
   anyExtendedKeyUsage: '2.5.29.37.0',
-  rsaPss: '1.2.840.113549.1.1.10',
   md5WithRSA: '1.2.840.113549.1.1.4',
   sha1WithRSA: '1.2.840.113549.1.1.5',
   ecdsaWithSHA1: '1.2.840.10045.4.1',
@@ -296,6 +295,7 @@ function basicConstraints(v: Buffer): BasicConstraints {
 /** The set bits of a KeyUsage BIT STRING; a non-DER NamedBitList (X.690 11.2) is a DerError. */
 function keyUsageBits(v: Buffer): Set<number> {
   const bits = content(v, need(whole(v, 'keyUsage'), 0x03, 'keyUsage'));
+  if (!bits.length) fail('keyUsage is an empty BIT STRING');
   const unused = bits[0];
   const bytes = bits.subarray(1);
   if (unused > 7 || (!bytes.length && unused)) fail('keyUsage has a bad unused-bits count');
@@ -408,7 +408,10 @@ function keyFamily(key: KeyObject): KeyFamily {
   return t === 'rsa' || t === 'ec' || t === 'ed25519' || t === 'ed448' ? t : 'other';
 }
 
-/** The extension of `oid`, if present once; a malformed value is reported once and read as absent-but-present. */
+/**
+ * A certificate's extensions by OID (the first of duplicates, which are reported separately). A
+ * value that does not decode is reported once and its specific checks are skipped, not guessed.
+ */
 class Extensions {
   private readonly byOid = new Map<string, Extension>();
   /** OIDs whose value did not decode: their specific checks are skipped, not guessed. */

@@ -1,9 +1,10 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../lib/errors/index.js';
 import { algorithmIdentifier, prepareIssuer } from '../../../lib/x509/certificate.js';
+import { children, readTlv, slice } from '../../../lib/x509/der.js';
 import { bitString, boolean, explicit, nullValue, octetString, oid, printableString, sequence, set, smallInteger, time, tlv, unsignedInteger } from '../../../lib/x509/derWriter.js';
 import {
   assembleCertificate,
@@ -334,6 +335,22 @@ describe('hand-corrupted certificates produce their error codes', () => {
       expect(errors(lintLeaf(hand({ signer: KEYS.rsa, issuer: HAND_CA_NAME, outerAlg: sha1, hash: 'sha1' }), { issuerDer: rsaRoot }))).toEqual(['E_SIGNATURE_ALGORITHM_WEAK']);
     });
 
+    it('an RSASSA-PSS signature: not in the known list (a warning), verified through node:crypto X509Certificate', () => {
+      const rsaRoot = hand({ profile: 'ca', key: KEYS.rsa });
+      const sha256 = sequence(oid('2.16.840.1.101.3.4.2.1'), nullValue());
+      const pss = sequence(oid('1.2.840.113549.1.1.10'), sequence(explicit(0, sha256), explicit(1, sequence(oid('1.2.840.113549.1.1.8'), sha256)), explicit(2, smallInteger(32))));
+      const signPss = (flip: boolean) => {
+        // hand() signs with PKCS#1 v1.5; keep its TBS (which names PSS) and sign that with PSS.
+        const der = hand({ signer: KEYS.rsa, issuer: HAND_CA_NAME, outerAlg: pss });
+        const tbs = slice(der, children(der, readTlv(der, 0))[0]);
+        const sig = sign('sha256', tbs, { key: KEYS.rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+        if (flip) sig[10] ^= 1;
+        return sequence(tbs, pss, bitString(sig));
+      };
+      expect(codes(lintLeaf(signPss(false), { issuerDer: rsaRoot }))).toEqual(['W_SIGNATURE_ALGORITHM_UNKNOWN']);
+      expect(errors(lintLeaf(signPss(true), { issuerDer: rsaRoot }))).toEqual(['E_SIGNATURE_INVALID']);
+    });
+
     it('an empty issuer Name', () => {
       expect(errors(lintLeaf(hand({ issuer: sequence() })))).toEqual(['E_ISSUER_EMPTY', 'E_ISSUER_NAME_MISMATCH']);
       expect(errors(lintLeaf(hand({ issuer: sequence() }), { issuerDer: undefined }))).toEqual(['E_ISSUER_EMPTY']);
@@ -354,6 +371,7 @@ describe('hand-corrupted certificates produce their error codes', () => {
       // A SET holding an OCTET STRING where an AttributeTypeAndValue belongs.
       const bad = sequence(set(octetString(Buffer.from('x'))));
       expect(errors(lintLeaf(hand({ subject: bad, ext: { san: EXT.san([dns('leaf.example.org')]) } })))).toEqual(['E_NAME_MALFORMED']);
+      expect(errors(lintLeaf(hand({ issuer: bad }), { issuerDer: undefined }))).toEqual(['E_NAME_MALFORMED']);
     });
   });
 
@@ -623,6 +641,12 @@ describe('hand-corrupted certificates produce their error codes', () => {
       expect(errors(lintLeaf(hand({ outerAlg: sequence(oid(OID.sha256WithRSA), nullValue()) })))).toEqual(['E_SIGNATURE_INVALID']);
     });
 
+    it('an issuer whose public key does not read', () => {
+      const badKey = sequence(sequence(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.34')), bitString(Buffer.from([4, 1, 2, 3])));
+      const issuer = hand({ profile: 'ca', subject: ROOT_NAME, key: KEYS.ec384, spki: badKey });
+      expect(errors(lintLeaf(hand(), { issuerDer: issuer }))).toEqual(['E_SIGNATURE_INVALID']);
+    });
+
     it('an issuer that is not a CA', () => {
       const notCa = hand({ subject: ROOT_NAME, key: KEYS.ec384, ext: { ski: EXT.ski(KEYS.ec384.ski), san: EXT.san([dns('root.example.org')]) } });
       expect(errors(lintLeaf(hand(), { issuerDer: notCa }))).toEqual(['E_ISSUER_NOT_CA', 'E_ISSUER_NO_KEY_CERT_SIGN']);
@@ -654,6 +678,38 @@ describe('hand-corrupted certificates produce their error codes', () => {
       expect(codes(lintLeaf(Buffer.concat([der, Buffer.from([0])])))).toEqual(['E_MALFORMED']);
       expect(codes(lintLeaf(sequence(oid(OID.commonName))))).toEqual(['E_MALFORMED']);
       expect(codes(lintLeaf(Buffer.alloc(0)))).toEqual(['E_MALFORMED']);
+    });
+
+    it('never throws: 3000 certificates with random bytes changed, cut or inserted', () => {
+      // A fixed xorshift PRNG: a failure here reproduces.
+      let state = 0x9e3779b9;
+      const rand = (n: number) => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return (state >>> 0) % n;
+      };
+      const bases = [hand(), hand({ key: KEYS.rsa }), hand({ profile: 'ca' }), ROOT.der];
+      let malformed = 0;
+      for (let i = 0; i < 3000; i++) {
+        const base = bases[i % bases.length];
+        let der = Buffer.from(base);
+        const op = rand(3);
+        const at = rand(der.length);
+        if (op === 0) der[at] ^= 1 << rand(8);
+        else if (op === 1) der = der.subarray(0, at);
+        else der = Buffer.concat([der.subarray(0, at), Buffer.from([rand(256)]), der.subarray(at)]);
+        const findings = lintCertificate(der, { kind: i % 3 === 0 ? 'root' : 'leaf', issuerDer: i % 2 ? ROOT.der : der });
+        expect(findings.every((f) => /^[EW]_[A-Z0-9_]+$/.test(f.code) && f.severity === (f.code.startsWith('E_') ? 'error' : 'warning'))).toBe(true);
+        if (findings.some((f) => f.code === 'E_MALFORMED')) malformed++;
+      }
+      // Most single-byte changes break the structure; the rest must have been linted field by field.
+      expect(malformed).toBeGreaterThan(500);
+      expect(malformed).toBeLessThan(3000);
+    });
+
+    it('an empty keyUsage BIT STRING (no unused-bits octet)', () => {
+      expect(errors(lintLeaf(hand({ ext: { ku: ext(OID.keyUsage, true, tlv(0x03)) } })))).toEqual(['E_EXTENSION_MALFORMED']);
     });
 
     it('an issuer certificate that does not read', () => {
