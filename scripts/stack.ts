@@ -4,7 +4,7 @@
  * with the API functions and the queue-triggered worker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,11 @@ export interface StackOptions {
   devBarbicanPort?: number;
   /** Send serverless-offline's output to this file instead of the terminal. */
   logFile?: string;
+  /**
+   * Directory of the serverless.yml to serve (its table and queues are created from it, and osls
+   * runs there); default: the project's own. The benchmark serves its no-op stack this way.
+   */
+  serviceDir?: string;
 }
 
 export interface Stack {
@@ -46,8 +51,8 @@ export interface Stack {
 }
 
 /** Resource names and the table definition come from serverless.yml: one source for AWS and local. */
-function serverlessResources() {
-  const doc = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { service: string; resources: { Resources: Record<string, { Properties: Record<string, unknown> }> } };
+function serverlessResources(serviceDir = ROOT) {
+  const doc = parseYaml(readFileSync(join(serviceDir, 'serverless.yml'), 'utf8')) as { service: string; resources: { Resources: Record<string, { Properties: Record<string, unknown> }> } };
   const sub = (s: string) => s.replace('${self:service}', doc.service).replace('${sls:stage}', STAGE);
   const table = { ...doc.resources.Resources.Table.Properties } as Record<string, unknown>;
   delete table.PointInTimeRecoverySpecification;
@@ -78,7 +83,21 @@ async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<v
   throw new Error(`${url} did not answer within ${ms / 1000}s`);
 }
 
+/**
+ * serverless-offline hands a Lambda a request body as base64 only for application/octet-stream
+ * and multipart; any other body is decoded as UTF-8, which destroys an OCSP request (DER). API
+ * Gateway base64-encodes such bodies, so the handlers expect that: teach the emulator the same.
+ */
+function teachOfflineBinaryTypes(): void {
+  const file = join(ROOT, 'node_modules', 'serverless-offline', 'src', 'utils', 'index.js');
+  const source = readFileSync(file, 'utf8');
+  const marker = '"application/octet-stream",\n';
+  if (source.includes('"application/ocsp-request"') || !source.includes(marker)) return;
+  writeFileSync(file, source.replace(marker, `${marker}  "application/ocsp-request",\n`));
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  teachOfflineBinaryTypes();
   const apiPort = opts.apiPort ?? 3000;
   const lambdaPort = opts.lambdaPort ?? 3002;
   const dynamoPort = opts.dynamoPort ?? 4567;
@@ -90,7 +109,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const names = serverlessResources();
+    const serviceDir = opts.serviceDir ?? ROOT;
+    const names = serverlessResources(serviceDir);
     const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await listen(db, dynamoPort);
     stops.push(() => closeServer(db));
@@ -145,6 +165,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
       AWS_ENDPOINT_URL_SQS: sqsUrl,
       JOBS_QUEUE_URL: queueUrl,
+      // Where certificates point relying parties for CRLs and OCSP; the worker writes it into them.
+      PUBLIC_URL: process.env.PUBLIC_URL ?? `http://127.0.0.1:${apiPort}`,
       API_PORT: String(apiPort),
       LAMBDA_PORT: String(lambdaPort),
       SLS_TELEMETRY_DISABLED: '1',
@@ -152,7 +174,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const osls = join(ROOT, 'node_modules', '.bin', 'osls');
     const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
     const child = spawn(osls, ['offline', 'start', '--stage', STAGE], {
-      cwd: ROOT,
+      cwd: serviceDir,
       env: { ...process.env, ...env },
       stdio: ['ignore', out, out],
       detached: true,

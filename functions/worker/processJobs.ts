@@ -13,7 +13,7 @@ const maxAttempts = () => Number(process.env.JOB_MAX_ATTEMPTS ?? 5);
  * queue's maxReceiveCount, which JOB_MAX_ATTEMPTS mirrors).
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  ctx ??= { ...keystoresFromEnv(), driver: await driverFor(), now: () => new Date() };
+  ctx ??= { ...keystoresFromEnv(), driver: await driverFor(), now: () => new Date(), publicUrl: process.env.PUBLIC_URL || undefined };
   const context: WorkerContext = ctx;
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(

@@ -6,7 +6,7 @@ import { log, errorFields } from '../log/index.js';
 import { authConfigFromEnv, keystoneAuthenticator, type Credentials } from '../auth/index.js';
 import { recordEvent } from '../events/index.js';
 import { readJsonBody } from './body.js';
-import { errorResult, json, type HttpResult } from './response.js';
+import { binary, errorResult, json, type HttpResult } from './response.js';
 
 export interface RouteRequest<B> {
   event: APIGatewayProxyEventV2;
@@ -23,6 +23,8 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Instead of a JSON body: raw bytes with their content type. */
+  binary?: { data: Buffer; contentType: string };
   /** An audit event for what this request did (changes only; reads are not audited). */
   audit?: { action: string; object: { type: string; id: string } };
 }
@@ -105,7 +107,8 @@ export function publicRoute(fn: (req: { event: APIGatewayProxyEventV2; baseUrl: 
     const requestId = requestIdOf(event);
     try {
       const result = await fn({ event, baseUrl: baseUrlOf(event), requestId });
-      return json(result.status, result.body, { 'x-openstack-request-id': requestId, ...result.headers });
+      const headers = { 'x-openstack-request-id': requestId, ...result.headers };
+      return result.binary ? binary(result.status, result.binary.data, result.binary.contentType, headers) : json(result.status, result.body, headers);
     } catch (e) {
       return toErrorResult(e, requestId, event);
     }

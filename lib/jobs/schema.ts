@@ -13,6 +13,7 @@ const projectId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 export const CaCreateParams = z.object({ caId: id }).strict();
 export const CertificateIssueParams = z.object({ caId: id, certificateId: id }).strict();
 export const ContainerRegisterParams = z.object({ containerId: id }).strict();
+export const CrlPublishParams = z.object({ caId: id }).strict();
 
 const envelope = { v: z.literal(JOB_MESSAGE_VERSION), jobId: id, projectId };
 
@@ -20,6 +21,7 @@ export const JobMessage = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('ca.create'), params: CaCreateParams }).strict(),
   z.object({ ...envelope, kind: z.literal('certificate.issue'), params: CertificateIssueParams }).strict(),
   z.object({ ...envelope, kind: z.literal('container.register'), params: ContainerRegisterParams }).strict(),
+  z.object({ ...envelope, kind: z.literal('crl.publish'), params: CrlPublishParams }).strict(),
 ]);
 
 export type JobMessage = z.infer<typeof JobMessage>;

@@ -14,6 +14,7 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:certificates:create:ttl_over_max': 'rule:admin_required',
   'ca:certificates:get': 'rule:reader',
   'ca:certificates:list': 'rule:reader',
+  'ca:certificates:revoke': 'rule:member',
   'ca:jobs:get': 'rule:reader',
   'ca:profiles:list': 'rule:reader',
   'ca:profiles:update': 'rule:admin_required',

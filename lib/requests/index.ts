@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEY_TYPES, type KeyType } from '../x509/index.js';
+import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';
 
 /** Request bodies of the API, validated where they enter. */
 
@@ -88,6 +88,14 @@ export const RegisterContainerBody = z
       .string()
       .max(1024)
       .regex(/^https?:\/\/[^\s]+\/v1\/containers\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a Barbican container reference (https://.../v1/containers/<uuid>)'),
+  })
+  .strict();
+
+export const RevokeCertificateBody = z
+  .object({
+    /** RFC 5280 CRLReason, by name. */
+    // No certificateHold (this CA does not un-revoke) and no removeFromCRL (delta CRLs only).
+    reason: z.enum(REASON_NAMES.filter((r) => r !== 'certificateHold' && r !== 'removeFromCRL') as [ReasonCode, ...ReasonCode[]]).default('unspecified'),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { caIndexKey, CA_INDEX } from './keys.js';
-import { getRecord, listRecords, putNew, updateRecord } from './records.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, EventRecord, JobRecord, Page } from './types.js';
+import { getRecord, listRecords, putIfNewer, putNew, updateRecord } from './records.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page } from './types.js';
 
 export * from './types.js';
 export { StaleRecordError } from './records.js';
@@ -36,6 +36,18 @@ export const certificates = {
       marker,
       index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
     }),
+};
+
+export const crls = {
+  get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
+  /** Writes a CRL only over an older one: CRL numbers never go back, whatever order jobs finish in. */
+  put: (crl: CrlRecord) => putIfNewer('CRL', crl, 'crlNumber'),
+};
+
+export const ocspResponses = {
+  get: (projectId: string, caId: string, serial: string) => getRecord<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),
+  /** Never replaces a newer response (thisUpdate), so a late 'good' cannot hide a revocation. */
+  put: (r: OcspRecord) => putIfNewer('OCSP', r, 'thisUpdate'),
 };
 
 export const containers = {

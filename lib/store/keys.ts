@@ -2,9 +2,10 @@
  * Single-table layout. Every key starts with the owning project, so a lookup with another
  * project's id simply finds nothing: tenancy is enforced by the key, not by a filter.
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
+ *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  */
-export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT';
+export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP';
 
 export const pk = (projectId: string) => `P#${projectId}`;
 export const sk = (kind: Kind, id: string) => `${kind}#${id}`;

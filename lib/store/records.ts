@@ -19,6 +19,24 @@ export async function putNew(kind: Kind, record: { projectId: string; id: string
   );
 }
 
+/** Puts a record unless one exists with `field` at or above this record's value (StaleRecordError then). */
+export async function putIfNewer<T extends { projectId: string; id: string }>(kind: Kind, record: T, field: keyof T & string): Promise<void> {
+  try {
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...key(record.projectId, kind, record.id), ...record },
+        ConditionExpression: 'attribute_not_exists(pk) OR #f < :v',
+        ExpressionAttributeNames: { '#f': field },
+        ExpressionAttributeValues: { ':v': record[field] },
+      }),
+    );
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${record.id} has a newer version`);
+    throw e;
+  }
+}
+
 export async function getRecord<T>(kind: Kind, projectId: string, id: string): Promise<T | undefined> {
   const out = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key(projectId, kind, id), ConsistentRead: true }));
   return out.Item ? fromItem<T>(out.Item) : undefined;

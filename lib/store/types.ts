@@ -1,11 +1,11 @@
 import type { Profile } from '../profiles/index.js';
-import type { KeyType, NameConstraints, SubjectInput } from '../x509/index.js';
+import type { KeyType, NameConstraints, ReasonCode, SubjectInput } from '../x509/index.js';
 
 /** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
 export type CaStatus = 'pending' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register';
-export type CertificateStatus = 'pending' | 'issued' | 'failed';
+export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register' | 'crl.publish';
+export type CertificateStatus = 'pending' | 'issued' | 'failed' | 'revoked';
 
 interface Owned {
   id: string;
@@ -73,6 +73,34 @@ export interface CertificateRecord extends Owned {
   notBefore?: string;
   notAfter?: string;
   failureReason?: string;
+  revokedAt?: string;
+  /** RFC 5280 CRLReason name. */
+  revocationReason?: ReasonCode;
+}
+
+/** A CA's current CRL, signed by the worker, served by the API as is. */
+export interface CrlRecord {
+  id: string;
+  projectId: string;
+  caId: string;
+  crlNumber: number;
+  thisUpdate: string;
+  nextUpdate: string;
+  derBase64: string;
+  updatedAt: string;
+}
+
+/** A pre-signed OCSP response for one certificate (id = `<caId>:<serial>`), served by the API as is. */
+export interface OcspRecord {
+  id: string;
+  projectId: string;
+  caId: string;
+  serial: string;
+  status: 'good' | 'revoked';
+  thisUpdate: string;
+  nextUpdate: string;
+  derBase64: string;
+  updatedAt: string;
 }
 
 /** A tenant's own Barbican certificate container, registered by reference (the Octavia certificate manager). */

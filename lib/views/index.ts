@@ -61,6 +61,12 @@ export function jobView(job: JobRecord, baseUrl: string) {
 /** A profile as stored is already snake_case and public: shown as is. */
 export const profileView = (p: Profile) => ({ ...p });
 
+/** Public, unauthenticated URLs of a CA's CRL and OCSP responder: written into the certificates it issues. */
+export function revocationUrls(publicUrl: string, projectId: string, caId: string) {
+  const base = `${publicUrl.replace(/\/+$/, '')}/v1/public/${projectId}/cas/${caId}`;
+  return { crlUrl: `${base}/crl`, ocspUrl: `${base}/ocsp` };
+}
+
 const COLLECTION = { ca: 'cas', certificate: 'certificates', container: 'containers' } as const;
 
 /** A registered tenant container: its public parts and state; the key stays in the tenant's Barbican. */
@@ -100,6 +106,8 @@ export function certificateView(cert: CertificateRecord, baseUrl: string, chainP
     certificate: cert.certificatePem ?? null,
     chain: cert.certificatePem && chainPem ? chainPem : null,
     failure_reason: cert.failureReason ?? null,
+    revoked_at: cert.revokedAt ?? null,
+    revocation_reason: cert.revocationReason ?? null,
     job_id: cert.jobId,
     created_at: cert.createdAt,
     updated_at: cert.updatedAt,

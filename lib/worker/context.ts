@@ -8,4 +8,6 @@ export interface WorkerContext {
   tenantContainers: TenantContainers;
   driver: Driver;
   now: () => Date;
+  /** The API's public base URL: certificates point to their CA's CRL and OCSP responder under it. */
+  publicUrl?: string;
 }

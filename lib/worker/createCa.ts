@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { conflict } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { cas, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
-import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
+import { assembleCertificate, assertLintClean, buildTbsCertificate, lintCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
 import { caSigningKey, discardCaKey, keepCaKey, newCaKey } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
@@ -53,6 +53,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
   if (!made.verify(signer.publicKey) || (parent && !made.checkIssued(new X509Certificate(parent.certificatePem!)))) {
     throw new Error('self-check failed: the new CA certificate does not verify');
   }
+  assertLintClean(lintCertificate(made.raw, { kind: parent ? 'intermediate' : 'root', issuerDer: parent ? new X509Certificate(parent.certificatePem!).raw : undefined, now: ctx.now() }));
 
   const keyRef = await keepCaKey(ca, key, ctx);
   try {

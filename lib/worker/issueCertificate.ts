@@ -3,8 +3,10 @@ import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
-import { assembleCertificate, buildTbsCertificate, checkNameConstraints, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
+import { assembleCertificate, assertLintClean, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey } from './caKey.js';
+import { presignOcsp } from './revocation.js';
+import { revocationUrls } from '../views/index.js';
 import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
@@ -58,6 +60,8 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     : await issuedByEngine(ctx, active, caKey, csr, decision, notBefore, notAfter);
   const issued = new X509Certificate(pem);
   if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
+  // Lint before anything is stored: a finding of severity error fails the job instead of issuing.
+  assertLintClean(lintCertificate(issued.raw, { kind: 'leaf', issuerDer: caCert.raw, now: ctx.now() }));
 
   try {
     await certificates.update(
@@ -70,7 +74,10 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     if (!(e instanceof StaleRecordError)) throw e;
     const now = await certificates.get(job.projectId, cert.id);
     if (now?.status !== 'issued') throw e;
+    return { type: 'certificate', id: cert.id };
   }
+  // Its OCSP answer exists from the start, so relying parties never get "unknown" for it.
+  await presignOcsp(active as typeof active & { certificatePem: string }, caKey, { ...cert, status: 'issued', serial }, ctx);
   return { type: 'certificate', id: cert.id };
 }
 
@@ -93,6 +100,7 @@ async function issuedByEngine(ctx: WorkerContext, ca: CaRecord & { subjectKeyId:
     sans: decision.sans,
     keyUsage: decision.keyUsages,
     extKeyUsage: decision.extKeyUsages,
+    ...(ctx.publicUrl ? { revocation: revocationUrls(ctx.publicUrl, ca.projectId, ca.id) } : {}),
   });
   const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, caKey)), 'CERTIFICATE');
   return { pem, serial: serial.toString('hex') };

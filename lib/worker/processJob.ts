@@ -6,13 +6,15 @@ import type { WorkerContext } from './context.js';
 import { runCreateCa } from './createCa.js';
 import { runIssueCertificate } from './issueCertificate.js';
 import { runRegisterContainer } from './registerContainer.js';
+import { runPublishCrl } from './revocation.js';
 import { isPermanent, JobRefusedError } from './outcomes.js';
 
-const SUCCESS_ACTION = { ca: 'ca.created', certificate: 'certificate.issued', container: 'container.registered' } as const;
+/** What a finished job did, for the audit trail. */
+const SUCCESS_ACTION = { 'ca.create': 'ca.created', 'certificate.issue': 'certificate.issued', 'container.register': 'container.registered', 'crl.publish': 'crl.published' } as const;
 
 export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
 
-const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate, 'container.register': runRegisterContainer } as const;
+const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate, 'container.register': runRegisterContainer, 'crl.publish': runPublishCrl } as const;
 
 /**
  * Handles one queue message. Never trusts it: the job must exist in the store for the project
@@ -38,7 +40,7 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
     await jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
     log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
     await recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' });
-    await recordEvent({ ...jobEvent(job), action: SUCCESS_ACTION[result.type], outcome: 'success', object: result });
+    await recordEvent({ ...jobEvent(job), action: SUCCESS_ACTION[job.kind], outcome: 'success', object: result });
     return 'succeeded';
   } catch (e) {
     if (e instanceof StaleRecordError) return 'skipped';
@@ -83,6 +85,7 @@ async function failJob(job: JobRecord, reason: string): Promise<void> {
   await jobs.update(job.projectId, job.id, { status: 'failed', reason });
   await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
   if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
+  else if (job.kind === 'crl.publish') return;
   else if (job.kind === 'container.register') await containers.update(job.projectId, job.params.containerId, { status: 'error', failureReason: reason }, ['pending']).catch(() => undefined);
   else await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
 }

@@ -4,6 +4,7 @@ import { bitString, boolean, explicit, headerLength, nullValue, octetString, oid
 import type { KeyType, SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
 import { encodeSans, ipToBytes, type San } from './san.js';
+import { crlDistributionPointsExtension } from './crl.js';
 import { encodeNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 
 export interface TbsInput {
@@ -24,6 +25,8 @@ export interface TbsInput {
   keyUsage?: LeafKeyUsage[];
   /** CA certificates: the names it and its subordinates may certify (critical extension). */
   nameConstraints?: NameConstraints;
+  /** Where relying parties find the issuer's CRL (cRLDistributionPoints) and its OCSP responder (authorityInfoAccess). */
+  revocation?: { crlUrl: string; ocspUrl: string };
 }
 
 export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection';
@@ -104,6 +107,12 @@ function keyUsage(bits: number[]): Buffer {
 
 const KU = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 };
 
+/** cRLDistributionPoints and authorityInfoAccess (OCSP), both non-critical. */
+function revocationExtensions(r: { crlUrl: string; ocspUrl: string }): Buffer[] {
+  const aia = extension(OID.authorityInfoAccess, false, sequence(sequence(oid(OID.ocsp), tlv(0x86, Buffer.from(r.ocspUrl, 'ascii')))));
+  return [crlDistributionPointsExtension(r.crlUrl), aia];
+}
+
 const authorityKeyIdExtension = (aki: Buffer) => extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, aki)));
 
 function extensions(input: TbsInput): Buffer {
@@ -123,6 +132,7 @@ function extensions(input: TbsInput): Buffer {
   }
   exts.push(extension(OID.subjectKeyIdentifier, false, octetString(ski)));
   if (input.authorityKeyId) exts.push(authorityKeyIdExtension(input.authorityKeyId));
+  if (input.revocation) exts.push(...revocationExtensions(input.revocation));
   if (input.sans?.length) {
     // An empty subject makes the names the only identity: then the extension is critical (RFC 5280 4.2.1.6).
     const emptySubject = input.subjectDer.length === 2;
@@ -269,6 +279,7 @@ function writeTbs(input: PreparedTbsInput): Buffer {
   }
   exts.push(subjectKeyIdExtension(input.spkiDer));
   if (issuer.authorityKeyIdExtensionDer) exts.push(issuer.authorityKeyIdExtensionDer);
+  if (input.revocation) exts.push(...revocationExtensions(input.revocation));
   if (input.sans?.length) exts.push(subjectAltNameExtension(input.sans, input.subjectDer.length === 2));
 
   let extsLength = 0;

@@ -4,5 +4,24 @@ export { parseSan, parseSans, normaliseDnsName, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
 export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, prepareIssuer, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage, type PreparedIssuer } from './certificate.js';
 export { toPem, pemToDer } from './pem.js';
+export { REASON_CODES, REASON_NAMES, isReasonCode, normaliseSerialHex, buildTbsCrl, assembleCrl, type ReasonCode, type RevokedEntry } from './crl.js';
+export {
+  parseOcspRequest,
+  ocspRequestFromGetPath,
+  certIdFor,
+  certIdKey,
+  issuerHashes,
+  matchesIssuer,
+  responderKeyHash,
+  buildBasicOcspResponse,
+  ocspErrorResponse,
+  OCSP_REQUEST_CONTENT_TYPE,
+  OCSP_RESPONSE_CONTENT_TYPE,
+  type CertId,
+  type OcspCertStatus,
+} from './ocsp.js';
+export { lintCertificate, assertLintClean, type LintFinding, type LintKind } from './lint.js';
+export { verifyUploadedChain, type VerifiedChain } from './path.js';
+export { buildCsrInfo, assembleCsr } from './csrBuilder.js';
 export { checkNameConstraints, encodeNameConstraints, normaliseNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';

@@ -14,6 +14,8 @@ export const OID = {
   basicConstraints: '2.5.29.19',
   keyUsage: '2.5.29.15',
   nameConstraints: '2.5.29.30',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  ocsp: '1.3.6.1.5.5.7.48.1',
   extKeyUsage: '2.5.29.37',
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/index.js';
 
-export type PemLabel = 'CERTIFICATE' | 'CERTIFICATE REQUEST' | 'PRIVATE KEY' | 'PUBLIC KEY';
+export type PemLabel = 'CERTIFICATE' | 'CERTIFICATE REQUEST' | 'PRIVATE KEY' | 'PUBLIC KEY' | 'X509 CRL';
 
 export function toPem(der: Buffer, label: PemLabel): string {
   const b64 = der.toString('base64').match(/.{1,64}/g) ?? [];

@@ -1,8 +1,9 @@
-import { X509Certificate } from 'node:crypto';
+import { sign, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCfsslDriver } from '../../lib/drivers/cfssl.js';
 import { createPkcs11Driver } from '../../lib/drivers/pkcs11.js';
-import type { Driver } from '../../lib/drivers/index.js';
+import { nativeDriver, type Driver } from '../../lib/drivers/index.js';
+import { assembleCertificate, buildTbsCertificate, encodeName, keyTypeOf, newSerial, parseCsr, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../../lib/x509/index.js';
 import { newJob } from '../../lib/jobs/index.js';
 import { keystoresFromEnv } from '../../lib/keystore/index.js';
 import { cas, certificates, jobs, type CaRecord, type CertificateRecord } from '../../lib/store/index.js';
@@ -109,5 +110,31 @@ describe('driver capabilities', () => {
     expect(outcome).toBe('failed');
     expect(job.reason).toMatch(/^KEY_TYPE_UNSUPPORTED: .*cfssl.*Ed25519/);
     expect((await cas.get(PROJECT, id))?.status).toBe('failed');
+  });
+});
+
+describe('lint before issue', () => {
+  it('fails the job, and stores no certificate, when what the driver made does not lint clean', async () => {
+    // A driver that builds its own certificates and gets them wrong: a CA:TRUE "leaf" with keyCertSign.
+    const sloppy: Driver = {
+      ...nativeDriver,
+      name: 'sloppy',
+      capabilities: { ...nativeDriver.capabilities, name: 'sloppy', buildsOwnCertificate: true },
+      async issue(req) {
+        const caCert = new X509Certificate(req.caCertPem);
+        const csr = parseCsr(req.csrPem);
+        const key = 'privateKey' in req.caKey ? req.caKey.privateKey : req.caKey;
+        const alg = signatureAlgorithmFor(keyTypeOf(caCert.publicKey)!);
+        const tbs = buildTbsCertificate({ serial: newSerial(), signatureAlgorithm: alg, issuerDer: encodeName({ CN: caCert.subject.replace(/^CN=/, '') }), subjectDer: csr.subjectDer, notBefore: req.notBefore!, notAfter: req.notAfter!, spkiDer: csr.spkiDer, profile: 'ca', subjectKeyType: csr.keyType, authorityKeyId: subjectKeyIdentifier(caCert.publicKey.export({ type: 'spki', format: 'der' })), sans: req.sans });
+        return toPem(assembleCertificate(tbs, alg, sign(alg.hash, tbs, key)), 'CERTIFICATE');
+      },
+    };
+    const ctx: WorkerContext = { ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
+    const ca = await createCa(ctx, 'EC-P256');
+    const { outcome, cert, reason } = await issue({ ...ctx, driver: sloppy }, ca, ['DNS:sloppy.example.org']);
+    expect(outcome).toBe('failed');
+    expect(reason).toMatch(/^LINT_FAILED: .*E_BASIC_CONSTRAINTS_CA_IN_LEAF/);
+    expect(cert.status).toBe('failed');
+    expect(cert.certificatePem).toBeUndefined();
   });
 });

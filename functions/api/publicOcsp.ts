@@ -1,0 +1,38 @@
+import { X509Certificate } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { publicRoute, type RouteResult } from '../../lib/http/index.js';
+import { cas, ocspResponses } from '../../lib/store/index.js';
+import { issuerHashes, matchesIssuer, ocspErrorResponse, ocspRequestFromGetPath, OCSP_RESPONSE_CONTENT_TYPE, parseOcspRequest } from '../../lib/x509/index.js';
+
+/**
+ * OCSP (RFC 6960, RFC 5019 profile) for one CA: POST /v1/public/{project}/cas/{id}/ocsp with an
+ * `application/ocsp-request` body, or GET .../ocsp/{base64 request}. The answers were signed ahead
+ * by the worker; this only finds and returns them. No answer on file: `unauthorized` (RFC 5019 2.2.3).
+ */
+const HASH_OF: Record<string, 'sha1' | 'sha256'> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256' };
+
+const answer = (data: Buffer, headers: Record<string, string> = {}): RouteResult => ({ status: 200, headers, binary: { data, contentType: OCSP_RESPONSE_CONTENT_TYPE } });
+
+function requestBytes(event: APIGatewayProxyEventV2): Buffer {
+  if (event.requestContext?.http?.method === 'GET') return ocspRequestFromGetPath(event.pathParameters?.request ?? '');
+  return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'binary');
+}
+
+export const handler = publicRoute(async ({ event }) => {
+  const { project = '', id = '' } = event.pathParameters ?? {};
+  let request;
+  try {
+    request = parseOcspRequest(requestBytes(event));
+  } catch {
+    return answer(ocspErrorResponse('malformedRequest'));
+  }
+  const certId = request.certIds[0];
+  const ca = /^[A-Za-z0-9_-]{1,64}$/.test(project) && /^[0-9a-f-]{36}$/.test(id) ? await cas.get(project, id) : undefined;
+  if (!ca?.certificatePem || request.certIds.length !== 1 || !matchesIssuer(certId, issuerHashes(new X509Certificate(ca.certificatePem).raw, HASH_OF[certId.hashAlgorithmOid] ?? 'sha1'))) {
+    return answer(ocspErrorResponse('unauthorized'));
+  }
+  const stored = await ocspResponses.get(project, ca.id, certId.serialHex);
+  if (!stored || Date.parse(stored.nextUpdate) <= Date.now()) return answer(ocspErrorResponse('unauthorized'));
+  const maxAge = Math.max(0, Math.floor((Date.parse(stored.nextUpdate) - Date.now()) / 1000));
+  return answer(Buffer.from(stored.derBase64, 'base64'), { 'Cache-Control': `public, max-age=${maxAge}`, 'Last-Modified': new Date(stored.thisUpdate).toUTCString() });
+});
