@@ -26,6 +26,7 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
 
   let parent: CaRecord | undefined;
   let pathLen = body.path_len;
+  if (body.external && body.parent_ca_id) throw badRequest('BODY_INVALID', 'Field "external": an external intermediate has no parent_ca_id; its issuer is outside the service.', { field: 'external' });
   if (body.parent_ca_id) {
     parent = await cas.get(projectId, body.parent_ca_id);
     if (!parent) throw notFound('CA_NOT_FOUND', `No CA ${body.parent_ca_id} in your project to sign the intermediate.`);
@@ -53,6 +54,7 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
     status: 'pending',
     jobId: job.id,
     ...(parent ? { parentId: parent.id } : {}),
+    ...(body.external ? { external: true } : {}),
     ...(pathLen !== undefined ? { pathLen } : {}),
     ...(nameConstraints ? { nameConstraints } : {}),
     constraintChain: [...(parent?.constraintChain ?? []), ...(nameConstraints ? [nameConstraints] : [])],

@@ -9,6 +9,7 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:cas:create': 'rule:admin_required',
   'ca:cas:get': 'rule:reader',
   'ca:cas:list': 'rule:reader',
+  'ca:cas:update': 'rule:admin_required',
   'ca:certificates:create': 'rule:member',
   'ca:certificates:create:wildcard': 'rule:admin_required',
   'ca:certificates:create:ttl_over_max': 'rule:admin_required',

@@ -24,6 +24,8 @@ export const CreateCaBody = z
     validity_days: z.number().int().min(1).max(36500).default(3650),
     /** An intermediate signed by this project CA. */
     parent_ca_id: z.string().uuid().optional(),
+    /** An intermediate signed by a CA outside the service: a CSR now, the certificate uploaded later. */
+    external: z.boolean().default(false),
     /** basicConstraints pathLenConstraint: how many CAs may follow below this one. */
     path_len: z.number().int().min(0).max(10).optional(),
     name_constraints: z
@@ -88,6 +90,17 @@ export const RegisterContainerBody = z
       .string()
       .max(1024)
       .regex(/^https?:\/\/[^\s]+\/v1\/containers\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a Barbican container reference (https://.../v1/containers/<uuid>)'),
+  })
+  .strict();
+
+export const RegenerateCsrBody = z.object({ subject: SubjectSchema }).strict();
+
+export const UploadCaCertificateBody = z
+  .object({
+    /** The certificate the external CA issued for this CA's CSR (PEM). */
+    certificate: z.string().min(1).max(32 * 1024),
+    /** Every external intermediate and the root, PEM (RFC 7468), in any order. */
+    chain: z.string().min(1).max(64 * 1024),
   })
   .strict();
 

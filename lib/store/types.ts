@@ -2,7 +2,8 @@ import type { Profile } from '../profiles/index.js';
 import type { KeyType, NameConstraints, ReasonCode, SubjectInput } from '../x509/index.js';
 
 /** Records as the store keeps them. No private key, token or passphrase is ever a field here. */
-export type CaStatus = 'pending' | 'active' | 'failed';
+/** `awaiting_certificate`: an external intermediate whose CSR waits for the external CA's signature. */
+export type CaStatus = 'pending' | 'awaiting_certificate' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register' | 'crl.publish';
 export type CertificateStatus = 'pending' | 'issued' | 'failed' | 'revoked';
@@ -30,6 +31,12 @@ export interface CaRecord extends Owned {
   keyRef?: string;
   subjectKeyId?: string;
   failureReason?: string;
+  /** Signed by a CA outside this service: the worker makes the key and a CSR, the owner uploads the certificate. */
+  external?: boolean;
+  /** The external CA's CSR (public). */
+  csrPem?: string;
+  /** The subject Name exactly as the external CA wrote it (base64 DER): the issuer Name of what this CA signs. */
+  subjectDerBase64?: string;
   /** An intermediate: the project CA that signs it. Absent for roots. */
   parentId?: string;
   /** basicConstraints pathLenConstraint; absent = unlimited. */

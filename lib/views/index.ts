@@ -16,6 +16,7 @@ export function caView(ca: CaRecord, baseUrl: string) {
     not_after: ca.notAfter ?? null,
     certificate: ca.certificatePem ?? null,
     parent_ca_id: ca.parentId ?? null,
+    external: ca.external === true,
     path_len: ca.pathLen ?? null,
     name_constraints: ca.nameConstraints ? constraintsView(ca.nameConstraints) : null,
     failure_reason: ca.failureReason ?? null,
@@ -27,6 +28,7 @@ export function caView(ca: CaRecord, baseUrl: string) {
       { rel: 'certificates', href: `${baseUrl}/v1/certificates?ca_id=${ca.id}` },
       { rel: 'chain', href: `${baseUrl}/v1/cas/${ca.id}/chain` },
       ...(ca.parentId ? [{ rel: 'parent', href: `${baseUrl}/v1/cas/${ca.parentId}` }] : []),
+      ...(ca.external ? [{ rel: 'csr', href: `${baseUrl}/v1/cas/${ca.id}/csr` }] : []),
     ],
   };
 }

@@ -3,6 +3,7 @@ import type { KeyHandle } from '../drivers/index.js';
 import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
 import type { CaRecord } from '../store/index.js';
+import { encodeName } from '../x509/index.js';
 import type { WorkerContext } from './context.js';
 
 /** Keys kept in a PKCS#11 token are referenced by their RFC 7512 URI; others by a Barbican secret. */
@@ -36,6 +37,9 @@ export async function newCaKey(ca: CaRecord, ctx: WorkerContext): Promise<KeyHan
   const label = caKeySecretName(ca.projectId, ca.id);
   return (await ctx.driver.findKey?.(label)) ?? ctx.driver.createKey(ca.keyType, label);
 }
+
+/** The CA's Name as its certificate has it: byte for byte what an external CA wrote, else ours. */
+export const issuerNameOf = (ca: CaRecord): Buffer => (ca.subjectDerBase64 ? Buffer.from(ca.subjectDerBase64, 'base64') : encodeName(ca.subject));
 
 /** Where the key is recorded: Barbican for memory keys (stored now), the token URI otherwise. */
 export async function keepCaKey(ca: CaRecord, key: KeyHandle, ctx: WorkerContext): Promise<string> {

@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { conflict } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { cas, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
-import { assembleCertificate, assertLintClean, buildTbsCertificate, lintCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
-import { caSigningKey, discardCaKey, keepCaKey, newCaKey } from './caKey.js';
+import { assembleCertificate, assembleCsr, assertLintClean, buildCsrInfo, buildTbsCertificate, lintCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
+import { caSigningKey, discardCaKey, issuerNameOf, keepCaKey, newCaKey } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
 
@@ -19,6 +19,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
   const ca = await cas.get(job.projectId, caId);
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
   if (ca.status === 'active') return { type: 'ca', id: ca.id };
+  if (ca.external) return makeExternalCsr(ca, ctx);
   const parent = ca.parentId ? await activeParent(ca, ca.parentId) : undefined;
 
   const key = await newCaKey(ca, ctx);
@@ -36,7 +37,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
   const tbs = buildTbsCertificate({
     serial,
     signatureAlgorithm: algorithm,
-    issuerDer: parent ? encodeName(parent.subject) : name,
+    issuerDer: parent ? issuerNameOf(parent) : name,
     subjectDer: name,
     notBefore,
     notAfter,
@@ -79,6 +80,28 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     throw e;
   }
   return { type: 'ca', id: caId };
+}
+
+/**
+ * An external intermediate: the key (new, or the one a previous CSR used when the owner asked for
+ * another subject) and a CSR asking for a CA certificate; the owner takes it to their external CA.
+ */
+async function makeExternalCsr(ca: CaRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
+  if (ca.status === 'awaiting_certificate') return { type: 'ca', id: ca.id };
+  const key = ca.keyRef ? await caSigningKey({ ...ca, keyRef: ca.keyRef }, ctx) : await newCaKey(ca, ctx);
+  const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
+  const algorithm = signatureAlgorithmFor(ca.keyType);
+  const info = buildCsrInfo({ subjectDer: encodeName(ca.subject), spkiDer, extensions: { basicConstraintsCa: true, pathLen: ca.pathLen } });
+  const csrPem = toPem(assembleCsr(info, algorithm, await ctx.driver.sign(info, algorithm, key)), 'CERTIFICATE REQUEST');
+  const keyRef = ca.keyRef ?? (await keepCaKey(ca, key, ctx));
+  try {
+    await cas.update(ca.projectId, ca.id, { status: 'awaiting_certificate', csrPem, keyRef, subjectKeyId: subjectKeyIdentifier(spkiDer).toString('hex') }, ['pending']);
+  } catch (e) {
+    if (!ca.keyRef) await discardCaKey(keyRef, key, ctx).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
+    if (e instanceof StaleRecordError) return { type: 'ca', id: ca.id };
+    throw e;
+  }
+  return { type: 'ca', id: ca.id };
 }
 
 /** The parent as the store has it now: same project, active, allowed to sign a CA. */

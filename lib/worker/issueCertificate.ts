@@ -4,7 +4,7 @@ import { AppError, conflict } from '../errors/index.js';
 import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
 import { assembleCertificate, assertLintClean, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
-import { caSigningKey } from './caKey.js';
+import { caSigningKey, issuerNameOf } from './caKey.js';
 import { presignOcsp } from './revocation.js';
 import { revocationUrls } from '../views/index.js';
 import { BACKDATE_MS } from './createCa.js';
@@ -88,7 +88,7 @@ async function issuedByEngine(ctx: WorkerContext, ca: CaRecord & { subjectKeyId:
   const tbs = buildTbsCertificate({
     serial,
     signatureAlgorithm: algorithm,
-    issuerDer: encodeName(ca.subject),
+    issuerDer: issuerNameOf(ca),
     // Only the subject fields the profile copies from the CSR.
     subjectDer: encodeName(decision.subject),
     notBefore,

@@ -4,7 +4,7 @@ import { conflict } from '../errors/index.js';
 import { cas, certificates, crls, ocspResponses, StaleRecordError, type CaRecord, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { revocationUrls } from '../views/index.js';
 import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, encodeName, normaliseSerialHex, signatureAlgorithmFor, type OcspCertStatus } from '../x509/index.js';
-import { caSigningKey } from './caKey.js';
+import { caSigningKey, issuerNameOf } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
 
@@ -47,7 +47,7 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
   const nextUpdate = new Date(now.getTime() + validityMs('CRL_VALIDITY_SECONDS', 7));
   const tbs = buildTbsCrl({
     signatureAlgorithm: algorithm,
-    issuerDer: encodeName(ca.subject),
+    issuerDer: issuerNameOf(ca),
     thisUpdate: now,
     nextUpdate,
     crlNumber: BigInt(crlNumber),
