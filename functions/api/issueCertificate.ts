@@ -54,6 +54,7 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
     profile: profile.name,
     ...(decision.ttlBeyondMax ? { ttlBeyondMax: true } : {}),
     ...(body.object_id ? { objectId: body.object_id } : {}),
+    ...(body.renewal ? { renewal: body.renewal } : {}),
     subject: csr.subject,
   };
   await certificates.create(cert);

@@ -7,6 +7,7 @@ let sqs: SQSClient | undefined;
 export async function sendJob(message: JobMessage): Promise<void> {
   const queueUrl = process.env.JOBS_QUEUE_URL;
   if (!queueUrl) throw new Error('JOBS_QUEUE_URL is not set');
-  sqs ??= new SQSClient({ maxAttempts: 2 });
+  // Bounded like the store's client (lib/store/client.ts): a stuck socket fails and is retried.
+  sqs ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } });
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
 }

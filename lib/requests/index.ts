@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RenewalSetting } from './renewal.js';
 import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';
 
 /** Request bodies of the API, validated where they enter. */
@@ -63,6 +64,8 @@ export const IssueCertificateBody = z
     profile: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'must be a profile name').default('default'),
     /** The id of the object the certificate is for (a profile may require it as the CN). */
     object_id: printable(64).optional(),
+    /** Renew automatically before expiry (re-signed from this CSR). */
+    renewal: RenewalSetting.optional(),
     /** Absent: the profile's default_ttl. */
     ttl: z
       .union([z.number(), z.string()])
@@ -116,3 +119,4 @@ export type CreateCaBody = z.infer<typeof CreateCaBody>;
 export type RegisterContainerBody = z.infer<typeof RegisterContainerBody>;
 export type IssueCertificateBody = z.infer<typeof IssueCertificateBody>;
 export { requestedSans, sanToString } from './sans.js';
+export { RenewalSetting, renewAtFor } from './renewal.js';

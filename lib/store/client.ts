@@ -7,8 +7,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 let doc: DynamoDBDocumentClient | undefined;
 
+/**
+ * The SDK waits forever for an answer unless told otherwise; a request stuck on a dead keep-alive
+ * socket then holds the whole function until its own timeout. Bounded, it fails and is retried.
+ */
+export const SDK_HTTP_TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 5000 } as const;
+
 export function documentClient(): DynamoDBDocumentClient {
-  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3 }), {
+  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler: SDK_HTTP_TIMEOUTS }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return doc;

@@ -64,3 +64,4 @@ export const events = {
     listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
 };
 export { editProfiles } from './profiles.js';
+export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type DueRenewal } from './renewals.js';

@@ -4,6 +4,7 @@
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
  *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
+ *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  */
 export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP';
 
@@ -12,9 +13,12 @@ export const sk = (kind: Kind, id: string) => `${kind}#${id}`;
 export const key = (projectId: string, kind: Kind, id: string) => ({ pk: pk(projectId), sk: sk(kind, id) });
 export const caIndexKey = (projectId: string, caId: string) => `P#${projectId}#CA#${caId}`;
 export const CA_INDEX = 'gsi1';
+export const RENEW_INDEX = 'gsi2';
+/** The renewal index entry of a certificate due at `renewAt` (ISO time). */
+export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ gsi2pk: `RENEW#${renewAt.slice(0, 10)}`, gsi2sk: `${renewAt}#${projectId}#${id}` });
 
 /** Strips the storage keys from an item read back. */
 export function fromItem<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, ...rest } = item;
   return rest as T;
 }

@@ -83,6 +83,15 @@ export interface CertificateRecord extends Owned {
   revokedAt?: string;
   /** RFC 5280 CRLReason name. */
   revocationReason?: ReasonCode;
+  /** Renew when this share of the lifetime, or these many days, remain (whichever comes first). */
+  renewal?: { percent?: number; days?: number };
+  /** When the scheduler will renew it (set at issuance from `renewal`). */
+  renewAt?: string;
+  /** The certificate this one renews, and the one that renewed it. */
+  renewedFrom?: string;
+  renewedBy?: string;
+  /** Failed renewal attempts so far (each reported as a `certificate.renewal_failed` event). */
+  renewalFailures?: number;
 }
 
 /** A CA's current CRL, signed by the worker, served by the API as is. */

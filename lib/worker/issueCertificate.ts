@@ -1,7 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
-import { cas, certificates, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
+import { recordEvent } from '../events/index.js';
+import { renewAtFor } from '../requests/index.js';
+import { cas, certificates, scheduleRenewal, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
 import { assembleCertificate, assertLintClean, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey, issuerNameOf } from './caKey.js';
@@ -75,6 +77,10 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     const now = await certificates.get(job.projectId, cert.id);
     if (now?.status !== 'issued') throw e;
     return { type: 'certificate', id: cert.id };
+  }
+  if (cert.renewal) await scheduleRenewal(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString());
+  if (cert.renewedFrom) {
+    await recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` });
   }
   // Its OCSP answer exists from the start, so relying parties never get "unknown" for it.
   await presignOcsp(active as typeof active & { certificatePem: string }, caKey, { ...cert, status: 'issued', serial }, ctx);

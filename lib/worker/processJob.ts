@@ -1,7 +1,7 @@
 import { parseJobMessage, sameParams } from '../jobs/index.js';
 import { errorFields, log } from '../log/index.js';
 import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
-import { cas, certificates, containers, jobs, StaleRecordError, type JobRecord } from '../store/index.js';
+import { cas, certificates, containers, jobs, scheduleRenewal, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { runCreateCa } from './createCa.js';
 import { runIssueCertificate } from './issueCertificate.js';
@@ -79,6 +79,19 @@ async function refuse(reason: string, jobId: string | undefined, projectId: stri
   return 'refused';
 }
 
+/**
+ * A renewal that failed is never dropped: the old certificate goes back in the renewal index,
+ * later each time (1 h, 2 h, 4 h ... at most a day), and the failure is an event its owner sees.
+ */
+async function renewalFailed(job: JobRecord, oldId: string, reason: string): Promise<void> {
+  const old = await certificates.get(job.projectId, oldId);
+  if (!old || old.status !== 'issued') return;
+  const failures = (old.renewalFailures ?? 0) + 1;
+  const retryAt = new Date(Date.now() + Math.min(2 ** (failures - 1), 24) * 3_600_000).toISOString();
+  await scheduleRenewal(job.projectId, oldId, retryAt, failures).catch((e) => log.warn('renewal not re-armed', { certificateId: oldId, ...errorFields(e) }));
+  await recordEvent({ projectId: job.projectId, action: 'certificate.renewal_failed', outcome: 'failure', object: { type: 'certificate', id: oldId }, reason: `attempt ${failures}: ${reason}; next attempt at ${retryAt}` });
+}
+
 /** Marks the job and the object it was making as failed, with a reason the user can read. */
 async function failJob(job: JobRecord, reason: string): Promise<void> {
   log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
@@ -87,5 +100,9 @@ async function failJob(job: JobRecord, reason: string): Promise<void> {
   if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
   else if (job.kind === 'crl.publish') return;
   else if (job.kind === 'container.register') await containers.update(job.projectId, job.params.containerId, { status: 'error', failureReason: reason }, ['pending']).catch(() => undefined);
-  else await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
+  else {
+    await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
+    const cert = await certificates.get(job.projectId, job.params.certificateId);
+    if (cert?.renewedFrom) await renewalFailed(job, cert.renewedFrom, reason);
+  }
 }

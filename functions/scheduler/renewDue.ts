@@ -1,0 +1,76 @@
+import { recordEvent } from '../../lib/events/index.js';
+import { newJob, sendJob, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
+import { errorFields, log } from '../../lib/log/index.js';
+import { certificates, claimRenewal, dueRenewals, jobs, scheduleRenewal, StaleRecordError, unscheduleRenewal, type CertificateRecord, type DueRenewal } from '../../lib/store/index.js';
+
+/**
+ * Scheduled (and, locally, on demand): finds certificates due for renewal through the renewal
+ * index and queues a `certificate.issue` job for a new certificate from the same CSR. It holds no
+ * key. Each renewal is claimed under a condition first, so two runs never renew one certificate
+ * twice; if queueing fails the claim is given back and the next run tries again.
+ */
+export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number }> => {
+  // Tests move the clock instead of sleeping; only where the operator allows it (the local stack).
+  const now = process.env.ALLOW_CLOCK_OVERRIDE === '1' && event.now ? new Date(event.now) : new Date();
+  const due = await dueRenewals(now);
+  let renewed = 0;
+  for (const d of due) {
+    try {
+      if (await renewOne(d)) renewed++;
+    } catch (e) {
+      log.error('renewal not queued', { certificateId: d.id, project: d.projectId, ...errorFields(e) });
+    }
+  }
+  log.info('renewals', { at: now.toISOString(), due: due.length, renewed });
+  return { due: due.length, renewed };
+};
+
+async function renewOne(d: DueRenewal): Promise<boolean> {
+  const old = await certificates.get(d.projectId, d.id);
+  if (!old || old.status !== 'issued' || !old.renewal) {
+    await unscheduleRenewal(d.projectId, d.id);
+    return false;
+  }
+  const id = crypto.randomUUID();
+  const job = newJob('certificate.issue', d.projectId, old.createdBy, { caId: old.caId, certificateId: id });
+  const fresh: CertificateRecord = {
+    id,
+    projectId: old.projectId,
+    createdBy: old.createdBy,
+    createdAt: job.createdAt,
+    updatedAt: job.createdAt,
+    caId: old.caId,
+    jobId: job.id,
+    status: 'pending',
+    csrPem: old.csrPem,
+    sans: old.sans,
+    ttlSeconds: old.ttlSeconds,
+    subject: old.subject,
+    renewal: old.renewal,
+    renewedFrom: old.id,
+    ...(old.profile ? { profile: old.profile } : {}),
+    ...(old.ttlBeyondMax ? { ttlBeyondMax: true } : {}),
+    ...(old.objectId ? { objectId: old.objectId } : {}),
+  };
+  await certificates.create(fresh);
+  await jobs.create(job);
+  try {
+    await claimRenewal(d, id);
+  } catch (e) {
+    if (!(e instanceof StaleRecordError)) throw e;
+    // Another run renewed it (or it was revoked): this one never existed as far as users care.
+    await certificates.update(d.projectId, id, { status: 'failed', failureReason: 'renewed by another run' });
+    await jobs.update(d.projectId, job.id, { status: 'failed', reason: 'renewed by another run' });
+    return false;
+  }
+  try {
+    await sendJob({ v: JOB_MESSAGE_VERSION, jobId: job.id, projectId: d.projectId, kind: 'certificate.issue', params: job.params } as JobMessage);
+  } catch (e) {
+    await jobs.update(d.projectId, job.id, { status: 'failed', reason: 'the job queue was unavailable' });
+    await certificates.update(d.projectId, id, { status: 'failed', failureReason: 'the job queue was unavailable' });
+    await scheduleRenewal(d.projectId, d.id, d.renewAt);
+    throw e;
+  }
+  await recordEvent({ projectId: d.projectId, action: 'certificate.renewal_started', outcome: 'success', object: { type: 'certificate', id: old.id }, reason: `new certificate ${id}, job ${job.id}` });
+  return true;
+};

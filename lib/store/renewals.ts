@@ -1,0 +1,87 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { documentClient, tableName } from './client.js';
+import { key, renewKeys, RENEW_INDEX } from './keys.js';
+import { StaleRecordError } from './records.js';
+
+/**
+ * The renewal index: a certificate with a renewal setting has an entry in a sparse GSI bucketed
+ * by the day it is due, so the scheduler finds what is due with a few queries, never a scan. A
+ * renewal is claimed by removing the entry under a condition: two schedulers never both win.
+ */
+export interface DueRenewal {
+  projectId: string;
+  id: string;
+  renewAt: string;
+}
+
+const DAY_MS = 86_400_000;
+
+async function update(projectId: string, id: string, expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({ TableName: tableName(), Key: key(projectId, 'CERT', id), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+    );
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`certificate ${id} is not in an expected state`);
+    throw e;
+  }
+}
+
+/** Puts the certificate in the index, due at `renewAt` (also after a failed attempt, later). */
+export async function scheduleRenewal(projectId: string, id: string, renewAt: string, failures?: number): Promise<void> {
+  const k = renewKeys(renewAt, projectId, id);
+  await update(
+    projectId,
+    id,
+    `SET renewAt = :at, gsi2pk = :pk, gsi2sk = :sk, updatedAt = :now${failures === undefined ? '' : ', renewalFailures = :f'} REMOVE renewedBy`,
+    'attribute_exists(pk) AND #status = :issued',
+    { '#status': 'status' },
+    { ':at': renewAt, ':pk': k.gsi2pk, ':sk': k.gsi2sk, ':now': new Date().toISOString(), ':issued': 'issued', ...(failures === undefined ? {} : { ':f': failures }) },
+  );
+}
+
+/** Everything due at `now`, from the buckets of the last `lookbackDays` days up to today. */
+export async function dueRenewals(now: Date, lookbackDays = 30, limit = 500): Promise<DueRenewal[]> {
+  const out: DueRenewal[] = [];
+  const until = now.toISOString();
+  for (let d = lookbackDays; d >= 0 && out.length < limit; d--) {
+    const day = new Date(now.getTime() - d * DAY_MS).toISOString().slice(0, 10);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: RENEW_INDEX,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
+          ExpressionAttributeValues: { ':pk': `RENEW#${day}`, ':until': `${until}#~` },
+          ExclusiveStartKey: start,
+          Limit: limit,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const [renewAt, projectId, id] = String(item.gsi2sk).split('#');
+        if (renewAt <= until) out.push({ projectId, id, renewAt });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+  }
+  return out.slice(0, limit);
+}
+
+/** Takes a due renewal for `newId`; StaleRecordError when another scheduler (or a revocation) got there first. */
+export async function claimRenewal(due: DueRenewal, newId: string): Promise<void> {
+  await update(
+    due.projectId,
+    due.id,
+    'SET renewedBy = :new, updatedAt = :now REMOVE gsi2pk, gsi2sk',
+    'renewAt = :at AND attribute_exists(gsi2pk) AND #status = :issued',
+    { '#status': 'status' },
+    { ':new': newId, ':now': new Date().toISOString(), ':at': due.renewAt, ':issued': 'issued' },
+  );
+}
+
+/** Drops a certificate from the index (revoked, or no longer renewable). */
+export async function unscheduleRenewal(projectId: string, id: string): Promise<void> {
+  await update(projectId, id, 'REMOVE gsi2pk, gsi2sk', 'attribute_exists(pk)', {}, {}).catch(() => undefined);
+}
