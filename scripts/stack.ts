@@ -4,6 +4,7 @@
  * with the API functions and the queue-triggered worker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -62,6 +63,9 @@ function serverlessResources(serviceDir = ROOT) {
     table: table as unknown as CreateTableCommandInput,
     queue: sub(String(doc.resources.Resources.JobsQueue.Properties.QueueName)),
     dlq: sub(String(doc.resources.Resources.JobsDeadLetterQueue.Properties.QueueName)),
+    // The bench's no-op stack has no notifier.
+    notify: doc.resources.Resources.NotifyQueue ? sub(String(doc.resources.Resources.NotifyQueue.Properties.QueueName)) : undefined,
+    notifyDlq: doc.resources.Resources.NotifyDeadLetterQueue ? sub(String(doc.resources.Resources.NotifyDeadLetterQueue.Properties.QueueName)) : undefined,
   };
 }
 
@@ -88,6 +92,12 @@ async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<v
  * and multipart; any other body is decoded as UTF-8, which destroys an OCSP request (DER). API
  * Gateway base64-encodes such bodies, so the handlers expect that: teach the emulator the same.
  */
+/** A fresh key pair per local stack for sealing webhook secrets (on AWS: a parameter and a secret). */
+function notifyKeys(): { NOTIFY_PUBLIC_KEY: string; NOTIFY_PRIVATE_KEY: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { NOTIFY_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(), NOTIFY_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
 function teachOfflineBinaryTypes(): void {
   const file = join(ROOT, 'node_modules', 'serverless-offline', 'src', 'utils', 'index.js');
   const source = readFileSync(file, 'utf8');
@@ -134,6 +144,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${names.dlq}`, maxReceiveCount: 5 }),
           },
         },
+        ...(names.notify && names.notifyDlq
+          ? [
+              { QueueName: names.notifyDlq },
+              {
+                QueueName: names.notify,
+                // Locally a failed webhook comes back after 5 s rather than AWS's 6 minutes.
+                Attributes: { VisibilityTimeout: '5' as const, RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${names.notifyDlq}`, maxReceiveCount: 8 }) },
+              },
+            ]
+          : []),
       ],
     });
     stops.push(() => closeServer(sqs));
@@ -165,6 +185,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
       AWS_ENDPOINT_URL_SQS: sqsUrl,
       JOBS_QUEUE_URL: queueUrl,
+      ...(names.notify ? { NOTIFY_QUEUE_URL: `${sqsUrl}/${ACCOUNT}/${names.notify}`, ...notifyKeys() } : {}),
       // Where certificates point relying parties for CRLs and OCSP; the worker writes it into them.
       PUBLIC_URL: process.env.PUBLIC_URL ?? `http://127.0.0.1:${apiPort}`,
       API_PORT: String(apiPort),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorFields, log } from '../log/index.js';
+import { enqueueNotification } from '../notify/queue.js';
 import { events, type EventRecord } from '../store/index.js';
 
 /** Project of events that cannot be attributed (a message too broken to name one). */
@@ -32,4 +33,6 @@ export async function recordEvent(event: NewEvent): Promise<void> {
   } catch (e) {
     log.error('audit event not recorded', { action: event.action, project: event.projectId, ...errorFields(e) });
   }
+  // Owners hear about what matters to them (issued, renewed, revoked, failures) by webhook.
+  await enqueueNotification(record);
 }

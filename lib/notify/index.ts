@@ -55,3 +55,5 @@ export {
   type DeliveryOptions,
   type DeliveryResult,
 } from './deliver.js';
+export { sealSecret, openSecret } from './sealed.js';
+export { enqueueNotification } from './queue.js';

@@ -25,4 +25,6 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:containers:list': 'rule:reader',
   'ca:policies:get': 'rule:admin_required',
   'ca:events:list': 'rule:reader',
+  'ca:webhook:get': 'rule:reader',
+  'ca:webhook:update': 'rule:admin_required',
 };

@@ -1,6 +1,6 @@
 import { caIndexKey, CA_INDEX } from './keys.js';
-import { getRecord, listRecords, putIfNewer, putNew, updateRecord } from './records.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page } from './types.js';
+import { deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateRecord } from './records.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page, WebhookRecord } from './types.js';
 
 export * from './types.js';
 export { StaleRecordError } from './records.js';
@@ -36,6 +36,12 @@ export const certificates = {
       marker,
       index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
     }),
+};
+
+export const webhooks = {
+  get: (projectId: string) => getRecord<WebhookRecord>('HOOK', projectId, 'webhook'),
+  put: (hook: WebhookRecord) => putRecord('HOOK', hook),
+  delete: (projectId: string) => deleteRecord('HOOK', projectId, 'webhook'),
 };
 
 export const crls = {

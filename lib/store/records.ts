@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { fromItem, key, pk, type Kind } from './keys.js';
@@ -17,6 +17,17 @@ export async function putNew(kind: Kind, record: { projectId: string; id: string
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
+}
+
+/** Puts a record, replacing any of the same id. */
+export async function putRecord(kind: Kind, record: { projectId: string; id: string }): Promise<void> {
+  await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...key(record.projectId, kind, record.id), ...record } }));
+}
+
+/** Deletes a record; true when there was one. */
+export async function deleteRecord(kind: Kind, projectId: string, id: string): Promise<boolean> {
+  const out = await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: key(projectId, kind, id), ReturnValues: 'ALL_OLD' }));
+  return out.Attributes !== undefined;
 }
 
 /** Puts a record unless one exists with `field` at or above this record's value (StaleRecordError then). */

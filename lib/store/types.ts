@@ -94,6 +94,18 @@ export interface CertificateRecord extends Owned {
   renewalFailures?: number;
 }
 
+/** A project's webhook (id `webhook`: one per project). The secret is sealed to the notifier's key. */
+export interface WebhookRecord {
+  id: string;
+  projectId: string;
+  url: string;
+  events?: string[];
+  sealedSecret: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A CA's current CRL, signed by the worker, served by the API as is. */
 export interface CrlRecord {
   id: string;

@@ -37,7 +37,7 @@ const functions = () => Object.entries(template.Resources).filter(([, r]) => r.T
 describe('IAM: the API role cannot reach keys', () => {
   it('has exactly the actions it needs', () => {
     expect(new Set(actions('ApiRole'))).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']),
     );
   });
 
@@ -55,6 +55,12 @@ describe('IAM: the API role cannot reach keys', () => {
     for (const needed of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(worker).toContain(needed);
   });
 
+  it('the notifier cannot reach CA keys: no worker secret, no KMS, no jobs; the others cannot open webhook secrets', () => {
+    const notifier = JSON.stringify(statements('NotifierRole'));
+    expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue|kms:/);
+    for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret/);
+  });
+
   it('no role has a wildcard action or resource', () => {
     for (const [name, r] of Object.entries(template.Resources)) {
       if (r.Type !== 'AWS::IAM::Role') continue;
@@ -65,13 +71,14 @@ describe('IAM: the API role cannot reach keys', () => {
     }
   });
 
-  it('every API function runs as ApiRole, the worker as WorkerRole', () => {
+  it('every API function (and the scheduler) runs as ApiRole, the worker as WorkerRole, the notifier as NotifierRole', () => {
     const roles = Object.fromEntries(functions().map(([name, r]) => [name, r.Properties.Role]));
     for (const [name, role] of Object.entries(roles)) {
-      const expected = name === 'WorkerLambdaFunction' ? 'WorkerRole' : 'ApiRole';
+      const expected = name === 'WorkerLambdaFunction' ? 'WorkerRole' : name === 'NotifierLambdaFunction' ? 'NotifierRole' : 'ApiRole';
       expect(JSON.stringify(role), name).toBe(JSON.stringify({ 'Fn::GetAtt': [expected, 'Arn'] }));
     }
     expect(Object.keys(roles)).toContain('WorkerLambdaFunction');
+    expect(Object.keys(roles)).toContain('NotifierLambdaFunction');
     expect(Object.keys(roles).length).toBeGreaterThan(5);
   });
 
