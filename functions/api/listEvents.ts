@@ -15,7 +15,7 @@ export const handler = projectRoute({}, async ({ query, credentials, baseUrl }) 
   return {
     status: 200,
     body: {
-      events: page.items.map((e) => ({ id: e.id, time: e.time, action: e.action, outcome: e.outcome, user_id: e.userId ?? null, request_id: e.requestId ?? null, object: e.object ?? null, reason: e.reason ?? null })),
+      events: page.items.map((e) => ({ id: e.id, time: e.time, action: e.action, outcome: e.outcome, user_id: e.userId ?? null, request_id: e.requestId ?? null, object: e.object ?? null, reason: e.reason ?? null, detail: e.detail ?? null })),
       events_links: pageLinks(`${baseUrl}/v1/events`, query, limit, page.next),
     },
   };

@@ -1,7 +1,21 @@
 import { recordEvent } from '../../lib/events/index.js';
 import { newJob, sendJob, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
-import { certificates, claimRenewal, dueRenewals, jobs, scheduleRenewal, StaleRecordError, unscheduleRenewal, type CertificateRecord, type DueRenewal } from '../../lib/store/index.js';
+import {
+  certificates,
+  claimRenewal,
+  dueExpiryNotices,
+  dueRenewals,
+  jobs,
+  nextExpiryNotice,
+  putExpiryNotice,
+  scheduleRenewal,
+  StaleRecordError,
+  takeExpiryNotice,
+  unscheduleRenewal,
+  type CertificateRecord,
+  type DueRenewal,
+} from '../../lib/store/index.js';
 
 /**
  * Scheduled (and, locally, on demand): finds certificates due for renewal through the renewal
@@ -9,7 +23,7 @@ import { certificates, claimRenewal, dueRenewals, jobs, scheduleRenewal, StaleRe
  * key. Each renewal is claimed under a condition first, so two runs never renew one certificate
  * twice; if queueing fails the claim is given back and the next run tries again.
  */
-export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number }> => {
+export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number; expiring: number }> => {
   // Tests move the clock instead of sleeping; only where the operator allows it (the local stack).
   const now = process.env.ALLOW_CLOCK_OVERRIDE === '1' && event.now ? new Date(event.now) : new Date();
   const due = await dueRenewals(now);
@@ -21,9 +35,32 @@ export const handler = async (event: { now?: string } = {}): Promise<{ due: numb
       log.error('renewal not queued', { certificateId: d.id, project: d.projectId, ...errorFields(e) });
     }
   }
-  log.info('renewals', { at: now.toISOString(), due: due.length, renewed });
-  return { due: due.length, renewed };
+  const expiring = await sendExpiryNotices(now);
+  log.info('renewals', { at: now.toISOString(), due: due.length, renewed, expiring });
+  return { due: due.length, renewed, expiring };
 };
+
+/** "Expires in 30/7/1 days" events (and so webhooks), each sent once, then the next one scheduled. */
+async function sendExpiryNotices(now: Date): Promise<number> {
+  let sent = 0;
+  for (const n of await dueExpiryNotices(now)) {
+    try {
+      const cert = await certificates.get(n.projectId, n.id);
+      if (!(await takeExpiryNotice(n.projectId, n.id, n.notifyAt))) continue; // another run has it
+      // Revoked, failed or already renewed: its successor has notices of its own.
+      if (!cert || cert.status !== 'issued' || !cert.notAfter || cert.renewedBy) continue;
+      const notAfter = new Date(cert.notAfter);
+      const days = Math.round((notAfter.getTime() - Date.parse(n.notifyAt)) / 86_400_000);
+      await recordEvent({ projectId: n.projectId, userId: cert.createdBy, action: 'certificate.expiring', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `expires in ${days} day${days === 1 ? '' : 's'}, at ${cert.notAfter}`, detail: { days_to_expiry: days, not_after: cert.notAfter, serial: cert.serial } });
+      sent++;
+      const next = nextExpiryNotice(notAfter, now);
+      if (next) await putExpiryNotice({ id: cert.id, projectId: n.projectId, notAfter: cert.notAfter, days: next.days, notifyAt: next.notifyAt.toISOString() });
+    } catch (e) {
+      log.error('expiry notice not sent', { certificateId: n.id, project: n.projectId, ...errorFields(e) });
+    }
+  }
+  return sent;
+}
 
 async function renewOne(d: DueRenewal): Promise<boolean> {
   const old = await certificates.get(d.projectId, d.id);

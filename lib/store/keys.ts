@@ -5,8 +5,9 @@
  *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
+ *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
  */
-export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK';
+export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP';
 
 export const pk = (projectId: string) => `P#${projectId}`;
 export const sk = (kind: Kind, id: string) => `${kind}#${id}`;
@@ -16,6 +17,8 @@ export const CA_INDEX = 'gsi1';
 export const RENEW_INDEX = 'gsi2';
 /** The renewal index entry of a certificate due at `renewAt` (ISO time). */
 export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ gsi2pk: `RENEW#${renewAt.slice(0, 10)}`, gsi2sk: `${renewAt}#${projectId}#${id}` });
+/** The same index holds expiry notices, in their own day buckets. */
+export const expiryKeys = (notifyAt: string, projectId: string, id: string) => ({ gsi2pk: `EXPIRE#${notifyAt.slice(0, 10)}`, gsi2sk: `${notifyAt}#${projectId}#${id}` });
 
 /** Strips the storage keys from an item read back. */
 export function fromItem<T>(item: Record<string, unknown>): T {

@@ -168,4 +168,16 @@ export interface EventRecord {
   requestId?: string;
   object?: { type: string; id: string };
   reason?: string;
+  /** Event-specific public fields (days_to_expiry, not_after...): never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+/** When to tell a certificate's owner it is about to expire (id = certificate id). */
+export interface ExpiryNoticeRecord {
+  id: string;
+  projectId: string;
+  notAfter: string;
+  /** The next notice: `days` before notAfter, at `notifyAt`. */
+  days: number;
+  notifyAt: string;
 }

@@ -3,7 +3,7 @@ import type { KeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
 import { renewAtFor } from '../requests/index.js';
-import { cas, certificates, scheduleRenewal, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
+import { cas, certificates, nextExpiryNotice, putExpiryNotice, scheduleRenewal, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
 import { assembleCertificate, assertLintClean, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey, issuerNameOf } from './caKey.js';
@@ -78,6 +78,8 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     if (now?.status !== 'issued') throw e;
     return { type: 'certificate', id: cert.id };
   }
+  const notice = nextExpiryNotice(notAfter, ctx.now());
+  if (notice) await putExpiryNotice({ id: cert.id, projectId: job.projectId, notAfter: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() });
   if (cert.renewal) await scheduleRenewal(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString());
   if (cert.renewedFrom) {
     await recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` });

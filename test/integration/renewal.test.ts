@@ -79,3 +79,22 @@ describe('renewal', () => {
     expect((await get(cert.id)).renewed_by).toBeNull();
   });
 });
+
+describe('expiry notices', () => {
+  it('tells the owner 30, 7 and 1 days ahead, each once', async () => {
+    const cert = await issue({ ttl: '40d' });
+    const notAfter = Date.parse(cert.not_after);
+    const notices = async () => (await api('GET', `/v1/events?action=certificate.expiring&object_id=${cert.id}&limit=10`, { token: alice })).body.events;
+    await renewAt(new Date(notAfter - 31 * 86_400_000));
+    expect(await notices()).toHaveLength(0);
+    const at30 = new Date(notAfter - 30 * 86_400_000 + 60_000);
+    await Promise.all([renewAt(at30), renewAt(at30)]);
+    expect((await notices()).map((e: any) => e.detail.days_to_expiry)).toEqual([30]);
+    await renewAt(new Date(notAfter - 7 * 86_400_000 + 60_000));
+    await renewAt(new Date(notAfter - 86_400_000 + 60_000));
+    await renewAt(new Date(notAfter - 86_400_000 + 120_000));
+    const all = await notices();
+    expect(all.map((e: any) => e.detail.days_to_expiry)).toEqual([1, 7, 30]);
+    expect(all[0].reason).toMatch(/expires in 1 day,/);
+  });
+});
