@@ -79,7 +79,8 @@ async function renewOne(d: DueRenewal): Promise<boolean> {
     caId: old.caId,
     jobId: job.id,
     status: 'pending',
-    csrPem: old.csrPem,
+    // A server-side key is made afresh for every renewal; a CSR is re-signed.
+    ...(old.serverSideKey ? { serverSideKey: old.serverSideKey } : { csrPem: old.csrPem }),
     sans: old.sans,
     ttlSeconds: old.ttlSeconds,
     subject: old.subject,

@@ -22,7 +22,9 @@ export interface ContainerMeta {
 export interface NewSecret {
   name: string;
   payload: Buffer;
-  secretType: 'private' | 'symmetric' | 'certificate' | 'opaque';
+  secretType: 'private' | 'symmetric' | 'certificate' | 'opaque' | 'passphrase';
+  /** Default application/octet-stream (sent base64); text/plain for PEM that clients read as text. */
+  contentType?: 'application/octet-stream' | 'text/plain';
   algorithm?: string;
   bitLength?: number;
 }
@@ -46,9 +48,9 @@ export class BarbicanClient {
     const res = await this.call('POST', '/v1/secrets', {
       body: JSON.stringify({
         name: secret.name,
-        payload: secret.payload.toString('base64'),
-        payload_content_type: 'application/octet-stream',
-        payload_content_encoding: 'base64',
+        ...(secret.contentType === 'text/plain'
+          ? { payload: secret.payload.toString('utf8'), payload_content_type: 'text/plain' }
+          : { payload: secret.payload.toString('base64'), payload_content_type: 'application/octet-stream', payload_content_encoding: 'base64' }),
         secret_type: secret.secretType,
         algorithm: secret.algorithm,
         bit_length: secret.bitLength,
@@ -69,6 +71,25 @@ export class BarbicanClient {
   /** The Keystone user id this client acts as: the creator of every secret the worker stores. */
   async actingUserId(): Promise<string> {
     return (await this.session.token()).userId;
+  }
+
+  /** A container of this service's own secrets (e.g. a certificate delivered with its key). */
+  async createContainer(name: string, type: 'certificate' | 'generic', secretRefs: { name: string; secret_ref: string }[]): Promise<string> {
+    const res = await this.call('POST', '/v1/containers', { body: JSON.stringify({ name, type, secret_refs: secretRefs }), contentType: 'application/json' });
+    if (res.status !== 201) throw await this.failure('create a container', res);
+    return ((await res.json()) as { container_ref: string }).container_ref;
+  }
+
+  /** Lets exactly these users read a secret or container of ours (project-access off: not the service project). */
+  async grantRead(ref: string, userIds: string[]): Promise<void> {
+    const path = /\/v1\/containers\//.test(ref) ? containerPath(ref) : this.pathOf(ref);
+    const res = await this.call('PUT', `${path}/acl`, { body: JSON.stringify({ read: { users: userIds, 'project-access': false } }), contentType: 'application/json' });
+    if (res.status !== 200 && res.status !== 201) throw await this.failure('set an ACL', res);
+  }
+
+  async deleteContainer(ref: string): Promise<void> {
+    const res = await this.call('DELETE', containerPath(ref), {});
+    if (res.status !== 204 && res.status !== 404) throw await this.failure('delete a container', res);
   }
 
   async container(ref: string): Promise<ContainerMeta> {

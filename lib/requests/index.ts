@@ -58,7 +58,11 @@ export function parseTtl(value: string | number): number | undefined {
 
 export const IssueCertificateBody = z
   .object({
-    csr: z.string().min(1).max(32 * 1024),
+    /** Absent: the worker generates the key (delivered only through Barbican) and its CSR. */
+    csr: z.string().min(1).max(32 * 1024).optional(),
+    /** Server-side keys: their type and the certificate's subject (default CN: object_id or the first name). */
+    key_type: z.enum(KEY_TYPES as [KeyType, ...KeyType[]]).optional(),
+    subject: SubjectSchema.partial().optional(),
     sans: z.array(z.string().min(1).max(260)).max(100).default([]),
     /** The CA's issuance profile to check the request against. */
     profile: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'must be a profile name').default('default'),

@@ -64,7 +64,12 @@ export interface CertificateRecord extends Owned {
   caId: string;
   jobId: string;
   status: CertificateStatus;
-  csrPem: string;
+  /** The requester's CSR; for server-side keys, the one the worker made (public either way). */
+  csrPem?: string;
+  /** The worker makes the key (fresh on every issue and renewal) and delivers it through Barbican. */
+  serverSideKey?: { keyType: KeyType; subject: Partial<SubjectInput> };
+  /** Where a server-side key went: a Barbican certificate container only the requester can read. */
+  containerRef?: string;
   /** Normalised SANs, "DNS:x", "IP:x", "email:x". */
   sans: string[];
   ttlSeconds: number;

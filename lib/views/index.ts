@@ -110,6 +110,9 @@ export function certificateView(cert: CertificateRecord, baseUrl: string, chainP
     failure_reason: cert.failureReason ?? null,
     revoked_at: cert.revokedAt ?? null,
     revocation_reason: cert.revocationReason ?? null,
+    /** `barbican`: the service made the key; it is in `container_ref`, readable by the requester only. */
+    key_location: cert.serverSideKey ? 'barbican' : 'client',
+    container_ref: cert.containerRef ?? null,
     renewal: cert.renewal ?? null,
     renew_at: cert.renewAt ?? null,
     renewed_from: cert.renewedFrom ?? null,

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import type { KeyHandle } from '../drivers/index.js';
+import { nativeDriver, type KeyHandle, type MemoryKeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
 import { renewAtFor } from '../requests/index.js';
-import { cas, certificates, nextExpiryNotice, putExpiryNotice, scheduleRenewal, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
+import { cas, certificates, type CertificateRecord, nextExpiryNotice, putExpiryNotice, scheduleRenewal, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
 import { checkCsrIssuance, profileFor, type IssuanceDecision } from '../profiles/index.js';
-import { assembleCertificate, assertLintClean, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
+import { assembleCertificate, assembleCsr, assertLintClean, buildCsrInfo, buildTbsCertificate, checkNameConstraints, lintCertificate, encodeName, newSerial, parseCsr, signatureAlgorithmFor, toPem, type ParsedCsr } from '../x509/index.js';
 import { caSigningKey, issuerNameOf } from './caKey.js';
 import { presignOcsp } from './revocation.js';
 import { revocationUrls } from '../views/index.js';
@@ -33,7 +33,11 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     throw conflict('CA_NOT_ACTIVE', `CA ${caId} is ${ca.status}`);
   }
 
-  const csr = parseCsr(cert.csrPem);
+  // Server-side keys: a fresh key and its CSR, made here; the key leaves only into Barbican.
+  const made = cert.serverSideKey ? await keyAndCsr(cert.serverSideKey) : undefined;
+  const csrPem = made?.csrPem ?? cert.csrPem;
+  if (!csrPem) throw new JobRefusedError(`certificate ${cert.id} has neither a CSR nor a server-side key request`);
+  const csr = parseCsr(csrPem);
   // The profile as the CA has it now: a profile tightened since the request was accepted wins.
   const decision = checkCsrIssuance(profileFor(ca.profiles, cert.profile ?? 'default'), {
     csr,
@@ -58,18 +62,31 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   if (!caKey.publicKey.equals(caPublic)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${caId} does not match its certificate`);
 
   const { pem, serial } = ctx.driver.capabilities.buildsOwnCertificate
-    ? await issuedByDriver(ctx, cert.csrPem, ca.certificatePem, caKey, decision, notBefore, notAfter)
+    ? await issuedByDriver(ctx, csrPem, ca.certificatePem, caKey, decision, notBefore, notAfter)
     : await issuedByEngine(ctx, active, caKey, csr, decision, notBefore, notAfter);
   const issued = new X509Certificate(pem);
   if (!issued.verify(caPublic) || !issued.checkIssued(caCert)) throw new Error('self-check failed: the new certificate does not chain to its CA');
   // Lint before anything is stored: a finding of severity error fails the job instead of issuing.
   assertLintClean(lintCertificate(issued.raw, { kind: 'leaf', issuerDer: caCert.raw, now: ctx.now() }));
 
+  const delivered = made
+    ? {
+        csrPem,
+        containerRef: await ctx.delivery.deliver({
+          projectId: job.projectId,
+          certificateId: cert.id,
+          readerUserId: cert.createdBy,
+          keyPem: made.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          certificatePem: pem,
+          chainPem: [ca.certificatePem, ...(ca.chainPem ?? [])].join('\n'),
+        }),
+      }
+    : {};
   try {
     await certificates.update(
       job.projectId,
       cert.id,
-      { status: 'issued', certificatePem: pem, serial, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() },
+      { status: 'issued', certificatePem: pem, serial, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), ...delivered },
       ['pending'],
     );
   } catch (e) {
@@ -87,6 +104,14 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   // Its OCSP answer exists from the start, so relying parties never get "unknown" for it.
   await presignOcsp(active as typeof active & { certificatePem: string }, caKey, { ...cert, status: 'issued', serial }, ctx);
   return { type: 'certificate', id: cert.id };
+}
+
+/** A tenant key made in the worker (always in memory: it is delivered, not kept) and its CSR. */
+async function keyAndCsr(request: NonNullable<CertificateRecord['serverSideKey']>): Promise<{ key: MemoryKeyHandle; csrPem: string }> {
+  const key = await nativeDriver.createKey(request.keyType);
+  const algorithm = signatureAlgorithmFor(request.keyType);
+  const info = buildCsrInfo({ subjectDer: encodeName(request.subject), spkiDer: key.publicKey.export({ type: 'spki', format: 'der' }) });
+  return { key, csrPem: toPem(assembleCsr(info, algorithm, await nativeDriver.sign(info, algorithm, key)), 'CERTIFICATE REQUEST') };
 }
 
 /** lib/x509 builds the TBS; the driver only signs it (native, pkcs11). */

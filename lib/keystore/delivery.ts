@@ -1,0 +1,50 @@
+import { log } from '../log/index.js';
+import type { BarbicanClient } from './barbican.js';
+
+/**
+ * Server-side keys (the Octavia certificate generator): a key the worker generated leaves the
+ * worker only into Barbican, as a `certificate` container (certificate, private key,
+ * intermediates) that only the requesting user may read (ACL, project access off). The store and
+ * every answer hold the container reference, never the key.
+ */
+export interface DeliveredBundle {
+  projectId: string;
+  certificateId: string;
+  /** The Keystone user the key is for. */
+  readerUserId: string;
+  keyPem: string;
+  certificatePem: string;
+  chainPem: string;
+}
+
+export class KeyDelivery {
+  constructor(private readonly barbican: BarbicanClient) {}
+
+  async deliver(b: DeliveredBundle): Promise<string> {
+    const prefix = `cert/${b.projectId}/${b.certificateId}`;
+    const made: string[] = [];
+    try {
+      const store = async (name: string, text: string, secretType: 'private' | 'certificate') => {
+        const ref = await this.barbican.store({ name: `${prefix}/${name}`, payload: Buffer.from(text, 'utf8'), secretType, contentType: 'text/plain' });
+        made.push(ref);
+        return ref;
+      };
+      const secretRefs = [
+        { name: 'certificate', secret_ref: await store('certificate', b.certificatePem, 'certificate') },
+        { name: 'private_key', secret_ref: await store('private_key', b.keyPem, 'private') },
+        ...(b.chainPem ? [{ name: 'intermediates', secret_ref: await store('intermediates', b.chainPem, 'certificate') }] : []),
+      ];
+      for (const s of secretRefs) await this.barbican.grantRead(s.secret_ref, [b.readerUserId]);
+      const containerRef = await this.barbican.createContainer(prefix, 'certificate', secretRefs);
+      made.push(containerRef);
+      await this.barbican.grantRead(containerRef, [b.readerUserId]);
+      return containerRef;
+    } catch (e) {
+      // Nothing half-made stays behind for someone to find.
+      for (const ref of made.reverse()) {
+        await (ref.includes('/v1/containers/') ? this.barbican.deleteContainer(ref) : this.barbican.delete(ref)).catch((err) => log.warn('partial delivery not removed', { ref, error: (err as Error).message }));
+      }
+      throw e;
+    }
+  }
+}
