@@ -1,5 +1,5 @@
 import { recordEvent } from '../../lib/events/index.js';
-import { newJob, sendJob, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
+import { sendJob, successorOf, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import {
   certificates,
@@ -13,7 +13,6 @@ import {
   StaleRecordError,
   takeExpiryNotice,
   unscheduleRenewal,
-  type CertificateRecord,
   type DueRenewal,
 } from '../../lib/store/index.js';
 
@@ -68,28 +67,8 @@ async function renewOne(d: DueRenewal): Promise<boolean> {
     await unscheduleRenewal(d.projectId, d.id);
     return false;
   }
-  const id = crypto.randomUUID();
-  const job = newJob('certificate.issue', d.projectId, old.createdBy, { caId: old.caId, certificateId: id });
-  const fresh: CertificateRecord = {
-    id,
-    projectId: old.projectId,
-    createdBy: old.createdBy,
-    createdAt: job.createdAt,
-    updatedAt: job.createdAt,
-    caId: old.caId,
-    jobId: job.id,
-    status: 'pending',
-    // A server-side key is made afresh for every renewal; a CSR is re-signed.
-    ...(old.serverSideKey ? { serverSideKey: old.serverSideKey } : { csrPem: old.csrPem }),
-    sans: old.sans,
-    ttlSeconds: old.ttlSeconds,
-    subject: old.subject,
-    renewal: old.renewal,
-    renewedFrom: old.id,
-    ...(old.profile ? { profile: old.profile } : {}),
-    ...(old.ttlBeyondMax ? { ttlBeyondMax: true } : {}),
-    ...(old.objectId ? { objectId: old.objectId } : {}),
-  };
+  const { fresh, job } = successorOf(old, { renewedFrom: old.id });
+  const id = fresh.id;
   await certificates.create(fresh);
   await jobs.create(job);
   try {

@@ -95,6 +95,8 @@ export interface CertificateRecord extends Owned {
   /** The certificate this one renews, and the one that renewed it. */
   renewedFrom?: string;
   renewedBy?: string;
+  /** Made by `POST /v1/cas/{id}/reissue` in place of this certificate. */
+  reissuedFrom?: string;
   /** Failed renewal attempts so far (each reported as a `certificate.renewal_failed` event). */
   renewalFailures?: number;
 }

@@ -117,6 +117,7 @@ export function certificateView(cert: CertificateRecord, baseUrl: string, chainP
     renew_at: cert.renewAt ?? null,
     renewed_from: cert.renewedFrom ?? null,
     renewed_by: cert.renewedBy ?? null,
+    reissued_from: cert.reissuedFrom ?? null,
     job_id: cert.jobId,
     created_at: cert.createdAt,
     updated_at: cert.updatedAt,
