@@ -14,6 +14,7 @@ export const CaCreateParams = z.object({ caId: id }).strict();
 export const CertificateIssueParams = z.object({ caId: id, certificateId: id }).strict();
 export const ContainerRegisterParams = z.object({ containerId: id }).strict();
 export const CrlPublishParams = z.object({ caId: id }).strict();
+export const CaRotateParams = z.object({ caId: id }).strict();
 
 const envelope = { v: z.literal(JOB_MESSAGE_VERSION), jobId: id, projectId };
 
@@ -22,6 +23,7 @@ export const JobMessage = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('certificate.issue'), params: CertificateIssueParams }).strict(),
   z.object({ ...envelope, kind: z.literal('container.register'), params: ContainerRegisterParams }).strict(),
   z.object({ ...envelope, kind: z.literal('crl.publish'), params: CrlPublishParams }).strict(),
+  z.object({ ...envelope, kind: z.literal('ca.rotate'), params: CaRotateParams }).strict(),
 ]);
 
 export type JobMessage = z.infer<typeof JobMessage>;

@@ -5,7 +5,7 @@ import type { KeyType, NameConstraints, ReasonCode, SubjectInput } from '../x509
 /** `awaiting_certificate`: an external intermediate whose CSR waits for the external CA's signature. */
 export type CaStatus = 'pending' | 'awaiting_certificate' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register' | 'crl.publish';
+export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register' | 'crl.publish' | 'ca.rotate';
 export type CertificateStatus = 'pending' | 'issued' | 'failed' | 'revoked';
 
 interface Owned {
@@ -47,6 +47,13 @@ export interface CaRecord extends Owned {
   constraintChain?: NameConstraints[];
   /** The issuers' certificates, parent first, up to the root (empty for a root). */
   chainPem?: string[];
+  /** Rotations so far: the key in use is generation n (its Barbican name ends in `.g<n>`). */
+  keyGeneration?: number;
+  /** The job of the rotation asked for last. */
+  rotationJobId?: string;
+  /** After a rotation: the certificate before it, and the new key certified by the old one. */
+  previousCertificatePem?: string;
+  crossCertificatePem?: string;
   /** Issuance profiles by name; `default` falls back to the built-in DEFAULT_PROFILE. */
   profiles?: Record<string, Profile>;
 }

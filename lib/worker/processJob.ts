@@ -7,14 +7,15 @@ import { runCreateCa } from './createCa.js';
 import { runIssueCertificate } from './issueCertificate.js';
 import { runRegisterContainer } from './registerContainer.js';
 import { runPublishCrl } from './revocation.js';
+import { runRotateCa } from './rotateCa.js';
 import { isPermanent, JobRefusedError } from './outcomes.js';
 
 /** What a finished job did, for the audit trail. */
-const SUCCESS_ACTION = { 'ca.create': 'ca.created', 'certificate.issue': 'certificate.issued', 'container.register': 'container.registered', 'crl.publish': 'crl.published' } as const;
+const SUCCESS_ACTION = { 'ca.create': 'ca.created', 'certificate.issue': 'certificate.issued', 'container.register': 'container.registered', 'crl.publish': 'crl.published', 'ca.rotate': 'ca.rotated' } as const;
 
 export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
 
-const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate, 'container.register': runRegisterContainer, 'crl.publish': runPublishCrl } as const;
+const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate, 'container.register': runRegisterContainer, 'crl.publish': runPublishCrl, 'ca.rotate': runRotateCa } as const;
 
 /**
  * Handles one queue message. Never trusts it: the job must exist in the store for the project
@@ -98,7 +99,7 @@ async function failJob(job: JobRecord, reason: string): Promise<void> {
   await jobs.update(job.projectId, job.id, { status: 'failed', reason });
   await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
   if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
-  else if (job.kind === 'crl.publish') return;
+  else if (job.kind === 'crl.publish' || job.kind === 'ca.rotate') return;
   else if (job.kind === 'container.register') await containers.update(job.projectId, job.params.containerId, { status: 'error', failureReason: reason }, ['pending']).catch(() => undefined);
   else {
     await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
