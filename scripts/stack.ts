@@ -40,6 +40,8 @@ export interface StackOptions {
    * runs there); default: the project's own. The benchmark serves its no-op stack this way.
    */
   serviceDir?: string;
+  /** Rebuild functions when a source file changes (npm start). Tests and benches keep them still. */
+  watch?: boolean;
 }
 
 export interface Stack {
@@ -196,7 +198,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
     const child = spawn(osls, ['offline', 'start', '--stage', STAGE], {
       cwd: serviceDir,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...(opts.watch ? {} : { ESBUILD_WATCH_PATTERN: 'nothing-to-watch/**' }) },
       stdio: ['ignore', out, out],
       detached: true,
     });

@@ -1,7 +1,7 @@
 /** `npm start`: the whole local stack on embedded defaults, until Ctrl-C. */
 import { startStack } from './stack.js';
 
-const stack = await startStack({ apiPort: Number(process.env.API_PORT ?? 3000) });
+const stack = await startStack({ watch: true, apiPort: Number(process.env.API_PORT ?? 3000) });
 const devIdentity = !process.env.OS_AUTH_URL;
 
 let tokenLine = 'export OS_TOKEN=<a project-scoped token from your Keystone>';
