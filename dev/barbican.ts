@@ -1,4 +1,5 @@
-// DEVELOPMENT ONLY — never for production: an in-memory Barbican v1 stand-in (secrets, payloads, ACLs), payloads unencrypted.
+// DEVELOPMENT ONLY — never for production: an in-memory Barbican v1 stand-in (secrets, payloads, ACLs, secret user metadata,
+// containers and their ACLs), payloads unencrypted.
 // It answers like Barbican 15 (Debian bookworm) with its default policy, whose effective rules are the legacy
 // ones (oslo.policy enforce_new_defaults = False): checked rule by rule against barbican.common.policies.
 import { randomUUID } from 'node:crypto';
@@ -22,8 +23,10 @@ export interface DevBarbican {
   close(): Promise<void>;
   /** For tests: how many secrets are held. */
   secretCount(): number;
-  /** For tests: the owning project of a secret (the API itself never shows it). */
-  ownerOf(secretRef: string): string | undefined;
+  /** For tests: the owning project of a secret or container (the API itself never shows it). */
+  ownerOf(ref: string): string | undefined;
+  /** For tests: how many containers are held. */
+  containerCount(): number;
 }
 
 interface SecretAcl {
@@ -50,6 +53,22 @@ interface Secret {
   contentType?: string;
   /** The 'read' ACL; undefined = the implicit default (project access, no users). */
   readAcl?: SecretAcl;
+  /** User metadata (secret_user_metadata): lower-case keys as Barbican stores them, in insertion order. */
+  userMeta: Map<string, string>;
+}
+
+/** A container: named references to secrets of its project (models.Container, ContainerSecret). */
+interface Container {
+  id: string;
+  name: string | null;
+  type: 'generic' | 'rsa' | 'certificate';
+  projectId: string;
+  creatorId: string;
+  created: number;
+  updated: number;
+  secretRefs: { name: string | null; secretId: string }[];
+  /** The 'read' ACL, as for secrets. */
+  readAcl?: SecretAcl;
 }
 
 const MAX_SECRET_BYTES = 20_000;
@@ -60,6 +79,10 @@ const PLAIN_TEXT = ['text/plain', 'text/plain;charset=utf-8', 'text/plain; chars
 const BINARY = ['application/octet-stream', 'application/pkcs8'];
 const SUPPORTED = [...PLAIN_TEXT, ...BINARY];
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const CONTAINER_TYPES = ['generic', 'rsa', 'certificate'] as const;
+/** CONF.default_limit_paging, CONF.max_limit_paging */
+const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 100;
 
 /** barbican.plugin.util.mime_types.normalize_content_type */
 function normalizeContentType(mime: string): string {
@@ -93,8 +116,84 @@ const denied = (operation: string) => fail(403, `${operation} attempt not allowe
 const issue = (operation: string, status: number, reason: string) => fail(status, `${operation} issue seen - ${reason}.`);
 const invalidObject = (schema: string, reason: string, property: string) => fail(400, `Provided object does not match schema '${schema}': ${reason}. Invalid property: '${property}'`);
 
-/** Python's repr, near enough for jsonschema's messages. */
-const pyRepr = (v: unknown) => (typeof v === 'string' ? `'${v}'` : v === null ? 'None' : v === true ? 'True' : v === false ? 'False' : JSON.stringify(v));
+/** Python's repr of a JSON value, near enough for jsonschema's messages. */
+function pyRepr(v: unknown): string {
+  if (typeof v === 'string') {
+    const body = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    return v.includes("'") && !v.includes('"') ? `"${body}"` : `'${body.replace(/'/g, "\\'")}'`;
+  }
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * jsonschema's best_match among a body's schema violations: the error highest up in the instance wins, then one
+ * whose instance is not of its schema's type, then the first found (in the schema's keyword order).
+ */
+class SchemaViolations {
+  private best?: { depth: number; typeError: boolean; reason: string; property: string };
+  constructor(private readonly schema: string) {}
+  add(depth: number, reason: string, property: string, typeError = false) {
+    const b = this.best;
+    if (!b || depth < b.depth || (depth === b.depth && typeError && !b.typeError)) this.best = { depth, typeError, reason, property };
+  }
+  /** A type violation: `value is not of type ...`. */
+  type(depth: number, value: unknown, types: string, property: string) {
+    this.add(depth, `${pyRepr(value)} is not of type ${types}`, property, true);
+  }
+  /** maxLength / minLength of a string (in code points, as Python counts). */
+  length(depth: number, value: string, property: string, max?: number, min?: number) {
+    const n = [...value].length;
+    if (max !== undefined && n > max) this.add(depth, `${pyRepr(value)} is too long`, property);
+    if (min !== undefined && n < min) this.add(depth, `${pyRepr(value)} is too short`, property);
+  }
+  check() {
+    if (this.best) throw invalidObject(this.schema, this.best.reason, this.best.property);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Python's str.islower() on the URL-safe keys metadata allows: some cased letter, none upper case. */
+const pyIsLower = (s: string) => /[a-z]/.test(s) && !/[A-Z]/.test(s);
+/** The validators' _check_string_url_safe: re.match('^[A-Za-z0-9_-]*$'), whose $ also matches before a final newline. */
+const urlSafe = (s: string) => /^[A-Za-z0-9_-]*\n?$/.test(s);
+/** Python's int() of a query value (whitespace, sign, digit underscores), or undefined where it raises. */
+const pyInt = (v: string) => (/^\s*[+-]?\d+(_\d+)*\s*$/.test(v) ? parseInt(v.replace(/_/g, ''), 10) : undefined);
+
+/** repositories.clean_paging_values */
+function cleanPaging(offsetArg: string | null, limitArg: string | null): { offset: number; limit: number } {
+  const o = offsetArg ? pyInt(offsetArg) : 0;
+  const offset = o === undefined || o < 0 || o > Number.MAX_SAFE_INTEGER ? 0 : o;
+  const l = limitArg ? pyInt(limitArg) : DEFAULT_LIMIT;
+  const limit = l === undefined ? DEFAULT_LIMIT : Math.min(MAX_LIMIT, Math.max(1, l));
+  return { offset, limit };
+}
+
+/** A path segment as the WSGI server unquotes it. */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** A SQL LIKE pattern (% and _) as a regular expression. */
+const sqlLike = (pattern: string) => new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');
+
+/** ContainerValidator._get_secret_id_from_ref (also models.Container's): the last path segment, or the one before a final slash. */
+function secretIdFromRef(ref: string): string {
+  if (ref.endsWith('/')) {
+    const trimmed = ref.slice(0, -1);
+    const i = trimmed.lastIndexOf('/');
+    return i < 0 ? '' : trimmed.slice(i + 1);
+  }
+  return ref.slice(ref.lastIndexOf('/') + 1);
+}
 
 export interface BarbicanCaller {
   userId: string;
@@ -102,61 +201,101 @@ export interface BarbicanCaller {
   roles: ReadonlySet<string>;
 }
 
-/** What a policy check needs of a secret. */
-export interface BarbicanPolicySecret {
+/** What a policy check needs of the secret or container a route is about. */
+export interface BarbicanPolicyTarget {
   projectId: string;
   creatorId: string;
   readAcl?: { users: readonly string[]; projectAccess: boolean };
 }
+export type BarbicanPolicySecret = BarbicanPolicyTarget;
 
-export type BarbicanAction =
-  | 'secrets:post'
-  | 'secrets:get'
-  | 'secret:get'
-  | 'secret:decrypt'
-  | 'secret:put'
-  | 'secret:delete'
-  | 'secret_acls:get'
-  | 'secret_acls:put_patch'
-  | 'secret_acls:delete';
+/** Every rule of Barbican's default policy the development server enforces (barbican/common/policies). */
+export const BARBICAN_ACTIONS = [
+  'secrets:post',
+  'secrets:get',
+  'secret:get',
+  'secret:decrypt',
+  'secret:put',
+  'secret:delete',
+  'secret_acls:get',
+  'secret_acls:put_patch',
+  'secret_acls:delete',
+  'secret_meta:get',
+  'secret_meta:post',
+  'secret_meta:put',
+  'secret_meta:delete',
+  'containers:post',
+  'containers:get',
+  'container:get',
+  'container:delete',
+  'container_secret:post',
+  'container_secret:delete',
+  'container_acls:get',
+  'container_acls:put_patch',
+  'container_acls:delete',
+] as const;
+export type BarbicanAction = (typeof BARBICAN_ACTIONS)[number];
+
+/** The collection routes: their target carries no secret or container. */
+export const BARBICAN_COLLECTION_ACTIONS: readonly BarbicanAction[] = ['secrets:post', 'secrets:get', 'containers:post', 'containers:get'];
 
 /**
- * Barbican 15's effective default rules: the legacy ones (barbican/common/policies/{base,secrets,acls}.py,
- * deprecated but still enforced while oslo.policy's enforce_new_defaults is False, its default). What they
- * mean: `member` or `reader` alone grant nothing; reading needs admin, creator or observer (audit: metadata
- * only) in the owning project, or the user named in the read ACL. test/unit/dev checks this against the
- * real rules when Debian's python3-barbican is installed.
+ * Barbican 15's effective default rules: the legacy ones (barbican/common/policies/{base,secrets,secretmeta,
+ * containers,acls}.py, deprecated but still enforced while oslo.policy's enforce_new_defaults is False, its
+ * default: each new rule starts with `True:%(enforce_new_defaults)s`, so new OR deprecated = deprecated). What
+ * they mean: `member` or `reader` alone grant nothing; reading needs admin, creator or observer (audit:
+ * metadata only) in the owning project, or the user named in the read ACL; writing (user metadata, ACLs,
+ * container secrets) needs the project's admin, the creator of the object, or a creator of the project when
+ * the object is not private. `t` is the route's secret or container (as the action names). test/unit/dev checks
+ * this against the real rules when Debian's python3-barbican is installed.
  */
-export function barbicanAllows(action: BarbicanAction, c: BarbicanCaller, s?: BarbicanPolicySecret): boolean {
+export function barbicanAllows(action: BarbicanAction, c: BarbicanCaller, t?: BarbicanPolicyTarget): boolean {
   const role = (r: string) => c.roles.has(r);
   const admin = role('admin');
   const creator = role('creator');
   const allUsers = admin || role('observer') || creator || role('audit') || role('key-manager:service-admin');
   const allButAudit = admin || role('observer') || creator;
-  if (action === 'secrets:post') return admin || creator;
-  if (action === 'secrets:get') return allButAudit;
-  if (!s) return false;
-  const projectMatch = c.projectId === s.projectId;
+  if (action === 'secrets:post' || action === 'containers:post') return admin || creator;
+  if (action === 'secrets:get' || action === 'containers:get') return allButAudit;
+  if (!t) return false;
+  // {secret,container}_project_match, _project_admin, _project_creator (creator role, same project, same user).
+  const projectMatch = c.projectId === t.projectId;
   const projectAdmin = admin && projectMatch;
-  const projectCreator = creator && projectMatch && c.userId === s.creatorId;
-  // The ACL routes' target carries no ACL data, so secret_private_read is false there.
-  const aclRoute = action.startsWith('secret_acls:');
-  const privateRead = !aclRoute && !!s.readAcl && !s.readAcl.projectAccess;
-  const aclRead = !aclRoute && !!s.readAcl?.users.includes(c.userId);
+  const projectCreator = creator && projectMatch && c.userId === t.creatorId;
+  // The ACL routes' target carries no ACL data (SecretACLsController/ContainerACLsController.get_acl_tuple),
+  // so *_private_read is false there; every other route's target has it (ACLMixin.get_acl_tuple).
+  const aclRoute = action.startsWith('secret_acls:') || action.startsWith('container_acls:');
+  const privateRead = !aclRoute && !!t.readAcl && !t.readAcl.projectAccess;
+  const aclRead = !aclRoute && !!t.readAcl?.users.includes(c.userId);
+  const nonPrivateRead = allUsers && projectMatch && !privateRead;
+  // *_project_creator_role and *_non_private_read
+  const creatorRoleNonPrivate = creator && projectMatch && nonPrivateRead;
   switch (action) {
     case 'secret:get':
-      return (allUsers && projectMatch && !privateRead) || projectCreator || projectAdmin || aclRead;
+    case 'secret_meta:get':
+    case 'container:get':
+      return nonPrivateRead || projectCreator || projectAdmin || aclRead;
     case 'secret:decrypt':
       return (allButAudit && projectMatch && !privateRead) || projectCreator || projectAdmin || aclRead;
     case 'secret:put':
       return (admin || creator) && projectMatch;
     case 'secret:delete':
       return projectAdmin || projectCreator || (creator && projectMatch && !privateRead);
+    case 'container:delete':
+      return projectAdmin || projectCreator;
     case 'secret_acls:get':
+    case 'container_acls:get':
       return allButAudit && projectMatch;
     case 'secret_acls:put_patch':
     case 'secret_acls:delete':
-      return projectAdmin || projectCreator || (creator && projectMatch && allUsers && !privateRead);
+    case 'container_acls:put_patch':
+    case 'container_acls:delete':
+    case 'secret_meta:post':
+    case 'secret_meta:put':
+    case 'secret_meta:delete':
+    case 'container_secret:post':
+    case 'container_secret:delete':
+      return projectAdmin || projectCreator || creatorRoleNonPrivate;
   }
   return false;
 }
@@ -165,9 +304,11 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
   const host = opts.host ?? '127.0.0.1';
   const now = opts.now ?? Date.now;
   const secrets = new Map<string, Secret>();
+  const containers = new Map<string, Container>();
   let url = '';
 
   const secretRef = (id: string) => `${url}/v1/secrets/${id}`;
+  const containerRef = (id: string) => `${url}/v1/containers/${id}`;
   const versionDocument = () => ({
     id: 'v1',
     status: 'stable',
@@ -196,9 +337,15 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
 
   const live = (s: Secret) => s.expiration === null || s.expiration > now();
 
+  /** enforce_content_types(['application/json']), then api.load_body. */
   async function jsonBody(req: IncomingMessage): Promise<unknown> {
     const ct = (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (ct !== 'application/json') throw fail(415, "Unexpected content type. Expected content types are: ['application/json']");
+    return parseJson(req);
+  }
+
+  /** api.load_body: JSON with every string value trimmed. */
+  async function parseJson(req: IncomingMessage): Promise<unknown> {
     const raw = await readBody(req, 1 << 20);
     // Barbican reads at most max_allowed_request_size_in_bytes: a longer body is cut, hence malformed.
     try {
@@ -314,6 +461,7 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
         updated: t,
         payload,
         contentType: normalized,
+        userMeta: new Map(),
       });
       return sendJson(res, 201, { secret_ref: secretRef(id) }, { Location: secretRef(id), 'x-openstack-request-id': reqId });
     }
@@ -322,10 +470,9 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
       const int = (v: string | null, dflt: number) => (v !== null && /^\s*[+-]?\d+\s*$/.test(v) ? parseInt(v, 10) : dflt);
       const offset = Math.max(0, int(query.get('offset'), 0));
       const limit = Math.min(100, Math.max(1, int(query.get('limit'), 10) || 10));
-      const like = (pattern: string) => new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');
-      const name = query.get('name') ? like(query.get('name')!) : undefined;
-      const alg = query.get('alg') ? like(query.get('alg')!) : undefined;
-      const mode = query.get('mode') ? like(query.get('mode')!) : undefined;
+      const name = query.get('name') ? sqlLike(query.get('name')!) : undefined;
+      const alg = query.get('alg') ? sqlLike(query.get('alg')!) : undefined;
+      const mode = query.get('mode') ? sqlLike(query.get('mode')!) : undefined;
       const bits = int(query.get('bits'), 0);
       const type = query.get('secret_type');
       const aclOnly = (query.get('acl_only') ?? '').toLowerCase() === 'true';
@@ -352,7 +499,7 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
     throw fail(405, 'The method is not allowed for the requested URL.');
   }
 
-  async function secretResource(req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, s: Secret, sub: string | undefined, reqId: string) {
+  async function secretResource(req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, s: Secret, sub: string | undefined, key: string | undefined, reqId: string) {
     const may = (action: BarbicanAction) => barbicanAllows(action, caller, s);
     const method = req.method ?? 'GET';
     if (sub === undefined) {
@@ -367,6 +514,8 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
       if (method === 'DELETE') {
         if (!may('secret:delete')) throw denied('Secret deletion');
         secrets.delete(s.id);
+        // Secret._do_delete_children: its container references go too (its user metadata and ACLs with it).
+        for (const c of containers.values()) c.secretRefs = c.secretRefs.filter((r) => r.secretId !== s.id);
         res.writeHead(204, { 'x-openstack-request-id': reqId }).end();
         return;
       }
@@ -394,15 +543,22 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
       if (method !== 'GET' && method !== 'HEAD') throw fail(405, 'The method is not allowed for the requested URL.');
       return payloadResponse(req, res, s, 'Secret payload retrieval', reqId);
     }
-    // sub === 'acl'
+    if (sub === 'metadata') return secretMetadata(req, res, s, key, may, reqId);
+    return aclResource(req, res, 'secret', s, secretRef(s.id), may, reqId);
+  }
+
+  /** SecretACLsController and ContainerACLsController: the same routes, answers and rules (secret_acls:*, container_acls:*). */
+  async function aclResource(req: IncomingMessage, res: ServerResponse, kind: 'secret' | 'container', o: { readAcl?: SecretAcl }, ref: string, may: (action: BarbicanAction) => boolean, reqId: string) {
+    const method = req.method ?? 'GET';
+    const title = kind === 'secret' ? 'SecretACL' : 'ContainerACL';
     if (method === 'GET' || method === 'HEAD') {
-      if (!may('secret_acls:get')) throw denied('SecretACL(s) retrieval');
-      const a = s.readAcl;
+      if (!may(`${kind}_acls:get`)) throw denied(`${title}(s) retrieval`);
+      const a = o.readAcl;
       const body = a ? { read: { 'project-access': a.projectAccess, users: a.users, created: barbicanTime(a.created), updated: barbicanTime(a.updated) } } : { read: { 'project-access': true } };
       return sendJson(res, 200, body, { 'x-openstack-request-id': reqId });
     }
     if (method === 'PUT' || method === 'PATCH') {
-      if (!may('secret_acls:put_patch')) throw denied('SecretACL(s) Update');
+      if (!may(`${kind}_acls:put_patch`)) throw denied(`${title}(s) Update`);
       const data = validateAcl(await jsonBody(req));
       const read = data.read as Record<string, unknown> | undefined;
       const t = now();
@@ -410,41 +566,333 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
       if (read && Object.keys(read).length) {
         const users = read.users as string[] | undefined;
         const access = read['project-access'] as boolean | undefined;
-        const prev = s.readAcl;
-        s.readAcl =
+        const prev = o.readAcl;
+        o.readAcl =
           method === 'PUT'
             ? { users: users ?? [], projectAccess: access ?? true, created: prev?.created ?? t, updated: t }
             : { users: users ?? prev?.users ?? [], projectAccess: access ?? prev?.projectAccess ?? true, created: prev?.created ?? t, updated: t };
       } else if (method === 'PUT') {
-        s.readAcl = undefined;
+        o.readAcl = undefined;
       }
-      return sendJson(res, 200, { acl_ref: `${secretRef(s.id)}/acl` }, { 'x-openstack-request-id': reqId });
+      return sendJson(res, 200, { acl_ref: `${ref}/acl` }, { 'x-openstack-request-id': reqId });
     }
     if (method === 'DELETE') {
-      if (!may('secret_acls:delete')) throw denied('SecretACL(s) deletion');
-      s.readAcl = undefined;
+      if (!may(`${kind}_acls:delete`)) throw denied(`${title}(s) deletion`);
+      o.readAcl = undefined;
       res.writeHead(200, { 'x-openstack-request-id': reqId }).end();
       return;
     }
     throw fail(405, 'The method is not allowed for the requested URL.');
   }
 
-  /** ACLValidator: only a "read" operation with "users" (strings) and "project-access" (boolean). */
+  /**
+   * SecretMetadataController (`/metadata`: GET, PUT replaces all, POST adds one key) and SecretMetadatumController
+   * (`/metadata/{key}`: GET, PUT, DELETE). Keys are stored lower-cased; the `{key}` of a URL is taken as it is.
+   */
+  async function secretMetadata(req: IncomingMessage, res: ServerResponse, s: Secret, key: string | undefined, may: (action: BarbicanAction) => boolean, reqId: string) {
+    const method = req.method ?? 'GET';
+    const metadataRef = `${secretRef(s.id)}/metadata`;
+    const hdr = { 'x-openstack-request-id': reqId };
+    if (key === undefined) {
+      if (method === 'GET' || method === 'HEAD') {
+        if (!may('secret_meta:get')) throw denied('Secret metadata retrieval');
+        return sendJson(res, 200, { metadata: Object.fromEntries(s.userMeta) }, hdr);
+      }
+      if (method === 'PUT') {
+        if (!may('secret_meta:put')) throw denied('Secret metadata creation');
+        s.userMeta = validateMetadata(await jsonBody(req));
+        return sendJson(res, 201, { metadata_ref: metadataRef }, hdr);
+      }
+      if (method === 'POST') {
+        if (!may('secret_meta:post')) throw denied('Secret metadatum creation');
+        const d = validateMetadatum(await jsonBody(req));
+        if (s.userMeta.has(d.key)) throw fail(409, 'Conflict. Key in request is already in the secret metadata');
+        s.userMeta.set(d.key, d.value);
+        return sendJson(res, 201, d, { Location: `${metadataRef}/${d.key}`, ...hdr });
+      }
+      throw fail(405, 'The method is not allowed for the requested URL.');
+    }
+    // SecretController._lookup answers other methods on a key before any policy check.
+    if (method === 'GET') {
+      if (!may('secret_meta:get')) throw denied('Secret metadatum retrieval');
+      const value = s.userMeta.get(key);
+      if (value === undefined) throw fail(404, 'Secret metadata not found.');
+      return sendJson(res, 200, { key, value }, hdr);
+    }
+    if (method === 'PUT') {
+      if (!may('secret_meta:put')) throw denied('Secret metadatum update');
+      const d = validateMetadatum(await jsonBody(req));
+      if (!s.userMeta.has(key)) throw fail(404, 'Secret metadata not found.');
+      // Sic: Barbican's message stops there (a string continuation on its own line).
+      if (key !== d.key) throw fail(409, 'Key in request data does not match key in the ');
+      s.userMeta.set(d.key, d.value);
+      return sendJson(res, 200, d, hdr);
+    }
+    if (method === 'DELETE') {
+      if (!may('secret_meta:delete')) throw denied('Secret metadatum removal');
+      // No existence check: deleting an absent key is a 204 too.
+      s.userMeta.delete(key);
+      res.writeHead(204, hdr).end();
+      return;
+    }
+    throw fail(405, 'The method is not allowed for the requested URL.');
+  }
+
+  /** NewSecretMetadataValidator: {"metadata": {url-safe key: string}}; keys lower-cased as it does (in place, in order). */
+  function validateMetadata(data: unknown): Map<string, string> {
+    const S = 'SecretMetadata';
+    if (!isObject(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
+    if (!('metadata' in data)) throw invalidObject(S, "'metadata' is a required property", 'metadata');
+    if (!isObject(data.metadata)) throw invalidObject(S, `${pyRepr(data.metadata)} is not of type 'object'`, 'metadata');
+    const m = new Map(Object.entries(data.metadata));
+    for (const key of [...m.keys()]) {
+      if (!urlSafe(key)) throw fail(400, 'Invalid Key. Key must be URL safe.');
+      const value = m.get(key);
+      if (typeof value !== 'string') throw fail(400, 'Invalid Metadata. Keys and Values must be Strings.');
+      if (!pyIsLower(key)) {
+        m.delete(key);
+        m.set(key.toLowerCase(), value);
+      }
+    }
+    return m as Map<string, string>;
+  }
+
+  /** NewSecretMetadatumValidator (draft 3): {"key", "value"} strings of at most 255, nothing else; the key url-safe, lower-cased. */
+  function validateMetadatum(data: unknown): { key: string; value: string } {
+    const S = 'SecretMetadatum';
+    if (!isObject(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
+    const v = new SchemaViolations(S);
+    for (const k of ['key', 'value']) {
+      if (!(k in data)) v.add(1, `'${k}' is a required property`, k);
+      else if (typeof data[k] !== 'string') v.type(1, data[k], "'string'", k);
+      else v.length(1, data[k] as string, k, 255);
+    }
+    const extra = Object.keys(data).filter((k) => k !== 'key' && k !== 'value');
+    if (extra.length) v.add(0, `Additional properties are not allowed (${extra.map(pyRepr).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`, 'None');
+    v.check();
+    const key = data.key as string;
+    if (!urlSafe(key)) throw fail(400, 'Invalid Key. Key must be URL safe.');
+    return { key: key.toLowerCase(), value: data.value as string };
+  }
+
+  /** Container.to_dict_fields with hrefs (ContainerController.on_get); no consumers are ever registered here. */
+  const containerView = (c: Container) => ({
+    status: 'ACTIVE',
+    updated: barbicanTime(c.updated),
+    name: c.name,
+    consumers: [],
+    created: barbicanTime(c.created),
+    container_ref: containerRef(c.id),
+    creator_id: c.creatorId,
+    secret_refs: c.secretRefs.map((r) => ({ name: r.name, secret_ref: secretRef(r.secretId) })),
+    type: c.type,
+  });
+
+  /** A secret of the caller's project, not expired (SecretRepo.get with external_project_id): others are not found. */
+  const projectSecret = (id: string, projectId: string) => {
+    const s = secrets.get(id);
+    return s && live(s) && s.projectId === projectId ? s : undefined;
+  };
+
+  async function containersCollection(req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, query: URLSearchParams, reqId: string) {
+    if (req.method === 'POST') {
+      if (!barbicanAllows('containers:post', caller)) throw denied('Container creation');
+      const d = validateContainer(await jsonBody(req));
+      const refs = ((d.secret_refs ?? []) as Record<string, unknown>[]).map((r) => ({ name: (r.name ?? null) as string | null, secretId: secretIdFromRef(r.secret_ref as string) }));
+      // Every secret must be one of the caller's project: another project's is not found, whatever its ACL says.
+      for (const r of refs) if (!projectSecret(r.secretId, caller.projectId)) throw fail(404, `Secret provided for '${r.name ?? 'None'}' doesn't exist.`);
+      const id = randomUUID();
+      const t = now();
+      containers.set(id, {
+        id,
+        name: (d.name ?? null) as string | null,
+        type: d.type as Container['type'],
+        projectId: caller.projectId,
+        creatorId: caller.userId,
+        created: t,
+        updated: t,
+        secretRefs: refs,
+      });
+      return sendJson(res, 201, { container_ref: containerRef(id) }, { Location: containerRef(id), 'x-openstack-request-id': reqId });
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (!barbicanAllows('containers:get', caller)) throw denied('Containers(s) retrieval');
+      // ContainerRepo.get_by_create_date: the project's containers by creation, name LIKE, type equal.
+      const { offset, limit } = cleanPaging(query.get('offset'), query.get('limit'));
+      const name = query.get('name') ? sqlLike(query.get('name')!) : undefined;
+      const type = query.get('type');
+      const all = [...containers.values()].filter((c) => c.projectId === caller.projectId && (!name || (c.name !== null && name.test(c.name))) && (!type || c.type === type));
+      const page = all.slice(offset, offset + limit);
+      if (!page.length) return sendJson(res, 200, { containers: [], total: all.length }, { 'x-openstack-request-id': reqId });
+      const out: Record<string, unknown> = { containers: page.map(containerView) };
+      const list = (o: number) => `${url}/v1/containers?limit=${limit}&offset=${o}`;
+      if (offset > 0) out.previous = list(Math.max(0, offset - limit));
+      if (all.length > offset + limit) out.next = list(offset + limit);
+      out.total = all.length;
+      return sendJson(res, 200, out, { 'x-openstack-request-id': reqId });
+    }
+    throw fail(405, 'The method is not allowed for the requested URL.');
+  }
+
+  async function containerResource(req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, c: Container, sub: string | undefined, reqId: string) {
+    const may = (action: BarbicanAction) => barbicanAllows(action, caller, c);
+    const method = req.method ?? 'GET';
+    if (sub === 'acl') return aclResource(req, res, 'container', c, containerRef(c.id), may, reqId);
+    if (sub === 'secrets') return containerSecrets(req, res, caller, c, may, reqId);
+    if (method === 'GET' || method === 'HEAD') {
+      if (!may('container:get')) throw denied('Container retrieval');
+      return sendJson(res, 200, containerView(c), { 'x-openstack-request-id': reqId });
+    }
+    if (method === 'DELETE') {
+      if (!may('container:delete')) throw denied('Container deletion');
+      // ContainerRepo.delete_entity_by_id within the caller's project (the rule already asks for it).
+      if (c.projectId !== caller.projectId) throw fail(404, 'Secrets container not found.');
+      containers.delete(c.id);
+      res.writeHead(204, { 'x-openstack-request-id': reqId }).end();
+      return;
+    }
+    throw fail(405, 'The method is not allowed for the requested URL.');
+  }
+
+  /** ContainersSecretsController: add (POST) or remove (DELETE) one secret of a generic container, by name and ref. */
+  async function containerSecrets(req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, c: Container, may: (action: BarbicanAction) => boolean, reqId: string) {
+    const method = req.method ?? 'GET';
+    if (method === 'POST') {
+      if (!may('container_secret:post')) throw denied('Container Secret creation');
+      const ct = (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+      if (ct !== 'application/json') throw fail(415, "Unexpected content type. Expected content types are: ['application/json']");
+      if (c.type !== 'generic') throw fail(400, "Only 'generic' containers can be modified.");
+      const d = validateContainerSecret(await jsonBody(req));
+      const name = (d.name ?? null) as string | null;
+      const secretId = (d.secret_ref as string).slice((d.secret_ref as string).lastIndexOf('/') + 1);
+      if (!projectSecret(secretId, caller.projectId)) throw fail(404, "Secret provided doesn't exist.");
+      if (c.secretRefs.some((r) => r.secretId === secretId && r.name === name)) {
+        throw fail(409, 'Conflict. A secret with that name and ID is already stored in this container. The same secret can exist in a container as long as the name is unique.');
+      }
+      c.secretRefs.push({ name, secretId });
+      return sendJson(res, 201, { container_ref: containerRef(c.id) }, { Location: containerRef(c.id), 'x-openstack-request-id': reqId });
+    }
+    if (method === 'DELETE') {
+      if (!may('container_secret:delete')) throw denied('Container Secret deletion');
+      // Any content type: the body is read as JSON all the same.
+      const d = validateContainerSecret(await parseJson(req));
+      const name = (d.name ?? null) as string | null;
+      const secretId = (d.secret_ref as string).slice((d.secret_ref as string).lastIndexOf('/') + 1);
+      if (!projectSecret(secretId, caller.projectId)) throw fail(404, `Secret '${name ?? 'None'}' with reference '${d.secret_ref as string}' doesn't exist.`);
+      const kept = c.secretRefs.filter((r) => !(r.secretId === secretId && r.name === name));
+      if (kept.length === c.secretRefs.length) throw fail(404, 'Secret provided is not in the container');
+      c.secretRefs = kept;
+      res.writeHead(204, { 'x-openstack-request-id': reqId }).end();
+      return;
+    }
+    throw fail(405, 'The method is not allowed for the requested URL.');
+  }
+
+  /**
+   * ContainerValidator: the schema (type generic|rsa|certificate, name, secret_refs [{name, secret_ref}]), then unique
+   * names and secrets, refs to this Barbican only, and the reference names of rsa and certificate containers.
+   */
+  function validateContainer(data: unknown): Record<string, unknown> {
+    const S = 'Container';
+    if (!isObject(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
+    const v = new SchemaViolations(S);
+    const stringOrNull = (depth: number, x: unknown, property: string) => {
+      if (x === null) return;
+      if (typeof x !== 'string') v.type(depth, x, "'string', 'null'", property);
+      else v.length(depth, x, property, 255);
+    };
+    if ('name' in data) stringOrNull(1, data.name, 'name');
+    if ('type' in data) {
+      if (typeof data.type !== 'string') v.type(1, data.type, "'string'", 'type');
+      else if (!(CONTAINER_TYPES as readonly string[]).includes(data.type)) v.add(1, `${pyRepr(data.type)} is not one of [${CONTAINER_TYPES.map(pyRepr).join(', ')}]`, 'type');
+    }
+    if ('secret_refs' in data) {
+      if (!Array.isArray(data.secret_refs)) v.type(1, data.secret_refs, "'array'", 'secret_refs');
+      else
+        for (const r of data.secret_refs as unknown[]) {
+          if (!isObject(r)) {
+            v.type(2, r, "'object'", 'secret_refs');
+            continue;
+          }
+          if (!('secret_ref' in r)) v.add(2, "'secret_ref' is a required property", 'secret_refs');
+          if ('name' in r) stringOrNull(3, r.name, 'secret_refs');
+          if ('secret_ref' in r) {
+            if (typeof r.secret_ref !== 'string') v.type(3, r.secret_ref, "'string'", 'secret_refs');
+            else v.length(3, r.secret_ref, 'secret_refs', undefined, 1);
+          }
+        }
+    }
+    if (!('type' in data)) v.add(0, "'type' is a required property", 'None');
+    v.check();
+
+    const refs = data.secret_refs as Record<string, unknown>[] | undefined;
+    if (!refs?.length) return data;
+    const invalid = (reason: string) => invalidObject(S, reason, 'secret_refs');
+    const names = new Set(refs.map((r) => ('name' in r ? r.name : '')));
+    if (names.size !== refs.length) throw invalid('Duplicate reference names are not allowed');
+    if (new Set(refs.map((r) => secretIdFromRef(r.secret_ref as string))).size !== refs.length) throw invalid('Duplicate secret ids are not allowed');
+    // No spoofing: every ref must be one of this Barbican's (host_href).
+    if (refs.some((r) => !(r.secret_ref as string).startsWith(url))) throw fail(400, 'Provided field value is not supported');
+    const only = (allowed: string[]) => [...names].every((n) => allowed.includes(n as string));
+    if (data.type === 'rsa') {
+      if (!only(['public_key', 'private_key', 'private_key_passphrase'])) throw invalid("only 'private_key', 'public_key' and 'private_key_passphrase' reference names are allowed for RSA type");
+      if (!names.has('public_key') || !names.has('private_key')) throw invalid("The minimum required reference names are 'public_key' and'private_key' for RSA type");
+    } else if (data.type === 'certificate') {
+      if (!only(['certificate', 'private_key', 'private_key_passphrase', 'intermediates'])) {
+        throw invalid("only 'private_key', 'certificate' , 'private_key_passphrase',  or 'intermediates' reference names are allowed for Certificate type");
+      }
+      if (!names.has('certificate')) throw invalid("The minimum required reference name is 'certificate' for Certificate type");
+    }
+    return data;
+  }
+
+  /** ContainerSecretValidator: {"secret_ref"} with an optional string "name". */
+  function validateContainerSecret(data: unknown): Record<string, unknown> {
+    const S = 'ContainerSecret';
+    if (!isObject(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
+    const v = new SchemaViolations(S);
+    if ('name' in data) {
+      if (typeof data.name !== 'string') v.type(1, data.name, "'string'", 'name');
+      else v.length(1, data.name, 'name', 255);
+    }
+    if ('secret_ref' in data) {
+      if (typeof data.secret_ref !== 'string') v.type(1, data.secret_ref, "'string'", 'secret_ref');
+      else v.length(1, data.secret_ref, 'secret_ref', undefined, 1);
+    } else v.add(0, "'secret_ref' is a required property", 'None');
+    v.check();
+    return data;
+  }
+
+  /**
+   * ACLValidator (draft 4): only a "read" operation with "users" and "project-access" (boolean). Its "items" is
+   * the tuple form, so only the first user is checked (a string of at most 255).
+   */
   function validateAcl(data: unknown): Record<string, unknown> {
     const S = 'ACL';
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
-    const d = data as Record<string, unknown>;
-    const extra = Object.keys(d).filter((k) => k !== 'read');
-    if (extra.length) throw invalidObject(S, `Additional properties are not allowed (${extra.map(pyRepr).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`, 'additionalProperties');
-    if (d.read === undefined) return d;
-    const r = d.read;
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw invalidObject(S, `${pyRepr(r)} is not of type 'object'`, 'read');
-    const ro = r as Record<string, unknown>;
-    const extraR = Object.keys(ro).filter((k) => k !== 'users' && k !== 'project-access');
-    if (extraR.length) throw invalidObject(S, `Additional properties are not allowed (${extraR.map(pyRepr).join(', ')} ${extraR.length > 1 ? 'were' : 'was'} unexpected)`, 'read');
-    if (ro.users !== undefined && (!Array.isArray(ro.users) || !ro.users.every((u) => typeof u === 'string' && u.length <= 255))) throw invalidObject(S, `${pyRepr(ro.users)} is not of type 'array'`, 'read');
-    if (ro['project-access'] !== undefined && typeof ro['project-access'] !== 'boolean') throw invalidObject(S, `${pyRepr(ro['project-access'])} is not of type 'boolean'`, 'read');
-    return d;
+    if (!isObject(data)) throw invalidObject(S, `${pyRepr(data)} is not of type 'object'`, 'None');
+    const v = new SchemaViolations(S);
+    const unexpected = (keys: string[]) => `Additional properties are not allowed (${keys.map(pyRepr).join(', ')} ${keys.length > 1 ? 'were' : 'was'} unexpected)`;
+    if ('read' in data) {
+      const r = data.read;
+      if (!isObject(r)) v.type(1, r, "'object'", 'read');
+      else {
+        if ('users' in r) {
+          if (!Array.isArray(r.users)) v.type(2, r.users, "'array'", 'read');
+          else if (r.users.length) {
+            const first: unknown = r.users[0];
+            if (typeof first !== 'string') v.type(3, first, "'string'", 'read');
+            else v.length(3, first, 'read', 255);
+          }
+        }
+        if ('project-access' in r && typeof r['project-access'] !== 'boolean') v.type(2, r['project-access'], "'boolean'", 'read');
+        const extra = Object.keys(r).filter((k) => k !== 'users' && k !== 'project-access');
+        if (extra.length) v.add(1, unexpected(extra), 'read');
+      }
+    }
+    const extra = Object.keys(data).filter((k) => k !== 'read');
+    if (extra.length) v.add(0, unexpected(extra), 'None');
+    v.check();
+    return data;
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -475,14 +923,26 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
         return sendJson(res, 200, { version: versionDocument() }, { 'x-openstack-request-id': reqId });
       }
       if (path === '/v1/secrets') return await secretsCollection(req, res, caller, query, reqId);
-      const m = /^\/v1\/secrets\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+      if (path === '/v1/containers') return await containersCollection(req, res, caller, query, reqId);
+      const m = /^\/v1\/(secrets|containers)\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/.exec(path);
       if (!m) throw fail(404, 'The resource could not be found.');
-      // The secret is looked up before any policy check: unknown is 404 for everybody.
-      if (!UUID4.test(m[1])) throw fail(404, 'Not Found. Provided secret id is invalid.');
-      const s = secrets.get(m[1]);
+      const [, collection, id, sub, rest] = m;
+      // The secret or container is looked up before any policy check: unknown is 404 for everybody.
+      if (collection === 'containers') {
+        if (!UUID4.test(id)) throw fail(404, 'Not Found. Provided container id is invalid.');
+        const c = containers.get(id);
+        if (!c) throw fail(404, 'Secrets container not found.');
+        if ((sub !== undefined && sub !== 'acl' && sub !== 'secrets') || rest !== undefined) throw fail(404, 'The resource could not be found.');
+        return await containerResource(req, res, caller, c, sub, reqId);
+      }
+      if (!UUID4.test(id)) throw fail(404, 'Not Found. Provided secret id is invalid.');
+      const s = secrets.get(id);
       if (!s || !live(s)) throw fail(404, 'Secret not found.');
-      if (m[2] !== undefined && m[2] !== 'payload' && m[2] !== 'acl') throw fail(404, 'The resource could not be found.');
-      return await secretResource(req, res, caller, s, m[2], reqId);
+      if (sub !== undefined && sub !== 'payload' && sub !== 'acl' && sub !== 'metadata') throw fail(404, 'The resource could not be found.');
+      if (rest !== undefined && sub !== 'metadata') throw fail(404, 'The resource could not be found.');
+      // SecretController._lookup: a metadata key takes GET, PUT and DELETE only, refused before any policy check.
+      if (rest !== undefined && !['GET', 'PUT', 'DELETE'].includes(method)) throw fail(405, 'The method is not allowed for the requested URL.');
+      return await secretResource(req, res, caller, s, sub, rest === undefined ? undefined : pathSegment(rest), reqId);
     } catch (e) {
       if (e instanceof BbError) return barbicanError(res, e.status, e.title, e.message, { 'x-openstack-request-id': reqId });
       barbicanError(res, 500, 'Internal Server Error', 'The development Barbican failed: ' + (e as Error).message, { 'x-openstack-request-id': reqId });
@@ -496,7 +956,11 @@ export async function createDevBarbican(opts: DevBarbicanOptions): Promise<DevBa
     server,
     url,
     secretCount: () => secrets.size,
-    ownerOf: (ref) => secrets.get(ref.split('/').pop() ?? '')?.projectId,
+    containerCount: () => containers.size,
+    ownerOf: (ref) => {
+      const id = ref.split('/').pop() ?? '';
+      return (ref.includes('/v1/containers/') ? containers.get(id) : secrets.get(id))?.projectId;
+    },
     close: () => closeServer(server),
   };
 }

@@ -96,14 +96,14 @@ async function renewalFailed(job: JobRecord, oldId: string, reason: string): Pro
 /** Marks the job and the object it was making as failed, with a reason the user can read. */
 async function failJob(job: JobRecord, reason: string): Promise<void> {
   log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
-  await jobs.update(job.projectId, job.id, { status: 'failed', reason });
-  await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
+  // The object first, the job last: whoever sees the job failed finds the object failed too.
   if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
-  else if (job.kind === 'crl.publish' || job.kind === 'ca.rotate') return;
   else if (job.kind === 'container.register') await containers.update(job.projectId, job.params.containerId, { status: 'error', failureReason: reason }, ['pending']).catch(() => undefined);
-  else {
+  else if (job.kind === 'certificate.issue') {
     await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
     const cert = await certificates.get(job.projectId, job.params.certificateId);
     if (cert?.renewedFrom) await renewalFailed(job, cert.renewedFrom, reason);
   }
+  await jobs.update(job.projectId, job.id, { status: 'failed', reason });
+  await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
 }

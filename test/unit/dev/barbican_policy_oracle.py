@@ -1,6 +1,6 @@
 """The reference for dev/barbican.ts's policy: Debian's python3-barbican registers its real default rules
 in oslo.policy, as the Barbican API does. Reads one JSON list of {"action", "target", "creds"} on stdin,
-writes the JSON list of answers (true/false)."""
+writes the JSON list of answers (true/false). With --rules, writes the names of the registered rules instead."""
 import json
 import sys
 import warnings
@@ -17,6 +17,10 @@ conf([], project='barbican', default_config_files=[], default_config_dirs=[])
 enforcer = policy.Enforcer(conf)
 enforcer.register_defaults(policies.list_rules())
 enforcer.load_rules()
+
+if sys.argv[1:] == ['--rules']:
+    json.dump(sorted(r.name for r in policies.list_rules()), sys.stdout)
+    sys.exit(0)
 
 answers = []
 for case in json.load(sys.stdin):
