@@ -13,7 +13,7 @@ import { createPublicKey, verify, X509Certificate, type KeyObject } from 'node:c
 import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { AppError } from '../errors/index.js';
-import { children, content, DerError, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeOid, decodeTime, DerError, expectTag, readTlv, slice, wholeTlv, type Tlv } from './der.js';
 import { decodeName } from './name.js';
 import { OID } from './oids.js';
 import { ipToBytes } from './san.js';
@@ -131,29 +131,7 @@ const fail = (why: string): never => {
   throw new DerError(why);
 };
 
-function need(t: Tlv | undefined, tag: number, what: string): Tlv {
-  if (!t || t.tag !== tag) fail(`${what} is missing or has the wrong type`);
-  return t!;
-}
-
-/** OBJECT IDENTIFIER content octets to dotted form, refusing non-minimal subidentifiers. */
-function decodeOid(b: Buffer): string {
-  if (!b.length || b[b.length - 1] & 0x80) fail('truncated object identifier');
-  const arcs: bigint[] = [];
-  let v = 0n;
-  let start = true;
-  for (const byte of b) {
-    if (start && byte === 0x80) fail('non-minimal object identifier');
-    v = (v << 7n) | BigInt(byte & 0x7f);
-    start = !(byte & 0x80);
-    if (start) {
-      arcs.push(v);
-      v = 0n;
-    }
-  }
-  const first = arcs[0] < 40n ? [0n, arcs[0]] : arcs[0] < 80n ? [1n, arcs[0] - 40n] : [2n, arcs[0] - 80n];
-  return [...first, ...arcs.slice(1)].join('.');
-}
+const need = expectTag;
 
 const oidAt = (buf: Buffer, t: Tlv | undefined, what: string) => decodeOid(content(buf, need(t, 0x06, what)));
 
@@ -164,26 +142,9 @@ function booleanAt(buf: Buffer, t: Tlv): boolean {
   return c[0] === 0xff;
 }
 
-/** The single element a buffer must consist of (an extension value, a Name). */
-function whole(buf: Buffer, what: string): Tlv {
-  const t = readTlv(buf, 0);
-  if (t.end !== buf.length) fail(`${what} has trailing bytes`);
-  return t;
-}
+const whole = wholeTlv;
 
-function readTime(buf: Buffer, t: Tlv | undefined, what: string): Time {
-  if (!t || (t.tag !== 0x17 && t.tag !== 0x18)) fail(`${what} is not a UTCTime or GeneralizedTime`);
-  const text = content(buf, t!).toString('latin1');
-  const m = t!.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) return { text, tag: t!.tag };
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  // RFC 5280 4.1.2.5.1: a two-digit year of 50 or more is 19YY.
-  const year = t!.tag === 0x17 ? (y >= 50 ? 1900 + y : 2000 + y) : y;
-  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, s));
-  // Date.UTC rolls 31 April over into May: a field out of range does not survive the round trip.
-  const ok = date.getUTCFullYear() === year && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
-  return { text, tag: t!.tag, date: ok ? date : undefined };
-}
+const readTime = (buf: Buffer, t: Tlv | undefined, what: string): Time => decodeTime(buf, t, what);
 
 function readExtensions(buf: Buffer, field: Tlv): Extension[] {
   const list = children(buf, field);

@@ -13,7 +13,7 @@
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { AppError, badRequest } from '../errors/index.js';
-import { children, content, DerError, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeOid, decodeTime, derBoolean, DerError, expectTag, readTlv, slice, wholeTlv, type Tlv } from './der.js';
 import { decodeName, nameToString } from './name.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
@@ -121,52 +121,17 @@ const fail = (why: string): never => {
   throw new DerError(why);
 };
 
-function need(t: Tlv | undefined, tag: number, what: string): Tlv {
-  if (!t || t.tag !== tag) fail(`${what} is missing or has the wrong type`);
-  return t!;
-}
+const need = expectTag;
 
-function whole(buf: Buffer, what: string): Tlv {
-  const t = readTlv(buf, 0);
-  if (t.end !== buf.length) fail(`${what} has trailing bytes`);
-  return t;
-}
-
-function decodeOid(b: Buffer): string {
-  if (!b.length || b[b.length - 1] & 0x80) fail('truncated object identifier');
-  const arcs: bigint[] = [];
-  let v = 0n;
-  let start = true;
-  for (const byte of b) {
-    if (start && byte === 0x80) fail('non-minimal object identifier');
-    v = (v << 7n) | BigInt(byte & 0x7f);
-    start = !(byte & 0x80);
-    if (start) {
-      arcs.push(v);
-      v = 0n;
-    }
-  }
-  const first = arcs[0] < 40n ? [0n, arcs[0]] : arcs[0] < 80n ? [1n, arcs[0] - 40n] : [2n, arcs[0] - 80n];
-  return [...first, ...arcs.slice(1)].join('.');
-}
+const whole = wholeTlv;
 
 function readTime(buf: Buffer, t: Tlv | undefined, what: string): Date {
-  if (!t || (t.tag !== 0x17 && t.tag !== 0x18)) fail(`${what} is not a UTCTime or GeneralizedTime`);
-  const text = content(buf, t!).toString('latin1');
-  const m = t!.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) fail(`${what} is not in the form RFC 5280 requires`);
-  const [, y, mo, d, h, mi, s] = m!.map(Number);
-  const year = t!.tag === 0x17 ? (y >= 50 ? 1900 + y : 2000 + y) : y;
-  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, s));
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) fail(`${what} is not a valid time`);
-  return date;
+  const { text, date } = decodeTime(buf, t, what);
+  if (!date) fail(`${what} (${text}) is not a valid time in the form RFC 5280 requires`);
+  return date!;
 }
 
-function booleanAt(buf: Buffer, t: Tlv): boolean {
-  const c = content(buf, t);
-  if (c.length !== 1 || (c[0] !== 0 && c[0] !== 0xff)) fail('a BOOLEAN is not DER');
-  return c[0] === 0xff;
-}
+const booleanAt = derBoolean;
 
 function basicConstraints(v: Buffer): { ca: boolean; pathLen?: number } {
   const parts = children(v, need(whole(v, 'basicConstraints'), 0x30, 'basicConstraints'));
