@@ -1,10 +1,12 @@
 import { recordEvent } from '../../lib/events/index.js';
-import { sendJob, successorOf, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
+import { newJob, sendJob, submitJob, successorOf, JOB_MESSAGE_VERSION, type JobMessage } from '../../lib/jobs/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import {
   certificates,
   claimRenewal,
+  dueCrlRefreshes,
   dueExpiryNotices,
+  postponeCrlRefresh,
   dueRenewals,
   jobs,
   nextExpiryNotice,
@@ -35,9 +37,23 @@ export const handler = async (event: { now?: string } = {}): Promise<{ due: numb
     }
   }
   const expiring = await sendExpiryNotices(now);
+  await refreshCrls(now);
   log.info('renewals', { at: now.toISOString(), due: due.length, renewed, expiring });
   return { due: due.length, renewed, expiring };
 };
+
+/** CRLs (and every OCSP answer of their CA) re-signed at half their validity, by a worker job. */
+async function refreshCrls(now: Date): Promise<void> {
+  for (const due of await dueCrlRefreshes(now)) {
+    try {
+      // Claimed by moving it an hour on: a failed job is retried by a later run, never lost.
+      if (!(await postponeCrlRefresh(due.projectId, due.caId, due.refreshAt, new Date(now.getTime() + 3_600_000)))) continue;
+      await submitJob(newJob('crl.publish', due.projectId, 'scheduler', { caId: due.caId, scope: 'all' }), async () => undefined);
+    } catch (e) {
+      log.error('CRL refresh not queued', { caId: due.caId, project: due.projectId, ...errorFields(e) });
+    }
+  }
+}
 
 /** "Expires in 30/7/1 days" events (and so webhooks), each sent once, then the next one scheduled. */
 async function sendExpiryNotices(now: Date): Promise<number> {

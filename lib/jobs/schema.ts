@@ -13,7 +13,8 @@ const projectId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 export const CaCreateParams = z.object({ caId: id }).strict();
 export const CertificateIssueParams = z.object({ caId: id, certificateId: id }).strict();
 export const ContainerRegisterParams = z.object({ containerId: id }).strict();
-export const CrlPublishParams = z.object({ caId: id }).strict();
+/** `scope` all: the scheduled re-signing (every OCSP answer too); absent: after a revocation. */
+export const CrlPublishParams = z.object({ caId: id, scope: z.literal('all').optional() }).strict();
 export const CaRotateParams = z.object({ caId: id }).strict();
 
 const envelope = { v: z.literal(JOB_MESSAGE_VERSION), jobId: id, projectId };

@@ -1,4 +1,4 @@
-import { caIndexKey, CA_INDEX } from './keys.js';
+import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
 import { deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateRecord } from './records.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page, WebhookRecord } from './types.js';
 
@@ -46,8 +46,8 @@ export const webhooks = {
 
 export const crls = {
   get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
-  /** Writes a CRL only over an older one: CRL numbers never go back, whatever order jobs finish in. */
-  put: (crl: CrlRecord) => putIfNewer('CRL', crl, 'crlNumber'),
+  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt`. */
+  put: (crl: CrlRecord, refreshAt: string) => putIfNewer('CRL', crl, 'crlNumber', refreshKeys(refreshAt, crl.projectId, crl.id)),
 };
 
 export const ocspResponses = {
@@ -72,3 +72,4 @@ export const events = {
 export { editProfiles } from './profiles.js';
 export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type DueRenewal } from './renewals.js';
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
+export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';

@@ -17,6 +17,8 @@ export const CA_INDEX = 'gsi1';
 export const RENEW_INDEX = 'gsi2';
 /** The renewal index entry of a certificate due at `renewAt` (ISO time). */
 export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ gsi2pk: `RENEW#${renewAt.slice(0, 10)}`, gsi2sk: `${renewAt}#${projectId}#${id}` });
+/** CRLs are re-signed from `refreshAt` on (half their validity): their own buckets in the same index. */
+export const refreshKeys = (refreshAt: string, projectId: string, id: string) => ({ gsi2pk: `REFRESH#${refreshAt.slice(0, 10)}`, gsi2sk: `${refreshAt}#${projectId}#${id}` });
 /** The same index holds expiry notices, in their own day buckets. */
 export const expiryKeys = (notifyAt: string, projectId: string, id: string) => ({ gsi2pk: `EXPIRE#${notifyAt.slice(0, 10)}`, gsi2sk: `${notifyAt}#${projectId}#${id}` });
 

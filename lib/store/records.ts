@@ -31,12 +31,12 @@ export async function deleteRecord(kind: Kind, projectId: string, id: string): P
 }
 
 /** Puts a record unless one exists with `field` at or above this record's value (StaleRecordError then). */
-export async function putIfNewer<T extends { projectId: string; id: string }>(kind: Kind, record: T, field: keyof T & string): Promise<void> {
+export async function putIfNewer<T extends { projectId: string; id: string }>(kind: Kind, record: T, field: keyof T & string, extra: Record<string, unknown> = {}): Promise<void> {
   try {
     await documentClient().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...key(record.projectId, kind, record.id), ...record },
+        Item: { ...key(record.projectId, kind, record.id), ...extra, ...record },
         ConditionExpression: 'attribute_not_exists(pk) OR #f < :v',
         ExpressionAttributeNames: { '#f': field },
         ExpressionAttributeValues: { ':v': record[field] },

@@ -6,6 +6,7 @@ import { assembleCertificate, assembleCsr, assertLintClean, buildCsrInfo, buildT
 import { caSigningKey, discardCaKey, issuerNameOf, keepCaKey, newCaKey } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
+import { publishCrl, type ActiveCa } from './revocation.js';
 
 /** Allowed clock skew between machines: certificates start this much in the past. */
 export const BACKDATE_MS = 60_000;
@@ -79,6 +80,9 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     if (e instanceof StaleRecordError) return { type: 'ca', id: caId };
     throw e;
   }
+  // Its (empty) CRL exists from the start: relying parties that check CRLs can use it at once.
+  const activated = await cas.get(job.projectId, caId);
+  if (activated) await publishCrl(activated as ActiveCa, key, ctx, 'revoked');
   return { type: 'ca', id: caId };
 }
 

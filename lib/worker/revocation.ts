@@ -11,7 +11,7 @@ import { JobRefusedError } from './outcomes.js';
 /** How long a CRL and a pre-signed OCSP response stay valid; they are re-signed well before. */
 const validityMs = (name: string, fallbackDays: number) => Number(process.env[name] ?? fallbackDays * 86400) * 1000;
 
-type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string };
+export type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string };
 
 function activeCa(ca: CaRecord | undefined, caId: string, projectId: string): ActiveCa {
   if (!ca) throw new JobRefusedError(`CA ${caId} is not in project ${projectId}`);
@@ -19,32 +19,42 @@ function activeCa(ca: CaRecord | undefined, caId: string, projectId: string): Ac
   return ca as ActiveCa;
 }
 
-/** Every revoked certificate of a CA, from the CA index (a query, not a table scan). */
-async function revokedOf(projectId: string, caId: string): Promise<CertificateRecord[]> {
+/** Every certificate of a CA, from the CA index (a query, not a table scan). */
+async function certificatesOf(projectId: string, caId: string): Promise<CertificateRecord[]> {
   const out: CertificateRecord[] = [];
   let marker: string | undefined;
   do {
     const page = await certificates.list(projectId, 500, marker, caId);
-    out.push(...page.items.filter((c) => c.status === 'revoked'));
+    out.push(...page.items);
     marker = page.next;
   } while (marker);
   return out;
 }
 
 /**
- * Job `crl.publish`: the CA's full CRL, from the store's revocations, with the next CRL number;
- * and a fresh pre-signed OCSP response for every revoked certificate. Idempotent: running it twice
- * publishes the same entries under a higher number.
+ * Job `crl.publish`: after a revocation (`scope` revoked: their OCSP answers too) or on schedule
+ * before `nextUpdate` (`scope` all: every OCSP answer of the CA is signed again).
  */
 export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
   const ca = activeCa(await cas.get(job.projectId, job.params.caId), job.params.caId, job.projectId);
-  const key = await caSigningKey(ca, ctx);
-  const revoked = await revokedOf(ca.projectId, ca.id);
+  await publishCrl(ca, await caSigningKey(ca, ctx), ctx, job.params.scope === 'all' ? 'all' : 'revoked');
+  return { type: 'ca', id: ca.id };
+}
+
+/**
+ * The CA's full CRL from the store's revocations, under the next CRL number, and fresh OCSP
+ * answers. Idempotent: running it twice publishes the same entries under a higher number. Also
+ * called when a CA becomes active, so its CRL exists before anything is revoked.
+ */
+export async function publishCrl(ca: ActiveCa, key: KeyHandle, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
+  const all = await certificatesOf(ca.projectId, ca.id);
+  const revoked = all.filter((c) => c.status === 'revoked');
   const now = ctx.now();
   const previous = await crls.get(ca.projectId, ca.id);
   const crlNumber = (previous?.crlNumber ?? 0) + 1;
   const algorithm = signatureAlgorithmFor(ca.keyType);
-  const nextUpdate = new Date(now.getTime() + validityMs('CRL_VALIDITY_SECONDS', 7));
+  const validity = validityMs('CRL_VALIDITY_SECONDS', 7);
+  const nextUpdate = new Date(now.getTime() + validity);
   const tbs = buildTbsCrl({
     signatureAlgorithm: algorithm,
     issuerDer: issuerNameOf(ca),
@@ -57,13 +67,14 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
   });
   const der = assembleCrl(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, key));
   try {
-    await crls.put({ id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString() });
+    // Re-signed at half its validity, well before relying parties would reject it.
+    await crls.put({ id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString() }, new Date(now.getTime() + validity / 2).toISOString());
   } catch (e) {
     // A concurrent job published a newer CRL, which has these entries too.
     if (!(e instanceof StaleRecordError)) throw e;
   }
-  for (const cert of revoked) await presignOcsp(ca, key, cert, ctx);
-  return { type: 'ca', id: ca.id };
+  const live = (c: CertificateRecord) => c.status === 'issued' && !!c.notAfter && Date.parse(c.notAfter) > now.getTime();
+  for (const cert of scope === 'all' ? all.filter((c) => live(c) || c.status === 'revoked') : revoked) await presignOcsp(ca, key, cert, ctx);
 }
 
 /** A signed OCSP response for one certificate, stored for the API to serve (the API holds no key). */

@@ -7,6 +7,7 @@ import { caSigningKey, discardCaKey, issuerNameOf, keepCaKey, newCaKey } from '.
 import type { WorkerContext } from './context.js';
 import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
+import { publishCrl, type ActiveCa } from './revocation.js';
 
 type Active = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string; notAfter: string };
 
@@ -80,5 +81,8 @@ export async function runRotateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     if (e instanceof StaleRecordError) return { type: 'ca', id: ca.id };
     throw e;
   }
+  // The new key signs the CRL from now on.
+  const rotated = await cas.get(ca.projectId, ca.id);
+  if (rotated) await publishCrl(rotated as ActiveCa, key, ctx, 'revoked');
   return { type: 'ca', id: ca.id };
 }

@@ -56,6 +56,13 @@ describe('revocation', () => {
     expect(urls.ocsp).toMatch(new RegExp(`/v1/public/[0-9a-f]{32}/cas/${ca.id}/ocsp$`));
   });
 
+  it('a new CA publishes its (empty) CRL at once', async () => {
+    const text = await crlText();
+    expect(text).toContain('verify OK');
+    expect(text).toContain('No Revoked Certificates');
+    expect(text).toMatch(/X509v3 CRL Number:\s+1\b/);
+  });
+
   it('OCSP answers "good" for a fresh certificate, signed by the CA (openssl ocsp)', () => {
     const out = ocsp(cert.certificate);
     expect(out).toContain('Response verify OK');
@@ -81,9 +88,8 @@ describe('revocation', () => {
     const serial = cert.serial.replace(/^0+/, '').toUpperCase();
     let text = '';
     for (let i = 0; i < 100 && !text.includes(serial); i++) {
-      const res = await fetch(urls.crl);
-      if (res.status === 200) text = await crlText();
-      else await new Promise((r) => setTimeout(r, 100));
+      if ((await fetch(urls.crl)).status === 200) text = await crlText();
+      if (!text.includes(serial)) await new Promise((r) => setTimeout(r, 100));
     }
     expect(text).toContain('verify OK');
     expect(text.split(serial).length - 1).toBe(1);
@@ -130,5 +136,20 @@ describe('revocation', () => {
       return (await api('GET', `/v1/certificates/${r.body.certificate.id}`, { token: alice })).body.certificate.certificate;
     })();
     expect(ocsp(strangerLeaf)).toMatch(/unauthorized|Responder Error/i);
+  });
+});
+
+describe('scheduled re-signing', () => {
+  it('signs the CRL again at half its validity, with a higher number, through the scheduler', async () => {
+    const number = async () => Number(/X509v3 CRL Number:\s+(\d+)/.exec(await crlText())![1]);
+    const before = await number();
+    const res = await fetch(`http://127.0.0.1:${process.env.LAMBDA_PORT}/2015-03-31/functions/openstack-ca-local-renewDue/invocations`, { method: 'POST', body: JSON.stringify({ now: new Date(Date.now() + 4 * 86_400_000).toISOString() }) });
+    expect(res.status).toBe(200);
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await number();
+    }
+    expect(after).toBeGreaterThan(before);
   });
 });

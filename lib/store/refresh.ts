@@ -1,0 +1,48 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { documentClient, tableName } from './client.js';
+import { key, refreshKeys, RENEW_INDEX } from './keys.js';
+
+/** CRLs due for re-signing at `now` (their CA id and project), from the refresh buckets. */
+export async function dueCrlRefreshes(now: Date, lookbackDays = 30): Promise<Array<{ projectId: string; caId: string; refreshAt: string }>> {
+  const out: Array<{ projectId: string; caId: string; refreshAt: string }> = [];
+  const until = now.toISOString();
+  for (let d = lookbackDays; d >= 0; d--) {
+    const day = new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({ TableName: tableName(), IndexName: RENEW_INDEX, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until', ExpressionAttributeValues: { ':pk': `REFRESH#${day}`, ':until': `${until}#~` }, ExclusiveStartKey: start }),
+      );
+      for (const item of page.Items ?? []) {
+        const [refreshAt, projectId, caId] = String(item.gsi2sk).split('#');
+        if (refreshAt <= until) out.push({ projectId, caId, refreshAt });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  return out;
+}
+
+/**
+ * Claims a due refresh by moving it `laterMs` ahead (not removing it): if the job that re-signs the
+ * CRL fails, the next run tries again; if it succeeds, the new CRL brings its own refresh time.
+ */
+export async function postponeCrlRefresh(projectId: string, caId: string, seen: string, later: Date): Promise<boolean> {
+  const k = refreshKeys(later.toISOString(), projectId, caId);
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(projectId, 'CRL', caId),
+        UpdateExpression: 'SET gsi2pk = :pk, gsi2sk = :sk',
+        ConditionExpression: 'gsi2sk = :seen',
+        ExpressionAttributeValues: { ':pk': k.gsi2pk, ':sk': k.gsi2sk, ':seen': `${seen}#${projectId}#${caId}` },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+}
