@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { conflict, notFound } from '../../lib/errors/index.js';
 import { projectRoute } from '../../lib/http/index.js';
+import { errorFields, log } from '../../lib/log/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
 import { UploadCaCertificateBody } from '../../lib/requests/index.js';
@@ -51,7 +52,10 @@ export const handler = projectRoute({ body: UploadCaCertificateBody }, async ({ 
     if (e instanceof StaleRecordError) throw conflict('CA_BUSY', `CA ${ca.id} changed meanwhile; look at it again.`);
     throw e;
   }
-  // Its first CRL is signed by the worker (the API has no key).
-  await submitJob(newJob('crl.publish', projectId, credentials.userId, { caId: ca.id }), async () => undefined);
+  // Its first CRL is signed by the worker (the API has no key). The CA is active either way: if the
+  // queue is down now, the first revocation publishes the CRL instead, so this is not the caller's error.
+  await submitJob(newJob('crl.publish', projectId, credentials.userId, { caId: ca.id }), async () => undefined).catch((e) =>
+    log.warn('first CRL not queued', { caId: ca.id, ...errorFields(e) }),
+  );
   return { status: 200, audit: { action: 'ca.certificate.uploaded', object: { type: 'ca', id: ca.id } }, body: { ca: caView(updated, baseUrl) } };
 });
