@@ -20,14 +20,14 @@ import type { WorkerContext } from './context.js';
  */
 export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'certificate'; id: string }> {
   const { caId, certificateId } = job.params;
-  const cert = await certificates.get(job.projectId, certificateId);
+  // Both reads at once; the certificate is checked first all the same.
+  const [cert, ca] = await Promise.all([certificates.get(job.projectId, certificateId), cas.get(job.projectId, caId)]);
   if (!cert || cert.jobId !== job.id || cert.caId !== caId) {
     throw new JobRefusedError(`certificate ${certificateId} of project ${job.projectId} does not belong to job ${job.id}`);
   }
   if (cert.status === 'issued') return { type: 'certificate', id: cert.id };
   if (cert.status === 'failed') throw conflict('CERTIFICATE_FAILED', `certificate ${cert.id} has already failed`);
 
-  const ca = await cas.get(job.projectId, caId);
   if (!ca) throw new JobRefusedError(`CA ${caId} is not in project ${job.projectId}`);
   if (ca.status !== 'active' || !ca.keyRef || !ca.certificatePem || !ca.subjectKeyId || !ca.notAfter) {
     throw conflict('CA_NOT_ACTIVE', `CA ${caId} is ${ca.status}`);
@@ -95,14 +95,16 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     if (now?.status !== 'issued') throw e;
     return { type: 'certificate', id: cert.id };
   }
+  // What follows issuance is independent: written side by side. The OCSP answer exists before the
+  // job says succeeded, so relying parties never get "unknown" for the new certificate.
   const notice = nextExpiryNotice(notAfter, ctx.now());
-  if (notice) await putExpiryNotice({ id: cert.id, projectId: job.projectId, notAfter: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() });
-  if (cert.renewal) await scheduleRenewal(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString());
-  if (cert.renewedFrom) {
-    await recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` });
-  }
-  // Its OCSP answer exists from the start, so relying parties never get "unknown" for it.
-  await presignOcsp(active as typeof active & { certificatePem: string }, caKey, { ...cert, status: 'issued', serial }, ctx);
+  await Promise.all([
+    notice && putExpiryNotice({ id: cert.id, projectId: job.projectId, notAfter: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() }),
+    cert.renewal && scheduleRenewal(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString()),
+    cert.renewedFrom &&
+      recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` }),
+    presignOcsp(active as typeof active & { certificatePem: string }, caKey, { ...cert, status: 'issued', serial }, ctx),
+  ]);
   return { type: 'certificate', id: cert.id };
 }
 

@@ -36,12 +36,16 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
 
   try {
     await jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
-    await recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` });
+    // The audit trail is written beside the work, not in front of it (recordEvent never throws).
+    const started = recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` });
     const result = await RUNNERS[job.kind](job, ctx);
     await jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
     log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
-    await recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' });
-    await recordEvent({ ...jobEvent(job), action: SUCCESS_ACTION[job.kind], outcome: 'success', object: result });
+    await Promise.all([
+      started,
+      recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' }),
+      recordEvent({ ...jobEvent(job), action: SUCCESS_ACTION[job.kind], outcome: 'success', object: result }),
+    ]);
     return 'succeeded';
   } catch (e) {
     if (e instanceof StaleRecordError) return 'skipped';
