@@ -1,7 +1,8 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dueInBuckets } from './buckets.js';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
-import { expiryKeys, key, RENEW_INDEX } from './keys.js';
+import { expiryKeys, key } from './keys.js';
 import type { ExpiryNoticeRecord } from './types.js';
 
 /** Owners hear 30, 7 and 1 days before a certificate expires (as ACM's DaysToExpiry). */
@@ -49,21 +50,5 @@ export async function takeExpiryNotice(projectId: string, id: string, seenNotify
 
 /** Notices due at `now` (buckets of the last `lookbackDays` days). */
 export async function dueExpiryNotices(now: Date, lookbackDays = 30): Promise<Array<{ projectId: string; id: string; notifyAt: string }>> {
-  const out: Array<{ projectId: string; id: string; notifyAt: string }> = [];
-  const until = now.toISOString();
-  for (let d = lookbackDays; d >= 0; d--) {
-    const day = new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({ TableName: tableName(), IndexName: RENEW_INDEX, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until', ExpressionAttributeValues: { ':pk': `EXPIRE#${day}`, ':until': `${until}#~` }, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) {
-        const [notifyAt, projectId, id] = String(item.gsi2sk).split('#');
-        if (notifyAt <= until) out.push({ projectId, id, notifyAt });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
-  return out;
+  return (await dueInBuckets('EXPIRE', now, lookbackDays)).map((e) => ({ projectId: e.projectId, id: e.id, notifyAt: e.at }));
 }

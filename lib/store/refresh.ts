@@ -1,27 +1,12 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dueInBuckets } from './buckets.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
-import { key, refreshKeys, RENEW_INDEX } from './keys.js';
+import { key, refreshKeys } from './keys.js';
 
 /** CRLs due for re-signing at `now` (their CA id and project), from the refresh buckets. */
 export async function dueCrlRefreshes(now: Date, lookbackDays = 30): Promise<Array<{ projectId: string; caId: string; refreshAt: string }>> {
-  const out: Array<{ projectId: string; caId: string; refreshAt: string }> = [];
-  const until = now.toISOString();
-  for (let d = lookbackDays; d >= 0; d--) {
-    const day = new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({ TableName: tableName(), IndexName: RENEW_INDEX, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until', ExpressionAttributeValues: { ':pk': `REFRESH#${day}`, ':until': `${until}#~` }, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) {
-        const [refreshAt, projectId, caId] = String(item.gsi2sk).split('#');
-        if (refreshAt <= until) out.push({ projectId, caId, refreshAt });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
-  return out;
+  return (await dueInBuckets('REFRESH', now, lookbackDays)).map((e) => ({ projectId: e.projectId, caId: e.id, refreshAt: e.at }));
 }
 
 /**

@@ -1,7 +1,8 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dueInBuckets } from './buckets.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
-import { key, renewKeys, RENEW_INDEX } from './keys.js';
+import { key, renewKeys } from './keys.js';
 import { StaleRecordError } from './records.js';
 
 /**
@@ -15,7 +16,6 @@ export interface DueRenewal {
   renewAt: string;
 }
 
-const DAY_MS = 86_400_000;
 
 async function update(projectId: string, id: string, expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
   try {
@@ -43,30 +43,7 @@ export async function scheduleRenewal(projectId: string, id: string, renewAt: st
 
 /** Everything due at `now`, from the buckets of the last `lookbackDays` days up to today. */
 export async function dueRenewals(now: Date, lookbackDays = 30, limit = 500): Promise<DueRenewal[]> {
-  const out: DueRenewal[] = [];
-  const until = now.toISOString();
-  for (let d = lookbackDays; d >= 0 && out.length < limit; d--) {
-    const day = new Date(now.getTime() - d * DAY_MS).toISOString().slice(0, 10);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: RENEW_INDEX,
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
-          ExpressionAttributeValues: { ':pk': `RENEW#${day}`, ':until': `${until}#~` },
-          ExclusiveStartKey: start,
-          Limit: limit,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const [renewAt, projectId, id] = String(item.gsi2sk).split('#');
-        if (renewAt <= until) out.push({ projectId, id, renewAt });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start && out.length < limit);
-  }
-  return out.slice(0, limit);
+  return (await dueInBuckets('RENEW', now, lookbackDays, limit)).map((e) => ({ projectId: e.projectId, id: e.id, renewAt: e.at }));
 }
 
 /** Takes a due renewal for `newId`; StaleRecordError when another scheduler (or a revocation) got there first. */
