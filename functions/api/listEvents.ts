@@ -8,7 +8,7 @@ export const handler = projectRoute({}, async ({ query, credentials, baseUrl }) 
   enforce('ca:events:list', credentials, { project_id: credentials.projectId });
   const { limit, marker } = pageParams(query);
   const { action, object_id: objectId } = query;
-  if (action !== undefined && !/^[a-z.]{1,64}$/.test(action)) throw badRequest('QUERY_INVALID', '"action" is an event action such as "job.succeeded".', { field: 'action' });
+  if (action !== undefined && !/^[a-z._]{1,64}$/.test(action)) throw badRequest('QUERY_INVALID', '"action" is an event action such as "job.succeeded".', { field: 'action' });
   if (objectId !== undefined && !/^[0-9a-f-]{36}$/i.test(objectId)) throw badRequest('QUERY_INVALID', '"object_id" must be an object id.', { field: 'object_id' });
   const where = action || objectId ? (e: { action: string; object?: { id: string } }) => (!action || e.action === action) && (!objectId || e.object?.id === objectId) : undefined;
   const page = await events.list(credentials.projectId, limit, marker, where);
