@@ -52,7 +52,8 @@ function oracle(cases: Case[]): boolean[] {
 
 const dev = (c: Case) => barbicanAllows(c.action, { userId: 'me', projectId: 'mine', roles: new Set(c.roles) }, c.target);
 
-describe.skipIf(!available)('dev barbican policy = Barbican 15 default rules (oslo.policy)', () => {
+// Without Debian's python3-barbican the oracle is missing: skipped on a developer's machine, required in CI.
+describe.skipIf(!available && process.env.CI_REQUIRE_ALL !== '1')('dev barbican policy = Barbican 15 default rules (oslo.policy)', () => {
   it('covers every secret, secret metadata, container and ACL rule Barbican registers (not consumers, orders, quotas...)', () => {
     const run = spawnSync(PYTHON, [ORACLE, '--rules'], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);

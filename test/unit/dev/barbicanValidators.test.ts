@@ -58,7 +58,8 @@ async function compare(validator: Validator, bodies: unknown[], send: (body: unk
 
 const values: unknown[] = [null, 5, 1.5, true, 'x', '', '  padded  ', 'y'.repeat(255), 'y'.repeat(256), 'é'.repeat(255), [], ['x'], {}, { a: 1 }];
 
-describe.skipIf(!available)('dev barbican bodies = Barbican 15 validators', () => {
+// Without Debian's python3-barbican the oracle is missing: skipped on a developer's machine, required in CI.
+describe.skipIf(!available && process.env.CI_REQUIRE_ALL !== '1')('dev barbican bodies = Barbican 15 validators', () => {
   it('containers', async () => {
     const [s1, s2, s3] = [await newSecret(), await newSecret(), await newSecret()];
     const bodies: unknown[] = [[], 'x', null, {}, { type: 'generic', extra: 1 }, { type: 'dsa' }, { type: 'certificate' }, { type: 'certificate', secret_refs: [] }];
