@@ -5,7 +5,7 @@ import { credentialsFromToken, type Credentials, type KeystoneTokenBody } from '
 import { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
 import { fetchTokenInfo } from './keystone.js';
 import { RevocationList, type TokenContext } from './revocation.js';
-import { ServiceSession, type PasswordCredentials } from './serviceSession.js';
+import { passwordCredentialsFromEnv, ServiceSession, type PasswordCredentials } from './serviceSession.js';
 import { TokenCache } from './tokenCache.js';
 
 export type { Credentials } from './credentials.js';
@@ -30,6 +30,7 @@ export function authConfigFromEnv(env = process.env): AuthConfig {
   const authUrl = env.OS_AUTH_URL;
   if (!authUrl) throw new Error('OS_AUTH_URL is not set');
   const jwsKeys = env.KEYSTONE_JWS_PUBLIC_KEYS || env.KEYSTONE_JWS_PUBLIC_KEY_DIR;
+  const revocationReader = passwordCredentialsFromEnv(env, authUrl, 'KEYSTONE_REVOCATION_');
   return {
     authUrl,
     timeoutMs: Number(env.KEYSTONE_TIMEOUT_MS ?? 5000),
@@ -38,20 +39,7 @@ export function authConfigFromEnv(env = process.env): AuthConfig {
     jws: jwsKeys
       ? { pems: env.KEYSTONE_JWS_PUBLIC_KEYS || undefined, dir: env.KEYSTONE_JWS_PUBLIC_KEY_DIR || undefined, rolesCacheSeconds: Number(env.JWS_ROLES_CACHE_SECONDS ?? 60) }
       : undefined,
-    revocation:
-      env.KEYSTONE_REVOCATION_USERNAME && env.KEYSTONE_REVOCATION_PASSWORD
-        ? {
-            credentials: {
-              authUrl,
-              username: env.KEYSTONE_REVOCATION_USERNAME,
-              password: env.KEYSTONE_REVOCATION_PASSWORD,
-              projectName: env.KEYSTONE_REVOCATION_PROJECT_NAME ?? 'service',
-              userDomainName: env.KEYSTONE_REVOCATION_USER_DOMAIN_NAME ?? 'Default',
-              projectDomainName: env.KEYSTONE_REVOCATION_PROJECT_DOMAIN_NAME ?? 'Default',
-            },
-            intervalSeconds: Number(env.KEYSTONE_REVOCATION_INTERVAL_SECONDS ?? 30),
-          }
-        : undefined,
+    revocation: revocationReader ? { credentials: revocationReader, intervalSeconds: Number(env.KEYSTONE_REVOCATION_INTERVAL_SECONDS ?? 30) } : undefined,
   };
 }
 

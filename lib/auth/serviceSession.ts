@@ -1,5 +1,24 @@
 import { unavailable } from '../errors/index.js';
 import type { CatalogEntry } from './credentials.js';
+/**
+ * Password credentials from `<prefix>USERNAME`, `PASSWORD`, `PROJECT_NAME`, `USER_DOMAIN_NAME` and
+ * `PROJECT_DOMAIN_NAME` (project `service` and domain `Default` unless set); undefined without both
+ * username and password.
+ */
+export function passwordCredentialsFromEnv(env: NodeJS.ProcessEnv, authUrl: string, prefix: string): PasswordCredentials | undefined {
+  const username = env[`${prefix}USERNAME`];
+  const password = env[`${prefix}PASSWORD`];
+  if (!username || !password) return undefined;
+  return {
+    authUrl,
+    username,
+    password,
+    projectName: env[`${prefix}PROJECT_NAME`] ?? 'service',
+    userDomainName: env[`${prefix}USER_DOMAIN_NAME`] ?? 'Default',
+    projectDomainName: env[`${prefix}PROJECT_DOMAIN_NAME`] ?? 'Default',
+  };
+}
+
 /** Password credentials for a Keystone login scoped to a project. */
 export interface PasswordCredentials {
   authUrl: string;

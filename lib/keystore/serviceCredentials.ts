@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { PasswordCredentials } from '../auth/serviceSession.js';
+import { passwordCredentialsFromEnv, type PasswordCredentials } from '../auth/serviceSession.js';
 
 /**
  * The worker's own Keystone identity. On AWS it lives in a Secrets Manager secret that only the
@@ -24,13 +24,7 @@ export async function loadServiceCredentials(env = process.env): Promise<Service
     const s = SecretShape.parse(JSON.parse(out.SecretString ?? '{}'));
     return { authUrl, username: s.username, password: s.password, projectName: s.project_name, userDomainName: s.user_domain_name, projectDomainName: s.project_domain_name };
   }
-  if (!env.OS_SERVICE_USERNAME || !env.OS_SERVICE_PASSWORD) throw new Error('OS_SERVICE_USERNAME/OS_SERVICE_PASSWORD (or SERVICE_CREDENTIALS_SECRET_ID) are not set');
-  return {
-    authUrl,
-    username: env.OS_SERVICE_USERNAME,
-    password: env.OS_SERVICE_PASSWORD,
-    projectName: env.OS_SERVICE_PROJECT_NAME ?? 'service',
-    userDomainName: env.OS_SERVICE_USER_DOMAIN_NAME ?? 'Default',
-    projectDomainName: env.OS_SERVICE_PROJECT_DOMAIN_NAME ?? 'Default',
-  };
+  const creds = passwordCredentialsFromEnv(env, authUrl, 'OS_SERVICE_');
+  if (!creds) throw new Error('OS_SERVICE_USERNAME/OS_SERVICE_PASSWORD (or SERVICE_CREDENTIALS_SECRET_ID) are not set');
+  return creds;
 }

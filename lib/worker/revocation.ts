@@ -3,7 +3,7 @@ import type { KeyHandle } from '../drivers/index.js';
 import { conflict } from '../errors/index.js';
 import { cas, certificates, crls, ocspResponses, StaleRecordError, type CaRecord, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { revocationUrls } from '../views/index.js';
-import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, encodeName, normaliseSerialHex, signatureAlgorithmFor, type OcspCertStatus } from '../x509/index.js';
+import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, normaliseSerialHex, signatureAlgorithmFor, type OcspCertStatus } from '../x509/index.js';
 import { caSigningKey, issuerNameOf } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';

@@ -104,3 +104,15 @@ export function decodeTime(buf: Buffer, t: Tlv | undefined, what: string): { tex
   const ok = date.getUTCFullYear() === year && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
   return { text, tag: t.tag, ...(ok ? { date } : {}) };
 }
+
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, read strictly. */
+export function certificateParts(der: Buffer): { tbs: Tlv; outerAlg: Tlv; sig: Tlv } {
+  const cert = readTlv(der, 0);
+  if (cert.tag !== 0x30 || cert.end !== der.length) throw new DerError('not a single DER SEQUENCE');
+  const [tbs, outerAlg, sig, ...extra] = children(der, cert);
+  expectTag(tbs, 0x30, 'tbsCertificate');
+  expectTag(outerAlg, 0x30, 'signatureAlgorithm');
+  expectTag(sig, 0x03, 'signatureValue');
+  if (extra.length) throw new DerError('the Certificate has trailing fields');
+  return { tbs, outerAlg, sig };
+}

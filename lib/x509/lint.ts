@@ -13,7 +13,7 @@ import { createPublicKey, verify, X509Certificate, type KeyObject } from 'node:c
 import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { AppError } from '../errors/index.js';
-import { children, content, decodeOid, decodeTime, DerError, expectTag, readTlv, slice, wholeTlv, type Tlv } from './der.js';
+import { certificateParts, children, content, decodeOid, decodeTime, DerError, expectTag, readTlv, slice, wholeTlv, type Tlv } from './der.js';
 import { decodeName } from './name.js';
 import { OID } from './oids.js';
 import { ipToBytes } from './san.js';
@@ -171,13 +171,7 @@ function readExtensions(buf: Buffer, field: Tlv): Extension[] {
 
 /** Certificate and TBSCertificate (RFC 5280 4.1), strictly: anything out of place is a DerError. */
 function parseCertificate(der: Buffer): Parsed {
-  const cert = readTlv(der, 0);
-  if (cert.tag !== 0x30 || cert.end !== der.length) fail('not a single DER SEQUENCE');
-  const [tbs, outerAlg, sig, ...extra] = children(der, cert);
-  need(tbs, 0x30, 'tbsCertificate');
-  need(outerAlg, 0x30, 'signatureAlgorithm');
-  need(sig, 0x03, 'signatureValue');
-  if (extra.length) fail('the Certificate has trailing fields');
+  const { tbs, outerAlg, sig } = certificateParts(der);
   const sigBits = content(der, sig);
   if (sigBits.length < 2 || sigBits[0] !== 0) fail('the signature BIT STRING is empty or has unused bits');
 
@@ -335,8 +329,6 @@ function dnsNameFindings(raw: Buffer): LintFinding[] {
   });
   return out;
 }
-
-const ipText = (b: Buffer) => (b.length === 4 ? [...b].join('.') : b.toString('hex').replace(/(.{4})(?!$)/g, '$1:'));
 
 /** The common names of a Name; undefined if the Name cannot be decoded. */
 function commonNames(nameDer: Buffer): string[] | undefined {

@@ -13,7 +13,7 @@
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { AppError, badRequest } from '../errors/index.js';
-import { children, content, decodeOid, decodeTime, derBoolean, DerError, expectTag, readTlv, slice, wholeTlv, type Tlv } from './der.js';
+import { certificateParts, children, content, decodeOid, decodeTime, derBoolean, DerError, expectTag, slice, wholeTlv, type Tlv } from './der.js';
 import { decodeName, nameToString } from './name.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
@@ -275,13 +275,7 @@ function sameName(a: Buffer, b: Buffer): boolean {
 /** Reads one certificate strictly enough to rely on; the DER must also satisfy OpenSSL. */
 function readCertificate(der: Buffer): Cert {
   const x509 = new X509Certificate(der);
-  const cert = readTlv(der, 0);
-  if (cert.tag !== 0x30 || cert.end !== der.length) fail('not a single DER SEQUENCE');
-  const [tbs, outerAlg, sig, ...extra] = children(der, cert);
-  need(tbs, 0x30, 'tbsCertificate');
-  need(outerAlg, 0x30, 'signatureAlgorithm');
-  need(sig, 0x03, 'signatureValue');
-  if (extra.length) fail('the Certificate has trailing fields');
+  const { tbs, outerAlg } = certificateParts(der);
   const f = children(der, tbs);
   let i = f[0]?.tag === 0xa0 ? 1 : 0;
   need(f[i++], 0x02, 'serialNumber');

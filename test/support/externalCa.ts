@@ -1,9 +1,10 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleCsr, buildCsrInfo } from '../../lib/x509/csrBuilder.js';
 import { encodeName, signatureAlgorithmFor, toPem, type KeyType } from '../../lib/x509/index.js';
 import { openssl } from './openssl.js';
+import { keyPairFor } from './keys.js';
 
 /**
  * External CAs as a tenant runs them: keys, roots and intermediates made by the openssl CLI
@@ -133,14 +134,6 @@ export class ExternalPki {
   }
 }
 
-const KEYGEN: Record<KeyType, () => { publicKey: KeyObject; privateKey: KeyObject }> = {
-  'RSA-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  'RSA-3072': () => generateKeyPairSync('rsa', { modulusLength: 3072 }),
-  'RSA-4096': () => generateKeyPairSync('rsa', { modulusLength: 4096 }),
-  'EC-P256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'EC-P384': () => generateKeyPairSync('ec', { namedCurve: 'P-384' }),
-  Ed25519: () => generateKeyPairSync('ed25519'),
-};
 
 export interface OurCa {
   keyType: KeyType;
@@ -153,7 +146,7 @@ export interface OurCa {
 
 /** Our CA's key (node:crypto) and its CSR (csrBuilder), as the worker makes them for an external CA. */
 export function ourCaCsr(dir: string, subject: { CN: string; O?: string }, keyType: KeyType = 'EC-P256', extensions: Parameters<typeof buildCsrInfo>[0]['extensions'] = { basicConstraintsCa: true }): OurCa {
-  const { publicKey, privateKey } = KEYGEN[keyType]();
+  const { publicKey, privateKey } = keyPairFor(keyType);
   const spkiDer = publicKey.export({ type: 'spki', format: 'der' });
   const info = buildCsrInfo({ subjectDer: encodeName(subject), spkiDer, extensions });
   const alg = signatureAlgorithmFor(keyType);

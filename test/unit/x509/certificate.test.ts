@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { sign, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,21 +16,14 @@ import {
   type KeyType,
 } from '../../../lib/x509/index.js';
 import { makeCsr, openssl, tempDir, verifyChain, x509Text } from '../../support/openssl.js';
+import { keyPairFor } from '../../support/keys.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const KEYGEN: Record<KeyType, () => { privateKey: KeyObject; publicKey: KeyObject }> = {
-  'RSA-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  'RSA-3072': () => generateKeyPairSync('rsa', { modulusLength: 3072 }),
-  'RSA-4096': () => generateKeyPairSync('rsa', { modulusLength: 4096 }),
-  'EC-P256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'EC-P384': () => generateKeyPairSync('ec', { namedCurve: 'P-384' }),
-  Ed25519: () => generateKeyPairSync('ed25519'),
-};
 
 function makeCa(keyType: KeyType, notAfter = new Date(Date.now() + 365 * 86_400_000)) {
-  const { privateKey, publicKey } = KEYGEN[keyType]();
+  const { privateKey, publicKey } = keyPairFor(keyType);
   const spkiDer = publicKey.export({ type: 'spki', format: 'der' });
   const ski = subjectKeyIdentifier(spkiDer);
   const name = encodeName({ CN: `${keyType} Test CA`, O: 'Test', C: 'DE' });

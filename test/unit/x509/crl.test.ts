@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assembleCrl, buildTbsCrl, crlDistributionPointsExtension, normaliseSerialHex, REASON_CODES, type RevokedEntry, type TbsCrlInput } from '../../../lib/x509/crl.js';
-import { children, readTlv, slice } from '../../../lib/x509/der.js';
-import { explicit, sequence } from '../../../lib/x509/derWriter.js';
 import { assembleCertificate, buildTbsCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem, type KeyType } from '../../../lib/x509/index.js';
 import { tempDir } from '../../support/openssl.js';
+import { keyPairFor } from '../../support/keys.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -25,16 +24,11 @@ const file = (data: string | Buffer, ext: string) => {
   return p;
 };
 
-const KEYGEN: Partial<Record<KeyType, () => { privateKey: KeyObject; publicKey: KeyObject }>> = {
-  'EC-P256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'RSA-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  Ed25519: () => generateKeyPairSync('ed25519'),
-};
 
 const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
 
 function makeCa(keyType: KeyType) {
-  const { privateKey, publicKey } = KEYGEN[keyType]!();
+  const { privateKey, publicKey } = keyPairFor(keyType);
   const spkiDer = spki(publicKey);
   const ski = subjectKeyIdentifier(spkiDer);
   const name = encodeName({ CN: `${keyType} CRL Test CA`, O: 'Test' });
@@ -45,19 +39,11 @@ function makeCa(keyType: KeyType) {
 }
 type Ca = ReturnType<typeof makeCa>;
 
-/** Adds `extra` to a TBSCertificate's extensions: buildTbsCertificate has no field for a CRL distribution point yet. */
-function withExtension(tbs: Buffer, extra: Buffer): Buffer {
-  const fields = children(tbs, readTlv(tbs, 0));
-  const extsField = fields[fields.length - 1];
-  expect(extsField.tag).toBe(0xa3);
-  const exts = children(tbs, children(tbs, extsField)[0]).map((e) => slice(tbs, e));
-  return sequence(...fields.slice(0, -1).map((f) => slice(tbs, f)), explicit(3, sequence(...exts, extra)));
-}
-
 function makeLeaf(ca: Ca, cn: string, crlUri?: string) {
   const serial = newSerial();
-  let tbs = buildTbsCertificate({ serial, signatureAlgorithm: ca.alg, issuerDer: ca.name, subjectDer: encodeName({ CN: cn }), notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), spkiDer: spki(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey), profile: 'leaf', subjectKeyType: 'EC-P256', authorityKeyId: ca.ski, sans: [{ type: 'dns', value: cn }] });
-  if (crlUri) tbs = withExtension(tbs, crlDistributionPointsExtension(crlUri));
+  // The certificate's CRL distribution point as the worker writes it (buildTbsCertificate's `revocation`).
+  const revocation = crlUri ? { revocation: { crlUrl: crlUri, ocspUrl: 'http://ocsp.example.org/' } } : {};
+  const tbs = buildTbsCertificate({ serial, signatureAlgorithm: ca.alg, issuerDer: ca.name, subjectDer: encodeName({ CN: cn }), notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), spkiDer: spki(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey), profile: 'leaf', subjectKeyType: 'EC-P256', authorityKeyId: ca.ski, sans: [{ type: 'dns', value: cn }], ...revocation });
   return { pem: toPem(assembleCertificate(tbs, ca.alg, sign(ca.alg.hash, tbs, ca.privateKey)), 'CERTIFICATE'), serialHex: serial.toString('hex') };
 }
 

@@ -22,6 +22,7 @@ import {
 import { assertLintClean, lintCertificate, type LintFinding } from '../../../lib/x509/lint.js';
 import { OID } from '../../../lib/x509/oids.js';
 import { makeCsr, makeOpensslChain, openssl, tempDir } from '../../support/openssl.js';
+import { keyPairFor } from '../../support/keys.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -41,15 +42,9 @@ interface Key {
   alg: SignatureAlgorithm;
 }
 
-const KEYGEN: Partial<Record<KeyType, () => { privateKey: KeyObject; publicKey: KeyObject }>> = {
-  'RSA-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  'EC-P256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'EC-P384': () => generateKeyPairSync('ec', { namedCurve: 'P-384' }),
-  Ed25519: () => generateKeyPairSync('ed25519'),
-};
 
 function newKey(type: KeyType): Key {
-  const { privateKey, publicKey } = KEYGEN[type]!();
+  const { privateKey, publicKey } = keyPairFor(type);
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   return { type, privateKey, spki, ski: subjectKeyIdentifier(spki), alg: signatureAlgorithmFor(type) };
 }

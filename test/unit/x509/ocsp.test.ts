@@ -21,6 +21,7 @@ import {
   type OcspCertStatus,
 } from '../../../lib/x509/ocsp.js';
 import { tempDir } from '../../support/openssl.js';
+import { keyPairFor } from '../../support/keys.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -39,15 +40,10 @@ const file = (data: string | Buffer, ext: string) => {
   return p;
 };
 
-const KEYGEN: Partial<Record<KeyType, () => { privateKey: KeyObject; publicKey: KeyObject }>> = {
-  'EC-P256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'RSA-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  Ed25519: () => generateKeyPairSync('ed25519'),
-};
 const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
 
 function makeCa(keyType: KeyType, cn = `${keyType} OCSP Test CA`) {
-  const { privateKey, publicKey } = KEYGEN[keyType]!();
+  const { privateKey, publicKey } = keyPairFor(keyType);
   const spkiDer = spki(publicKey);
   const ski = subjectKeyIdentifier(spkiDer);
   const name = encodeName({ CN: cn, O: 'Test', C: 'DE' });
