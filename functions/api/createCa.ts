@@ -56,8 +56,8 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
     ...(parent ? { parentId: parent.id } : {}),
     ...(body.external ? { external: true } : {}),
     ...(pathLen !== undefined ? { pathLen } : {}),
+    // The constraints of its whole path are recorded by the worker, which signs under them.
     ...(nameConstraints ? { nameConstraints } : {}),
-    constraintChain: [...(parent?.constraintChain ?? []), ...(nameConstraints ? [nameConstraints] : [])],
   };
   await cas.create(ca);
   await submitJob(job, async (reason) => {

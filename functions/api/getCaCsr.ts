@@ -9,6 +9,6 @@ export const handler = projectRoute({}, async ({ params, credentials }) => {
   const ca = await cas.get(credentials.projectId, params.id);
   if (!ca) throw notFound('CA_NOT_FOUND', `No CA ${params.id} in your project.`);
   if (!ca.external) throw conflict('CA_NOT_EXTERNAL', `CA ${ca.id} is signed by this service; it has no CSR.`);
-  if (!ca.csrPem || ca.status === 'pending') throw conflict('CSR_NOT_READY', `The CSR of CA ${ca.id} is being made; follow job ${ca.jobId}.`);
-  return { status: 200, body: { csr: ca.csrPem, subject: ca.subject, status: ca.status } };
+  if (!ca.caCsrPem || ca.status === 'pending') throw conflict('CSR_NOT_READY', `The CSR of CA ${ca.id} is being made; follow job ${ca.jobId}.`);
+  return { status: 200, body: { csr: ca.caCsrPem, subject: ca.subject, status: ca.status } };
 });

@@ -19,14 +19,14 @@ export const handler = projectRoute({ body: RegenerateCsrBody }, async ({ params
   const job = newJob('ca.create', projectId, userId, { caId: ca.id });
   let updated;
   try {
-    updated = await cas.update(projectId, ca.id, { subject: body.subject, name: ca.name, status: 'pending', jobId: job.id, csrPem: undefined }, ['awaiting_certificate']);
+    updated = await cas.update(projectId, ca.id, { subject: body.subject, name: ca.name, status: 'pending', jobId: job.id }, ['awaiting_certificate']);
   } catch (e) {
     if (e instanceof StaleRecordError) throw conflict('CA_BUSY', `CA ${ca.id} changed meanwhile; look at it again.`);
     throw e;
   }
   await submitJob(job, async () => {
-    // Back to what it was: the old CSR still matches the key.
-    await cas.update(projectId, ca.id, { subject: ca.subject, status: 'awaiting_certificate', jobId: ca.jobId, csrPem: ca.csrPem }, ['pending']);
+    // Back to what it was: the old CSR (still stored) matches the key.
+    await cas.update(projectId, ca.id, { subject: ca.subject, status: 'awaiting_certificate', jobId: ca.jobId }, ['pending']);
   });
   return {
     status: 202,

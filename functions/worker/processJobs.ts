@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { driverFor } from '../../lib/drivers/index.js';
 import { keystoresFromEnv } from '../../lib/keystore/index.js';
+import { dynamoStore } from '../../lib/store/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 
@@ -13,7 +14,7 @@ const maxAttempts = () => Number(process.env.JOB_MAX_ATTEMPTS ?? 5);
  * queue's maxReceiveCount, which JOB_MAX_ATTEMPTS mirrors).
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  ctx ??= { ...keystoresFromEnv(), driver: await driverFor(), now: () => new Date(), publicUrl: process.env.PUBLIC_URL || undefined };
+  ctx ??= { store: dynamoStore, ...keystoresFromEnv(), driver: await driverFor(), now: () => new Date(), publicUrl: process.env.PUBLIC_URL || undefined };
   const context: WorkerContext = ctx;
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(

@@ -5,7 +5,8 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { keyTypeOf, parseCsr, type KeyType, type SignatureAlgorithm } from '../x509/index.js';
+import { AppError } from '../errors/index.js';
+import { decodeName, keyTypeOf, parseCsr, type KeyType, type SignatureAlgorithm } from '../x509/index.js';
 import { generateMemoryKey, memoryPrivateKey, signInMemory } from './native.js';
 import type { Driver, DriverCapabilities, IssueRequest, KeyHandle, MemoryKeyHandle } from './types.js';
 
@@ -76,6 +77,29 @@ function cfsslFailure(stderr: string, fallback: string): string {
 
 export class CfsslError extends Error {}
 
+/** cfssl's subject file: {"CN": ..., "names": [{"C", "ST", "L", "O", "OU"}]}. */
+function cfsslSubject(s: NonNullable<IssueRequest['subject']>): Record<string, unknown> {
+  const { CN, ...names } = s;
+  return { ...(CN !== undefined ? { CN } : {}), ...(Object.keys(names).length ? { names: [names] } : {}) };
+}
+
+/**
+ * cfssl 1.2.0 fills every subject field the SUBJECT file leaves empty from the CSR, and ignores
+ * the profile's csr_whitelist for the subject: a CSR subject with fields the profile does not copy
+ * (O=system:masters, serialNumber...) cannot be issued exactly as decided. Refused before cfssl
+ * runs, with a reason the requester can act on (the issued = decided check would refuse it after).
+ */
+function refuseUncopiedSubjectFields(subjectDer: Buffer, subject: NonNullable<IssueRequest['subject']>): void {
+  const extra = decodeName(subjectDer).filter((a) => (subject as Record<string, string | undefined>)[a.type] !== a.value);
+  if (extra.length) {
+    throw new AppError(
+      'CFSSL_SUBJECT_UNSUPPORTED',
+      422,
+      `The cfssl signing driver copies every field of the CSR subject, and this CSR has ${[...new Set(extra.map((a) => a.type))].join(', ')} beyond what the profile issues; send a CSR whose subject has only the fields the profile copies (copy_subject_fields).`,
+    );
+  }
+}
+
 export class CfsslDriver implements Driver {
   readonly name = 'cfssl';
   readonly capabilities: DriverCapabilities = { name: 'cfssl', keyTypes: SUPPORTED, keyLocation: 'memory', buildsOwnCertificate: true };
@@ -117,13 +141,15 @@ export class CfsslDriver implements Driver {
       if (/[,\s]/.test(san.value)) throw new Error(`"${san.value}" cannot be passed to cfssl -hostname`);
       return san.value;
     });
-    const subjectKeyType = (() => {
+    const csr = (() => {
       try {
-        return parseCsr(request.csrPem).keyType;
+        return parseCsr(request.csrPem);
       } catch {
         return undefined; // cfssl judges the CSR itself, and says why it refuses it
       }
     })();
+    const subjectKeyType = csr?.keyType;
+    if (request.subject && csr) refuseUncopiedSubjectFields(csr.subjectDer, request.subject);
     const keyUsage = request.keyUsage ?? (subjectKeyType?.startsWith('RSA') ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']);
     const extKeyUsage = request.extKeyUsage ?? ['serverAuth', 'clientAuth'];
     const profile = {
@@ -133,6 +159,7 @@ export class CfsslDriver implements Driver {
           expiry: `${Math.max(1, Math.ceil((notAfter.getTime() - notBefore.getTime()) / 1000))}s`,
           not_before: rfc3339(notBefore),
           not_after: rfc3339(notAfter),
+          ...(request.revocation ? { crl_url: request.revocation.crlUrl, ocsp_url: request.revocation.ocspUrl } : {}),
         },
       },
     };
@@ -147,10 +174,13 @@ export class CfsslDriver implements Driver {
       await write('ca.pem', request.caCertPem);
       await write('request.csr', request.csrPem);
       await write('config.json', JSON.stringify(profile));
+      if (request.subject) await write('subject.json', JSON.stringify(cfsslSubject(request.subject)));
 
       const args = ['sign', '-loglevel', '2', '-ca', join(dir, 'ca.pem'), '-ca-key', keyPath, '-config', join(dir, 'config.json')];
       if (hostnames.length) args.push('-hostname', hostnames.join(','));
       args.push(join(dir, 'request.csr'));
+      // cfssl's optional SUBJECT file: the decided subject, instead of the CSR's.
+      if (request.subject) args.push(join(dir, 'subject.json'));
 
       let stdout: string;
       try {

@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { ExtKeyUsageName, KeyType, LeafKeyUsage, San, SignatureAlgorithm } from '../x509/index.js';
 
+/** A certificate subject by short name (only the fields decided; nothing else may appear). */
+export type SubjectByField = Partial<Record<'CN' | 'O' | 'OU' | 'C' | 'ST' | 'L', string>>;
+
 /** What a driver can do, so the worker can choose the right path (and refuse early). */
 export interface DriverCapabilities {
   readonly name: string;
@@ -59,6 +62,10 @@ export interface IssueRequest {
   keyUsage?: LeafKeyUsage[];
   /** Default: serverAuth and clientAuth. */
   extKeyUsage?: ExtKeyUsageName[];
+  /** The decided subject: the certificate must carry exactly these fields, whatever the CSR says. */
+  subject?: SubjectByField;
+  /** The issuer's CRL and OCSP URLs to write into the certificate. */
+  revocation?: { crlUrl: string; ocspUrl: string };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errorFields, log } from '../log/index.js';
 import { enqueueNotification } from '../notify/queue.js';
-import { events, type EventRecord } from '../store/index.js';
+import { events, type EventRecord, type Store } from '../store/index.js';
 
 /** Project of events that cannot be attributed (a message too broken to name one). */
 export const UNATTRIBUTED_PROJECT = '_unattributed';
@@ -25,11 +25,11 @@ export type NewEvent = Omit<EventRecord, 'id' | 'time'>;
  * Appends an audit event. The trail must not make a request fail after its work is done, so a
  * write that fails is logged (as an error, for alerting) rather than thrown.
  */
-export async function recordEvent(event: NewEvent): Promise<void> {
+export async function recordEvent(event: NewEvent, store: Pick<Store, 'events'> = { events }): Promise<void> {
   const now = Date.now();
   const record: EventRecord = { id: timeOrderedId(now), time: new Date(now).toISOString(), ...event };
   try {
-    await events.append(record);
+    await store.events.append(record);
   } catch (e) {
     log.error('audit event not recorded', { action: event.action, project: event.projectId, ...errorFields(e) });
   }

@@ -16,6 +16,7 @@ export const ContainerRegisterParams = z.object({ containerId: id }).strict();
 /** `scope` all: the scheduled re-signing (every OCSP answer too); absent: after a revocation. */
 export const CrlPublishParams = z.object({ caId: id, scope: z.literal('all').optional() }).strict();
 export const CaRotateParams = z.object({ caId: id }).strict();
+export const CaInstallParams = z.object({ caId: id }).strict();
 
 const envelope = { v: z.literal(JOB_MESSAGE_VERSION), jobId: id, projectId };
 
@@ -25,6 +26,7 @@ export const JobMessage = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('container.register'), params: ContainerRegisterParams }).strict(),
   z.object({ ...envelope, kind: z.literal('crl.publish'), params: CrlPublishParams }).strict(),
   z.object({ ...envelope, kind: z.literal('ca.rotate'), params: CaRotateParams }).strict(),
+  z.object({ ...envelope, kind: z.literal('ca.install'), params: CaInstallParams }).strict(),
 ]);
 
 export type JobMessage = z.infer<typeof JobMessage>;

@@ -10,7 +10,7 @@ export { CaKeyStore, caKeySecretName } from './caKeys.js';
 export { TenantContainers, OWNER_METADATA_KEY } from './tenantContainers.js';
 export { KeyDelivery, type DeliveredBundle } from './delivery.js';
 export { ServiceSession } from '../auth/serviceSession.js';
-export { loadServiceCredentials, type ServiceCredentials } from './serviceCredentials.js';
+export { loadServiceCredentials, parseServiceCredentialsSecret, type ServiceCredentials } from './serviceCredentials.js';
 
 /** The worker's Barbican access, configured from its environment: its CA keys and tenants' containers. */
 export function keystoresFromEnv(env = process.env): { keys: CaKeyStore; tenantContainers: TenantContainers; delivery: KeyDelivery } {

@@ -83,6 +83,12 @@ export const Profile = z
     ext_key_usages: subsetOf(EXT_KEY_USAGES).default(['server_auth', 'client_auth']),
     copy_subject_fields: subsetOf(SUBJECT_FIELDS, 0).default(['CN']),
     max_backdate: z.number().int('must be whole seconds').min(0).max(PROFILE_MAX_BACKDATE_LIMIT_SECONDS).default(0),
+    /**
+     * notBefore is set this far before the moment of signing, so that relying parties whose clocks
+     * are a little behind accept a fresh certificate. It counts in the validity: notAfter − notBefore
+     * is exactly the TTL, never more.
+     */
+    backdate: z.number().int('must be whole seconds').min(0).max(PROFILE_MAX_BACKDATE_LIMIT_SECONDS).default(60),
     /** The Octavia pattern: CN must be the id of the object (load balancer, listener…) the certificate is for. */
     cn_must_be_object_id: z.boolean().default(false),
     require_san: z.boolean().default(true),

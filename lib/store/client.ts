@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkApiWrite } from './writers.js';
 
 /**
  * One document client per process (Lambda reuses it across invocations). Locally the SDK's own
@@ -14,9 +15,19 @@ let doc: DynamoDBDocumentClient | undefined;
 export const SDK_HTTP_TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 5000 } as const;
 
 export function documentClient(): DynamoDBDocumentClient {
-  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler: SDK_HTTP_TIMEOUTS }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  if (!doc) {
+    doc = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler: SDK_HTTP_TIMEOUTS }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    // STORE_WRITER=api (the API's and the scheduler's functions): refuse what their IAM role refuses.
+    if (process.env.STORE_WRITER === 'api') {
+      const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
+      (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = (command) => {
+        checkApiWrite(command);
+        return send(command);
+      };
+    }
+  }
   return doc;
 }
 

@@ -1,5 +1,5 @@
 import { dueInBuckets } from './buckets.js';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { expiryKeys, key } from './keys.js';
@@ -22,12 +22,17 @@ export function nextExpiryNotice(notAfter: Date, now: Date): { days: number; not
  * two scheduler runs never send the same notice twice.
  */
 export async function putExpiryNotice(n: ExpiryNoticeRecord, seenNotifyAt?: string): Promise<boolean> {
+  const k = expiryKeys(n.notifyAt, n.projectId, n.id);
   try {
+    // UpdateItem, not PutItem: the scheduler runs with the API's role, which has no PutItem.
     await documentClient().send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: tableName(),
-        Item: { ...key(n.projectId, 'EXP', n.id), ...expiryKeys(n.notifyAt, n.projectId, n.id), ...n },
-        ...(seenNotifyAt ? { ConditionExpression: 'notifyAt = :seen', ExpressionAttributeValues: { ':seen': seenNotifyAt } } : {}),
+        Key: key(n.projectId, 'EXP', n.id),
+        UpdateExpression: 'SET projectId = :p, id = :id, #na = :na, #days = :d, notifyAt = :at, gsi2pk = :g1, gsi2sk = :g2',
+        ExpressionAttributeNames: { '#na': 'notAfter', '#days': 'days' },
+        ExpressionAttributeValues: { ':p': n.projectId, ':id': n.id, ':na': n.notAfter, ':d': n.days, ':at': n.notifyAt, ':g1': k.gsi2pk, ':g2': k.gsi2sk, ...(seenNotifyAt ? { ':seen': seenNotifyAt } : {}) },
+        ...(seenNotifyAt ? { ConditionExpression: 'notifyAt = :seen' } : {}),
       }),
     );
     return true;
@@ -40,7 +45,10 @@ export async function putExpiryNotice(n: ExpiryNoticeRecord, seenNotifyAt?: stri
 /** Removes the notice if it is still the one seen; false when another run took it. */
 export async function takeExpiryNotice(projectId: string, id: string, seenNotifyAt: string): Promise<boolean> {
   try {
-    await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: key(projectId, 'EXP', id), ConditionExpression: 'notifyAt = :seen', ExpressionAttributeValues: { ':seen': seenNotifyAt } }));
+    // Taken out of the due index (not deleted: the API's role deletes only webhooks).
+    await documentClient().send(
+      new UpdateCommand({ TableName: tableName(), Key: key(projectId, 'EXP', id), UpdateExpression: 'REMOVE gsi2pk, gsi2sk', ConditionExpression: 'notifyAt = :seen AND attribute_exists(gsi2pk)', ExpressionAttributeValues: { ':seen': seenNotifyAt } }),
+    );
     return true;
   } catch (e) {
     if (e instanceof ConditionalCheckFailedException) return false;

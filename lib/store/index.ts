@@ -1,74 +1,9 @@
-import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
-import { deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateRecord } from './records.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page, WebhookRecord } from './types.js';
-
 export * from './types.js';
 export { StaleRecordError } from './records.js';
-
-/** Typed repositories over the single table. Every read is scoped to a project. */
-export const cas = {
-  create: (ca: CaRecord) => putNew('CA', ca),
-  get: (projectId: string, id: string) => getRecord<CaRecord>('CA', projectId, id),
-  update: (projectId: string, id: string, fields: Partial<CaRecord>, whenStatus?: readonly CaRecord['status'][]) =>
-    updateRecord<CaRecord>('CA', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
-  list: (projectId: string, limit: number, marker?: string): Promise<Page<CaRecord>> => listRecords<CaRecord>('CA', projectId, { limit, marker }),
-  /** Replaces the profiles only if the CA is unchanged since `seenUpdatedAt` (else StaleRecordError). */
-  setProfiles: (projectId: string, id: string, profiles: CaRecord['profiles'], seenUpdatedAt: string) =>
-    updateRecord<CaRecord>('CA', projectId, id, { profiles }, { field: 'updatedAt', in: [seenUpdatedAt] }),
-};
-
-export const jobs = {
-  create: (job: JobRecord) => putNew('JOB', job),
-  get: (projectId: string, id: string) => getRecord<JobRecord>('JOB', projectId, id),
-  update: (projectId: string, id: string, fields: Partial<JobRecord>, whenStatus?: readonly JobRecord['status'][]) =>
-    updateRecord<JobRecord>('JOB', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
-};
-
-export const certificates = {
-  create: (cert: CertificateRecord) =>
-    putNew('CERT', cert, { gsi1pk: caIndexKey(cert.projectId, cert.caId), gsi1sk: `CERT#${cert.id}` }),
-  get: (projectId: string, id: string) => getRecord<CertificateRecord>('CERT', projectId, id),
-  update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
-    updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
-  list: (projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>> =>
-    listRecords<CertificateRecord>('CERT', projectId, {
-      limit,
-      marker,
-      index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
-    }),
-};
-
-export const webhooks = {
-  get: (projectId: string) => getRecord<WebhookRecord>('HOOK', projectId, 'webhook'),
-  put: (hook: WebhookRecord) => putRecord('HOOK', hook),
-  delete: (projectId: string) => deleteRecord('HOOK', projectId, 'webhook'),
-};
-
-export const crls = {
-  get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
-  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt`. */
-  put: (crl: CrlRecord, refreshAt: string) => putIfNewer('CRL', crl, 'crlNumber', refreshKeys(refreshAt, crl.projectId, crl.id)),
-};
-
-export const ocspResponses = {
-  get: (projectId: string, caId: string, serial: string) => getRecord<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),
-  /** Never replaces a newer response (thisUpdate), so a late 'good' cannot hide a revocation. */
-  put: (r: OcspRecord) => putIfNewer('OCSP', r, 'thisUpdate'),
-};
-
-export const containers = {
-  create: (c: ContainerRecord) => putNew('CTR', c),
-  get: (projectId: string, id: string) => getRecord<ContainerRecord>('CTR', projectId, id),
-  update: (projectId: string, id: string, fields: Partial<ContainerRecord>, whenStatus?: readonly ContainerRecord['status'][]) =>
-    updateRecord<ContainerRecord>('CTR', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
-  list: (projectId: string, limit: number, marker?: string): Promise<Page<ContainerRecord>> => listRecords<ContainerRecord>('CTR', projectId, { limit, marker }),
-};
-
-export const events = {
-  append: (event: EventRecord) => putNew('EVT', event),
-  list: (projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>> =>
-    listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
-};
+export { MisboundRecordError } from './binding.js';
+export type { Store, Repository, Claim, Claimable } from './store.js';
+export { cas, jobs, certificates, webhooks, crls, ocspResponses, containers, events, dynamoStore } from './repositories.js';
+export { memoryStore, type MemoryStore } from './memory.js';
 export { editProfiles } from './profiles.js';
 export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type DueRenewal } from './renewals.js';
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';

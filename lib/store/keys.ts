@@ -3,6 +3,7 @@
  * project's id simply finds nothing: tenancy is enforced by the key, not by a filter.
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
  *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
+ *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
@@ -11,7 +12,8 @@ export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOO
 
 export const pk = (projectId: string) => `P#${projectId}`;
 export const sk = (kind: Kind, id: string) => `${kind}#${id}`;
-export const key = (projectId: string, kind: Kind, id: string) => ({ pk: pk(projectId), sk: sk(kind, id) });
+/** Webhooks live in a partition of their own (`H#`): the only items the API role may delete. */
+export const key = (projectId: string, kind: Kind, id: string) => ({ pk: kind === 'HOOK' ? `H#${projectId}` : pk(projectId), sk: sk(kind, id) });
 export const caIndexKey = (projectId: string, caId: string) => `P#${projectId}#CA#${caId}`;
 export const CA_INDEX = 'gsi1';
 export const RENEW_INDEX = 'gsi2';

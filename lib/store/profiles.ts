@@ -1,6 +1,6 @@
 import { conflict, notFound } from '../errors/index.js';
 import type { Profile } from '../profiles/index.js';
-import { cas } from './index.js';
+import { cas } from './repositories.js';
 import { StaleRecordError } from './records.js';
 import type { CaRecord } from './types.js';
 

@@ -3,25 +3,45 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { fromItem, key, pk, type Kind } from './keys.js';
 import type { Page } from './types.js';
+import { assertBound } from './binding.js';
+import type { Claim } from './store.js';
 
 /** Thrown when a conditional write loses (the record is not in the state the caller expected). */
 export class StaleRecordError extends Error {
   readonly code = 'STALE_RECORD';
 }
 
-export async function putNew(kind: Kind, record: { projectId: string; id: string }, extra: Record<string, unknown> = {}): Promise<void> {
-  await documentClient().send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...key(record.projectId, kind, record.id), ...extra, ...record },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+/**
+ * Writes every field of an item with UpdateItem (never PutItem: the API role has no PutItem, so it
+ * cannot replace an item and drop what the worker wrote into it).
+ */
+function setAll(kind: Kind, record: { projectId: string; id: string }, extra: Record<string, unknown>, condition?: string): UpdateCommand {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  Object.entries({ ...extra, ...record }).forEach(([k, v], i) => {
+    if (v === undefined) return;
+    names[`#a${i}`] = k;
+    values[`:a${i}`] = v;
+    sets.push(`#a${i} = :a${i}`);
+  });
+  return new UpdateCommand({
+    TableName: tableName(),
+    Key: key(record.projectId, kind, record.id),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ...(condition ? { ConditionExpression: condition } : {}),
+  });
 }
 
-/** Puts a record, replacing any of the same id. */
+export async function putNew(kind: Kind, record: { projectId: string; id: string }, extra: Record<string, unknown> = {}): Promise<void> {
+  await documentClient().send(setAll(kind, record, extra, 'attribute_not_exists(pk)'));
+}
+
+/** Writes a record's fields over any of the same id (fields it does not have are left as they are). */
 export async function putRecord(kind: Kind, record: { projectId: string; id: string }): Promise<void> {
-  await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...key(record.projectId, kind, record.id), ...record } }));
+  await documentClient().send(setAll(kind, record, {}));
 }
 
 /** Deletes a record; true when there was one. */
@@ -50,7 +70,7 @@ export async function putIfNewer<T extends { projectId: string; id: string }>(ki
 
 export async function getRecord<T>(kind: Kind, projectId: string, id: string): Promise<T | undefined> {
   const out = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key(projectId, kind, id), ConsistentRead: true }));
-  return out.Item ? fromItem<T>(out.Item) : undefined;
+  return out.Item ? assertBound(kind, fromItem<T>(out.Item), projectId, id) : undefined;
 }
 
 /**
@@ -97,7 +117,7 @@ export async function updateRecord<T>(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return fromItem<T>(out.Attributes ?? {});
+    return assertBound(kind, fromItem<T>(out.Attributes ?? {}), projectId, id);
   } catch (e) {
     if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${id} is not in an expected state`);
     throw e;
@@ -113,6 +133,8 @@ export interface ListOptions {
   descending?: boolean;
   /** Keep only items for which this holds; pages are filled across queries. */
   where?: (item: Record<string, unknown>) => boolean;
+  /** Fields every item must have (besides its project), e.g. the CA of the CA index: else refused. */
+  bound?: Record<string, string>;
 }
 
 /** One page of a project's records of one kind, ordered by id, OpenStack-style limit/marker. */
@@ -140,7 +162,7 @@ export async function listRecords<T>(kind: Kind, projectId: string, opts: ListOp
   for (let round = 0; round < 20; round++) {
     const out = await documentClient().send(new QueryCommand(input));
     for (const raw of out.Items ?? []) {
-      const item = fromItem<T & { id: string }>(raw);
+      const item = assertBound(kind, fromItem<T & { id: string }>(raw), projectId, undefined, opts.bound);
       if (!opts.where || opts.where(item as Record<string, unknown>)) items.push(item);
     }
     if (items.length > opts.limit || !out.LastEvaluatedKey) break;
@@ -151,4 +173,38 @@ export async function listRecords<T>(kind: Kind, projectId: string, opts: ListOp
     return { items: page, next: page[page.length - 1].id };
   }
   return { items };
+}
+
+/**
+ * Takes the claim on a record (see Claimable in store.ts): only while its status is one of
+ * `whenStatus` and no other delivery holds an unexpired claim.
+ */
+export async function claimRecord<T>(kind: Kind, projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly string[]): Promise<T> {
+  const values: Record<string, unknown> = { ':t': claim.token, ':u': claim.until, ':now': now.toISOString() };
+  const statuses = whenStatus.map((s, i) => {
+    values[`:s${i}`] = s;
+    return `:s${i}`;
+  });
+  try {
+    const out = await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(projectId, kind, id),
+        UpdateExpression: 'SET claimToken = :t, claimUntil = :u, updatedAt = :now',
+        ConditionExpression: `attribute_exists(pk) AND #status IN (${statuses.join(', ')}) AND (attribute_not_exists(claimToken) OR claimUntil < :now OR claimToken = :t)`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return assertBound(kind, fromItem<T>(out.Attributes ?? {}), projectId, id);
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${id} is claimed by another delivery or no longer ${whenStatus.join('/')}`);
+    throw e;
+  }
+}
+
+/** Writes while `token` holds the claim; `release` ends the claim in the same write. */
+export function updateClaimedRecord<T>(kind: Kind, projectId: string, id: string, token: string, fields: Record<string, unknown>, release = false): Promise<T> {
+  return updateRecord<T>(kind, projectId, id, release ? { ...fields, claimToken: undefined, claimUntil: undefined } : fields, { field: 'claimToken', in: [token] });
 }

@@ -5,7 +5,7 @@ import type { KeyType, NameConstraints, ReasonCode, SubjectInput } from '../x509
 /** `awaiting_certificate`: an external intermediate whose CSR waits for the external CA's signature. */
 export type CaStatus = 'pending' | 'awaiting_certificate' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type JobKind = 'ca.create' | 'certificate.issue' | 'container.register' | 'crl.publish' | 'ca.rotate';
+export type JobKind = 'ca.create' | 'ca.install' | 'certificate.issue' | 'container.register' | 'crl.publish' | 'ca.rotate';
 export type CertificateStatus = 'pending' | 'issued' | 'failed' | 'revoked';
 
 interface Owned {
@@ -16,7 +16,13 @@ interface Owned {
   updatedAt: string;
 }
 
-export interface CaRecord extends Owned {
+/** The delivery of a job that holds the right to sign for a record (see Claimable in store.ts). */
+interface Claimed {
+  claimToken?: string;
+  claimUntil?: string;
+}
+
+export interface CaRecord extends Owned, Claimed {
   name: string;
   subject: SubjectInput;
   keyType: KeyType;
@@ -33,8 +39,14 @@ export interface CaRecord extends Owned {
   failureReason?: string;
   /** Signed by a CA outside this service: the worker makes the key and a CSR, the owner uploads the certificate. */
   external?: boolean;
-  /** The external CA's CSR (public). */
-  csrPem?: string;
+  /** The external CA's CSR (public), made by the worker. */
+  caCsrPem?: string;
+  /** An external CA's certificate and chain as uploaded, waiting for the worker to verify and install them. */
+  upload?: { certificatePem: string; chainPem: string };
+  /** The job that installs `upload`. */
+  installJobId?: string;
+  /** A rotation's new key, recorded before it signs anything (a retry after a crash reuses it). */
+  pendingKeyRef?: string;
   /** The subject Name exactly as the external CA wrote it (base64 DER): the issuer Name of what this CA signs. */
   subjectDerBase64?: string;
   /** An intermediate: the project CA that signs it. Absent for roots. */
@@ -67,7 +79,7 @@ export interface JobRecord extends Owned {
   result?: { type: 'ca' | 'certificate' | 'container'; id: string };
 }
 
-export interface CertificateRecord extends Owned {
+export interface CertificateRecord extends Owned, Claimed {
   caId: string;
   jobId: string;
   status: CertificateStatus;
@@ -84,6 +96,8 @@ export interface CertificateRecord extends Owned {
   profile?: string;
   /** The caller was allowed (ca:certificates:create:ttl_over_max) to go beyond the profile's max_ttl. */
   ttlBeyondMax?: boolean;
+  /** The caller was allowed (ca:certificates:create:wildcard) to ask for a wildcard name. */
+  wildcardAllowed?: boolean;
   /** The id of the object the certificate is for, when the profile wants it as the CN. */
   objectId?: string;
   subject?: string;
@@ -95,6 +109,9 @@ export interface CertificateRecord extends Owned {
   revokedAt?: string;
   /** RFC 5280 CRLReason name. */
   revocationReason?: ReasonCode;
+  /** The revocation as the worker put it on a CRL (worker-only: the API cannot take it back). */
+  crlRevokedAt?: string;
+  crlRevocationReason?: ReasonCode;
   /** Renew when this share of the lifetime, or these many days, remain (whichever comes first). */
   renewal?: { percent?: number; days?: number };
   /** When the scheduler will renew it (set at issuance from `renewal`). */

@@ -63,11 +63,6 @@ export function jobView(job: JobRecord, baseUrl: string) {
 /** A profile as stored is already snake_case and public: shown as is. */
 export const profileView = (p: Profile) => ({ ...p });
 
-/** Public, unauthenticated URLs of a CA's CRL and OCSP responder: written into the certificates it issues. */
-export function revocationUrls(publicUrl: string, projectId: string, caId: string) {
-  const base = `${publicUrl.replace(/\/+$/, '')}/v1/public/${projectId}/cas/${caId}`;
-  return { crlUrl: `${base}/crl`, ocspUrl: `${base}/ocsp` };
-}
 
 const COLLECTION = { ca: 'cas', certificate: 'certificates', container: 'containers' } as const;
 

@@ -1,13 +1,16 @@
 import type { Driver } from '../drivers/index.js';
 import type { CaKeyStore, KeyDelivery, TenantContainers } from '../keystore/index.js';
+import type { Store } from '../store/index.js';
 
-/** What job runners need besides the store: the key store and the signer. Injected, so tests can swap them. */
+/** What job runners work with, all injected (tests swap in a memory store, fake key stores, a fixed clock). */
 export interface WorkerContext {
-  keys: CaKeyStore;
+  /** The storage authority: records are read from and written to it, never elsewhere. */
+  store: Store;
+  keys: Pick<CaKeyStore, 'save' | 'load' | 'remove'>;
   /** Tenants' own Barbican containers, read through their ACLs. */
-  tenantContainers: TenantContainers;
+  tenantContainers: Pick<TenantContainers, 'readCertificateContainer'>;
   /** Server-side keys go to their owner through Barbican, nowhere else. */
-  delivery: KeyDelivery;
+  delivery: Pick<KeyDelivery, 'deliver'>;
   driver: Driver;
   now: () => Date;
   /** The API's public base URL: certificates point to their CA's CRL and OCSP responder under it. */

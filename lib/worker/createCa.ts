@@ -1,121 +1,91 @@
-import { X509Certificate } from 'node:crypto';
+import { caPlan, issue, signCsr, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
-import { log } from '../log/index.js';
-import { cas, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
-import { assembleCertificate, assembleCsr, assertLintClean, buildCsrInfo, buildTbsCertificate, lintCertificate, encodeName, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem } from '../x509/index.js';
-import { caSigningKey, discardCaKey, issuerNameOf, keepCaKey, newCaKey } from './caKey.js';
+import type { KeyHandle } from '../drivers/index.js';
+import type { CaRecord, JobRecord } from '../store/index.js';
+import { encodeName, subjectKeyIdentifier } from '../x509/index.js';
+import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
+import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
-import { publishCrl, type ActiveCa } from './revocation.js';
+import { publishCrl } from './revocation.js';
 
-/** Allowed clock skew between machines: certificates start this much in the past. */
-export const BACKDATE_MS = 60_000;
+type Result = { type: 'ca'; id: string };
 
 /**
  * Job `ca.create`: a new key (into Barbican, or the driver's token) and the CA certificate:
- * self-signed for a root, signed by the parent CA's key for an intermediate.
+ * self-signed for a root, signed by the parent CA's key for an intermediate; for an external
+ * intermediate, its CSR. One delivery claims the CA before any key is made; the key is recorded
+ * before anything is signed with it, so a retry after a crash uses the same key, never a second.
  */
-export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
+export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<Result> {
   const caId = job.params.caId;
-  const ca = await cas.get(job.projectId, caId);
+  const ca = await ctx.store.cas.get(job.projectId, caId);
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
-  if (ca.status === 'active') return { type: 'ca', id: ca.id };
-  if (ca.external) return makeExternalCsr(ca, ctx);
-  const parent = ca.parentId ? await activeParent(ca, ca.parentId) : undefined;
+  if (ca.status !== 'pending') return { type: 'ca', id: ca.id };
+  const parent = ca.parentId ? await activeParent(ca, ca.parentId, ctx) : undefined;
+  const now = ctx.now();
+  const claim = newClaim(now);
+  const claimed = await ctx.store.cas.claim(job.projectId, caId, claim, now, ['pending']);
+  return underClaim(
+    () => ctx.store.cas.updateClaimed(job.projectId, caId, claim.token, {}, true),
+    () => makeCa(job, ca, claimed, parent, claim.token, now, ctx),
+  );
+}
 
-  const key = await newCaKey(ca, ctx);
+async function makeCa(job: JobRecord, ca: CaRecord, claimed: CaRecord, parent: ActiveCa | undefined, token: string, now: Date, ctx: WorkerContext): Promise<Result> {
+  const caId = ca.id;
+  const key = await recordedKey(claimed, token, ctx);
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
-  const ski = subjectKeyIdentifier(spkiDer);
-  const name = encodeName(ca.subject);
-  const now = ctx.now().getTime();
-  const notBefore = new Date(now - BACKDATE_MS);
-  // An intermediate never outlives its issuer.
-  const notAfter = new Date(Math.min(now + ca.validityDays * 86_400_000, parent ? Date.parse(parent.notAfter!) : Infinity));
-  const signer = parent ? await caSigningKey({ ...parent, keyRef: parent.keyRef! }, ctx) : key;
-  const signerType = parent ? parent.keyType : ca.keyType;
-  const algorithm = signatureAlgorithmFor(signerType);
-  const serial = newSerial();
-  const tbs = buildTbsCertificate({
-    serial,
-    signatureAlgorithm: algorithm,
-    issuerDer: parent ? issuerNameOf(parent) : name,
-    subjectDer: name,
-    notBefore,
-    notAfter,
-    spkiDer,
-    profile: 'ca',
-    pathLen: ca.pathLen,
-    nameConstraints: ca.nameConstraints,
-    subjectKeyType: ca.keyType,
-    authorityKeyId: parent ? Buffer.from(parent.subjectKeyId!, 'hex') : ski,
-  });
-  const pem = toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, signer)), 'CERTIFICATE');
-  // Our own bytes must verify before anything is kept.
-  const made = new X509Certificate(pem);
-  if (!made.verify(signer.publicKey) || (parent && !made.checkIssued(new X509Certificate(parent.certificatePem!)))) {
-    throw new Error('self-check failed: the new CA certificate does not verify');
-  }
-  assertLintClean(lintCertificate(made.raw, { kind: parent ? 'intermediate' : 'root', issuerDer: parent ? new X509Certificate(parent.certificatePem!).raw : undefined, now: ctx.now() }));
 
-  const keyRef = await keepCaKey(ca, key, ctx);
-  try {
-    await cas.update(
-      job.projectId,
-      caId,
-      {
-        status: 'active',
-        keyRef,
-        certificatePem: pem,
-        chainPem: parent ? [parent.certificatePem!, ...(parent.chainPem ?? [])] : [],
-        serial: serial.toString('hex'),
-        notBefore: notBefore.toISOString(),
-        notAfter: notAfter.toISOString(),
-        subjectKeyId: ski.toString('hex'),
-      },
-      ['pending'],
-    );
-  } catch (e) {
-    // Another delivery of this job won the race, or the write failed: the key we stored is nobody's.
-    await discardCaKey(keyRef, key, ctx).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
-    if (e instanceof StaleRecordError) return { type: 'ca', id: caId };
-    throw e;
+  if (ca.external) {
+    // What the external CA is asked to certify; its constraints are the admin's, enforced whatever the external CA writes.
+    const csrPem = await signCsr(encodeName(ca.subject), key, ctx.driver, { basicConstraintsCa: true, pathLen: ca.pathLen });
+    await ctx.store.cas.updateClaimed(job.projectId, caId, token, { status: 'awaiting_certificate', caCsrPem: csrPem, constraintChain: ca.nameConstraints ? [ca.nameConstraints] : [] }, true);
+    return { type: 'ca', id: caId };
   }
+
+  const ski = subjectKeyIdentifier(spkiDer);
+  const plan = caPlan(ca, spkiDer, parent ? 'intermediate' : 'root', now, parent && new Date(parent.notAfter));
+  const issuer: Issuer = parent ? await issuerFor(parent, { projectId: job.projectId, caId: parent.id }, ctx) : { nameDer: plan.subjectDer, keyType: ca.keyType, key, subjectKeyId: ski };
+  const issued = await issue(plan, issuer, ctx.driver, now);
+  const activated = await ctx.store.cas.updateClaimed(
+    job.projectId,
+    caId,
+    token,
+    {
+      status: 'active',
+      certificatePem: issued.pem,
+      chainPem: parent ? [parent.certificatePem, ...(parent.chainPem ?? [])] : [],
+      serial: issued.serial,
+      notBefore: plan.notBefore.toISOString(),
+      notAfter: plan.notAfter.toISOString(),
+      // The constraints of the whole path, the parent's as the worker recorded them, and this CA's own.
+      constraintChain: [...(parent?.constraintChain ?? []), ...(ca.nameConstraints ? [ca.nameConstraints] : [])],
+    },
+    true,
+  );
   // Its (empty) CRL exists from the start: relying parties that check CRLs can use it at once.
-  const activated = await cas.get(job.projectId, caId);
-  if (activated) await publishCrl(activated as ActiveCa, key, ctx, 'revoked');
+  if (isActive(activated)) await publishCrl(activated, await issuerFor(activated, { projectId: job.projectId, caId }, ctx), ctx, 'revoked');
   return { type: 'ca', id: caId };
 }
 
-/**
- * An external intermediate: the key (new, or the one a previous CSR used when the owner asked for
- * another subject) and a CSR asking for a CA certificate; the owner takes it to their external CA.
- */
-async function makeExternalCsr(ca: CaRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
-  if (ca.status === 'awaiting_certificate') return { type: 'ca', id: ca.id };
-  const key = ca.keyRef ? await caSigningKey({ ...ca, keyRef: ca.keyRef }, ctx) : await newCaKey(ca, ctx);
+/** The CA's key: the one an earlier delivery recorded, or a new one, recorded before it signs anything. */
+async function recordedKey(ca: CaRecord, token: string, ctx: WorkerContext): Promise<KeyHandle> {
+  const name = { projectId: ca.projectId, caId: ca.id };
+  if (ca.keyRef) return caSigningKey(name, ca.keyType, ca.keyRef, ctx);
+  const key = await newCaKey(name, ca.keyType, ctx);
+  const keyRef = await keepCaKey(name, key, ctx);
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
-  const algorithm = signatureAlgorithmFor(ca.keyType);
-  const info = buildCsrInfo({ subjectDer: encodeName(ca.subject), spkiDer, extensions: { basicConstraintsCa: true, pathLen: ca.pathLen } });
-  const csrPem = toPem(assembleCsr(info, algorithm, await ctx.driver.sign(info, algorithm, key)), 'CERTIFICATE REQUEST');
-  const keyRef = ca.keyRef ?? (await keepCaKey(ca, key, ctx));
-  try {
-    await cas.update(ca.projectId, ca.id, { status: 'awaiting_certificate', csrPem, keyRef, subjectKeyId: subjectKeyIdentifier(spkiDer).toString('hex') }, ['pending']);
-  } catch (e) {
-    if (!ca.keyRef) await discardCaKey(keyRef, key, ctx).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
-    if (e instanceof StaleRecordError) return { type: 'ca', id: ca.id };
-    throw e;
-  }
-  return { type: 'ca', id: ca.id };
+  await ctx.store.cas.updateClaimed(ca.projectId, ca.id, token, { keyRef, subjectKeyId: subjectKeyIdentifier(spkiDer).toString('hex') });
+  return key;
 }
 
-/** The parent as the store has it now: same project, active, allowed to sign a CA. */
-async function activeParent(ca: CaRecord, parentId: string): Promise<CaRecord> {
-  const parent = await cas.get(ca.projectId, parentId);
+/** The parent as the store has it now: same project, active, unexpired, allowed to sign a CA. */
+async function activeParent(ca: CaRecord, parentId: string, ctx: WorkerContext): Promise<ActiveCa> {
+  const parent = await ctx.store.cas.get(ca.projectId, parentId);
   if (!parent) throw new JobRefusedError(`parent CA ${parentId} is not in project ${ca.projectId}`);
-  if (parent.status !== 'active' || !parent.keyRef || !parent.certificatePem || !parent.subjectKeyId || !parent.notAfter) {
-    throw conflict('CA_NOT_ACTIVE', `parent CA ${parentId} is ${parent.status}`);
-  }
-  if (Date.parse(parent.notAfter) <= Date.now()) throw conflict('CA_EXPIRED', `parent CA ${parentId} expired at ${parent.notAfter}`);
+  if (!isActive(parent)) throw conflict('CA_NOT_ACTIVE', `parent CA ${parentId} is ${parent.status}`);
+  if (Date.parse(parent.notAfter) <= ctx.now().getTime()) throw conflict('CA_EXPIRED', `parent CA ${parentId} expired at ${parent.notAfter}`);
   if (parent.pathLen !== undefined && (ca.pathLen ?? Infinity) > parent.pathLen - 1) {
     throw conflict('PATH_LEN_EXCEEDED', `parent CA ${parentId} (path_len ${parent.pathLen}) may not sign this CA`);
   }

@@ -1,21 +1,21 @@
+import { IssuedNotDecidedError } from '../ca/index.js';
+import { isAppError } from '../errors/index.js';
 import { parseJobMessage, sameParams } from '../jobs/index.js';
 import { errorFields, log } from '../log/index.js';
 import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
-import { cas, certificates, containers, jobs, scheduleRenewal, StaleRecordError, type JobRecord } from '../store/index.js';
+import { MisboundRecordError, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
-import { runCreateCa } from './createCa.js';
-import { runIssueCertificate } from './issueCertificate.js';
-import { runRegisterContainer } from './registerContainer.js';
-import { runPublishCrl } from './revocation.js';
-import { runRotateCa } from './rotateCa.js';
+import { JOB_KINDS } from './jobKinds.js';
 import { isPermanent, JobRefusedError } from './outcomes.js';
-
-/** What a finished job did, for the audit trail. */
-const SUCCESS_ACTION = { 'ca.create': 'ca.created', 'certificate.issue': 'certificate.issued', 'container.register': 'container.registered', 'crl.publish': 'crl.published', 'ca.rotate': 'ca.rotated' } as const;
 
 export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
 
-const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertificate, 'container.register': runRegisterContainer, 'crl.publish': runPublishCrl, 'ca.rotate': runRotateCa } as const;
+/**
+ * What a tenant may read of a failure: our own messages (AppError) only. Any other error may quote
+ * its input (a JSON parse error quotes the text it could not parse, which may be a secret), so the
+ * tenant sees that something failed and the operators find the rest in the log by the job id.
+ */
+export const tenantReason = (e: unknown): string => (isAppError(e) ? e.message : 'an internal error in the worker (the operators can find it by the job id)');
 
 /**
  * Handles one queue message. Never trusts it: the job must exist in the store for the project
@@ -24,42 +24,53 @@ const RUNNERS = { 'ca.create': runCreateCa, 'certificate.issue': runIssueCertifi
  */
 export async function processJob(body: string, attempt: number, maxAttempts: number, ctx: WorkerContext): Promise<Outcome> {
   const parsed = parseJobMessage(body);
-  if (!parsed.ok) return refuse(parsed.reason, undefined, projectNamedIn(body));
+  if (!parsed.ok) return refuse(parsed.reason, undefined, projectNamedIn(body), ctx);
   const msg = parsed.message;
-  const job = await jobs.get(msg.projectId, msg.jobId);
-  if (!job) return refuse(`job ${msg.jobId} does not exist in project ${msg.projectId}`, msg.jobId, msg.projectId);
-  if (job.kind !== msg.kind || !sameParams(job.params, msg.params)) return refuse(`job ${job.id}: the message does not match the stored job`, job.id, job.projectId);
+  let job: JobRecord | undefined;
+  try {
+    job = await ctx.store.jobs.get(msg.projectId, msg.jobId);
+  } catch (e) {
+    if (e instanceof MisboundRecordError) return alarm(e, msg.jobId, msg.projectId, ctx);
+    throw e;
+  }
+  if (!job) return refuse(`job ${msg.jobId} does not exist in project ${msg.projectId}`, msg.jobId, msg.projectId, ctx);
+  if (job.kind !== msg.kind || !sameParams(job.params, msg.params)) return refuse(`job ${job.id}: the message does not match the stored job`, job.id, job.projectId, ctx);
   if (job.status === 'succeeded' || job.status === 'failed') {
     log.info('job already finished', { jobId: job.id, status: job.status });
     return 'skipped';
   }
-
+  const kind = JOB_KINDS[job.kind];
   try {
-    await jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
+    await ctx.store.jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
     // The audit trail is written beside the work, not in front of it (recordEvent never throws).
-    const started = recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` });
-    const result = await RUNNERS[job.kind](job, ctx);
-    await jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
+    const started = recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` }, ctx.store);
+    const result = await kind.run(job, ctx);
+    await ctx.store.jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
     log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
     await Promise.all([
       started,
-      recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' }),
-      recordEvent({ ...jobEvent(job), action: SUCCESS_ACTION[job.kind], outcome: 'success', object: result }),
+      recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' }, ctx.store),
+      recordEvent({ ...jobEvent(job), action: kind.succeeded, outcome: 'success', object: result }, ctx.store),
     ]);
     return 'succeeded';
   } catch (e) {
+    // Another delivery holds the claim, or finished first: this one does nothing more.
     if (e instanceof StaleRecordError) return 'skipped';
-    if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId);
+    if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId, ctx);
+    if (e instanceof MisboundRecordError || e instanceof IssuedNotDecidedError) {
+      await failJob(job, `${e.code}: ${e.message}`, ctx);
+      return alarm(e, job.id, job.projectId, ctx);
+    }
     if (isPermanent(e)) {
-      await failJob(job, `${e.code}: ${e.message}`);
+      await failJob(job, `${e.code}: ${e.message}`, ctx);
       return 'failed';
     }
     log.warn('job attempt failed', { jobId: job.id, attempt, maxAttempts, ...errorFields(e) });
     if (attempt < maxAttempts) {
-      await jobs.update(job.projectId, job.id, { reason: `attempt ${attempt} of ${maxAttempts} failed: ${(e as Error).message}; retrying` }).catch(() => undefined);
+      await ctx.store.jobs.update(job.projectId, job.id, { reason: `attempt ${attempt} of ${maxAttempts} failed: ${tenantReason(e)}; retrying` }).catch(() => undefined);
       return 'retry';
     }
-    await failJob(job, `gave up after ${attempt} attempts: ${(e as Error).message}`);
+    await failJob(job, `gave up after ${attempt} attempts: ${tenantReason(e)}`, ctx);
     return 'failed';
   }
 }
@@ -78,36 +89,28 @@ function projectNamedIn(body: string): string {
 }
 
 /** Refused messages are never retried; the refusal is logged and kept in the audit trail. */
-async function refuse(reason: string, jobId: string | undefined, projectId: string): Promise<Outcome> {
+async function refuse(reason: string, jobId: string | undefined, projectId: string, ctx: WorkerContext): Promise<Outcome> {
   log.warn('job refused', { jobId, project: projectId, reason });
-  await recordEvent({ projectId, action: 'job.refused', outcome: 'refused', reason, ...(jobId ? { object: { type: 'job', id: jobId } } : {}) });
+  await recordEvent({ projectId, action: 'job.refused', outcome: 'refused', reason, ...(jobId ? { object: { type: 'job', id: jobId } } : {}) }, ctx.store);
   return 'refused';
 }
 
 /**
- * A renewal that failed is never dropped: the old certificate goes back in the renewal index,
- * later each time (1 h, 2 h, 4 h ... at most a day), and the failure is an event its owner sees.
+ * What must never happen did: a record bound to another key (tampering with the store), or a
+ * signed certificate that differs from the decision (a driver that did not do as told). Nothing
+ * was kept; the operators are alerted (an error log line) and the tenant's trail has an alarm.
  */
-async function renewalFailed(job: JobRecord, oldId: string, reason: string): Promise<void> {
-  const old = await certificates.get(job.projectId, oldId);
-  if (!old || old.status !== 'issued') return;
-  const failures = (old.renewalFailures ?? 0) + 1;
-  const retryAt = new Date(Date.now() + Math.min(2 ** (failures - 1), 24) * 3_600_000).toISOString();
-  await scheduleRenewal(job.projectId, oldId, retryAt, failures).catch((e) => log.warn('renewal not re-armed', { certificateId: oldId, ...errorFields(e) }));
-  await recordEvent({ projectId: job.projectId, action: 'certificate.renewal_failed', outcome: 'failure', object: { type: 'certificate', id: oldId }, reason: `attempt ${failures}: ${reason}; next attempt at ${retryAt}` });
+async function alarm(e: MisboundRecordError | IssuedNotDecidedError, jobId: string, projectId: string, ctx: WorkerContext): Promise<Outcome> {
+  log.error('issuance alarm', { jobId, project: projectId, code: e.code, reason: e.message });
+  await recordEvent({ projectId, action: 'issuance.alarm', outcome: 'refused', reason: `${e.code}: ${e.message}`, object: { type: 'job', id: jobId } }, ctx.store);
+  return 'refused';
 }
 
-/** Marks the job and the object it was making as failed, with a reason the user can read. */
-async function failJob(job: JobRecord, reason: string): Promise<void> {
+/** Marks the object the job was making as failed, then the job, with a reason the user can read. */
+async function failJob(job: JobRecord, reason: string, ctx: WorkerContext): Promise<void> {
   log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
   // The object first, the job last: whoever sees the job failed finds the object failed too.
-  if (job.kind === 'ca.create') await cas.update(job.projectId, job.params.caId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
-  else if (job.kind === 'container.register') await containers.update(job.projectId, job.params.containerId, { status: 'error', failureReason: reason }, ['pending']).catch(() => undefined);
-  else if (job.kind === 'certificate.issue') {
-    await certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(() => undefined);
-    const cert = await certificates.get(job.projectId, job.params.certificateId);
-    if (cert?.renewedFrom) await renewalFailed(job, cert.renewedFrom, reason);
-  }
-  await jobs.update(job.projectId, job.id, { status: 'failed', reason });
-  await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason });
+  await JOB_KINDS[job.kind].failObject?.(job, reason, ctx);
+  await ctx.store.jobs.update(job.projectId, job.id, { status: 'failed', reason });
+  await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason }, ctx.store);
 }

@@ -1,4 +1,4 @@
-import { containers, StaleRecordError, type JobRecord } from '../store/index.js';
+import { StaleRecordError, type JobRecord } from '../store/index.js';
 import { validateCertificateBundle } from '../x509/index.js';
 import { JobRefusedError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
@@ -11,7 +11,7 @@ import type { WorkerContext } from './context.js';
  */
 export async function runRegisterContainer(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'container'; id: string }> {
   const { containerId } = job.params;
-  const record = await containers.get(job.projectId, containerId);
+  const record = await ctx.store.containers.get(job.projectId, containerId);
   if (!record || record.jobId !== job.id) throw new JobRefusedError(`container ${containerId} of project ${job.projectId} does not belong to job ${job.id}`);
   if (record.status === 'active') return { type: 'container', id: record.id };
 
@@ -24,7 +24,7 @@ export async function runRegisterContainer(job: JobRecord, ctx: WorkerContext): 
     bundle.passphrase?.fill(0);
   }
   try {
-    await containers.update(
+    await ctx.store.containers.update(
       job.projectId,
       record.id,
       {

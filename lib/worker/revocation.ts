@@ -1,30 +1,22 @@
-import { X509Certificate } from 'node:crypto';
-import type { KeyHandle } from '../drivers/index.js';
+import { revocationUrls, signCrl, signOcsp, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
-import { cas, certificates, crls, ocspResponses, StaleRecordError, type CaRecord, type CertificateRecord, type JobRecord } from '../store/index.js';
-import { revocationUrls } from '../views/index.js';
-import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, normaliseSerialHex, signatureAlgorithmFor, type OcspCertStatus } from '../x509/index.js';
-import { caSigningKey, issuerNameOf } from './caKey.js';
+import { StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
+import { normaliseSerialHex, type OcspCertStatus } from '../x509/index.js';
+import { isActive, issuerFor, type ActiveCa } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
 
 /** How long a CRL and a pre-signed OCSP response stay valid; they are re-signed well before. */
 const validityMs = (name: string, fallbackDays: number) => Number(process.env[name] ?? fallbackDays * 86400) * 1000;
 
-export type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string };
-
-function activeCa(ca: CaRecord | undefined, caId: string, projectId: string): ActiveCa {
-  if (!ca) throw new JobRefusedError(`CA ${caId} is not in project ${projectId}`);
-  if (ca.status !== 'active' || !ca.keyRef || !ca.certificatePem || !ca.subjectKeyId) throw conflict('CA_NOT_ACTIVE', `CA ${caId} is ${ca.status}`);
-  return ca as ActiveCa;
-}
+type SigningIssuer = Issuer & { certificate: NonNullable<Issuer['certificate']> };
 
 /** Every certificate of a CA, from the CA index (a query, not a table scan). */
-async function certificatesOf(projectId: string, caId: string): Promise<CertificateRecord[]> {
+async function certificatesOf(ctx: WorkerContext, projectId: string, caId: string): Promise<CertificateRecord[]> {
   const out: CertificateRecord[] = [];
   let marker: string | undefined;
   do {
-    const page = await certificates.list(projectId, 500, marker, caId);
+    const page = await ctx.store.certificates.list(projectId, 500, marker, caId);
     out.push(...page.items);
     marker = page.next;
   } while (marker);
@@ -36,8 +28,10 @@ async function certificatesOf(projectId: string, caId: string): Promise<Certific
  * before `nextUpdate` (`scope` all: every OCSP answer of the CA is signed again).
  */
 export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
-  const ca = activeCa(await cas.get(job.projectId, job.params.caId), job.params.caId, job.projectId);
-  await publishCrl(ca, await caSigningKey(ca, ctx), ctx, job.params.scope === 'all' ? 'all' : 'revoked');
+  const ca = await ctx.store.cas.get(job.projectId, job.params.caId);
+  if (!ca) throw new JobRefusedError(`CA ${job.params.caId} is not in project ${job.projectId}`);
+  if (!isActive(ca)) throw conflict('CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}`);
+  await publishCrl(ca, await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx), ctx, job.params.scope === 'all' ? 'all' : 'revoked');
   return { type: 'ca', id: ca.id };
 }
 
@@ -46,60 +40,71 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
  * answers. Idempotent: running it twice publishes the same entries under a higher number. Also
  * called when a CA becomes active, so its CRL exists before anything is revoked.
  */
-export async function publishCrl(ca: ActiveCa, key: KeyHandle, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
-  const all = await certificatesOf(ca.projectId, ca.id);
-  const revoked = all.filter((c) => c.status === 'revoked');
+export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
+  const all = await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx);
+  const revoked = all.filter((c) => c.crlRevokedAt && c.serial);
   const now = ctx.now();
-  const previous = await crls.get(ca.projectId, ca.id);
+  const previous = await ctx.store.crls.get(ca.projectId, ca.id);
   const crlNumber = (previous?.crlNumber ?? 0) + 1;
-  const algorithm = signatureAlgorithmFor(ca.keyType);
   const validity = validityMs('CRL_VALIDITY_SECONDS', 7);
   const nextUpdate = new Date(now.getTime() + validity);
-  const tbs = buildTbsCrl({
-    signatureAlgorithm: algorithm,
-    issuerDer: issuerNameOf(ca),
-    thisUpdate: now,
-    nextUpdate,
-    crlNumber: BigInt(crlNumber),
-    authorityKeyId: Buffer.from(ca.subjectKeyId, 'hex'),
-    revoked: revoked.map((c) => ({ serialHex: c.serial!, revokedAt: new Date(c.revokedAt!), reason: c.revocationReason })),
-    ...(ctx.publicUrl ? { issuingDistributionPointUri: revocationUrls(ctx.publicUrl, ca.projectId, ca.id).crlUrl } : {}),
-  });
-  const der = assembleCrl(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, key));
+  const der = await signCrl(
+    {
+      thisUpdate: now,
+      nextUpdate,
+      crlNumber: BigInt(crlNumber),
+      revoked: revoked.map((c) => ({ serialHex: c.serial!, revokedAt: new Date(c.crlRevokedAt!), reason: c.crlRevocationReason })),
+      ...(ctx.publicUrl ? { issuingDistributionPointUri: revocationUrls(ctx.publicUrl, ca.projectId, ca.id).crlUrl } : {}),
+    },
+    issuer,
+    ctx.driver,
+  );
   try {
     // Re-signed at half its validity, well before relying parties would reject it.
-    await crls.put({ id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString() }, new Date(now.getTime() + validity / 2).toISOString());
+    await ctx.store.crls.put(
+      { id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString() },
+      new Date(now.getTime() + validity / 2).toISOString(),
+    );
   } catch (e) {
     // A concurrent job published a newer CRL, which has these entries too.
     if (!(e instanceof StaleRecordError)) throw e;
   }
-  const live = (c: CertificateRecord) => c.status === 'issued' && !!c.notAfter && Date.parse(c.notAfter) > now.getTime();
-  for (const cert of scope === 'all' ? all.filter((c) => live(c) || c.status === 'revoked') : revoked) await presignOcsp(ca, key, cert, ctx);
+  const live = (c: CertificateRecord) => c.status === 'issued' && !c.crlRevokedAt && !!c.notAfter && Date.parse(c.notAfter) > now.getTime();
+  for (const cert of scope === 'all' ? all.filter((c) => live(c) || c.crlRevokedAt) : revoked) await presignOcsp(ca, issuer, cert, ctx);
+}
+
+/**
+ * A revocation asked for through the API becomes the worker's own record (crlRevokedAt, an
+ * attribute the API role cannot write or remove) the first time a CRL is signed with it; from then
+ * on a compromised API setting the certificate back to `issued` cannot take it off the CRL.
+ */
+async function stampRevocations(all: CertificateRecord[], ctx: WorkerContext): Promise<CertificateRecord[]> {
+  return Promise.all(
+    all.map(async (c) => {
+      if (c.status !== 'revoked' || c.crlRevokedAt || !c.serial) return c;
+      const fields = { crlRevokedAt: c.revokedAt ?? ctx.now().toISOString(), ...(c.revocationReason ? { crlRevocationReason: c.revocationReason } : {}) };
+      await ctx.store.certificates.update(c.projectId, c.id, fields);
+      return { ...c, ...fields };
+    }),
+  );
 }
 
 /** A signed OCSP response for one certificate, stored for the API to serve (the API holds no key). */
-export async function presignOcsp(ca: ActiveCa, key: KeyHandle, cert: CertificateRecord, ctx: WorkerContext): Promise<void> {
-  if (!cert.serial || (cert.status !== 'issued' && cert.status !== 'revoked')) return;
+export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: CertificateRecord, ctx: WorkerContext): Promise<void> {
+  const revokedAt = cert.crlRevokedAt ?? (cert.status === 'revoked' ? cert.revokedAt : undefined);
+  if (!cert.serial || (cert.status !== 'issued' && !revokedAt)) return;
   const serial = normaliseSerialHex(cert.serial);
   const now = ctx.now();
   const nextUpdate = new Date(now.getTime() + validityMs('OCSP_VALIDITY_SECONDS', 7));
-  const status: OcspCertStatus = cert.status === 'revoked' ? { revokedAt: new Date(cert.revokedAt!), reason: cert.revocationReason } : 'good';
-  const caDer = new X509Certificate(ca.certificatePem).raw;
-  const algorithm = signatureAlgorithmFor(ca.keyType);
-  const der = await buildBasicOcspResponse({
-    responderKeyHash: Buffer.from(ca.subjectKeyId, 'hex'),
-    producedAt: now,
-    responses: [{ certId: certIdFor(caDer, serial, 'sha1'), status, thisUpdate: now, nextUpdate }],
-    signatureAlgorithm: algorithm,
-    sign: (tbs) => ctx.driver.sign(tbs, algorithm, key),
-  });
+  const status: OcspCertStatus = revokedAt ? { revokedAt: new Date(revokedAt), reason: cert.crlRevocationReason ?? cert.revocationReason } : 'good';
+  const der = await signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver);
   try {
-    await ocspResponses.put({
+    await ctx.store.ocspResponses.put({
       id: `${ca.id}:${serial}`,
       projectId: ca.projectId,
       caId: ca.id,
       serial,
-      status: cert.status === 'revoked' ? 'revoked' : 'good',
+      status: revokedAt ? 'revoked' : 'good',
       thisUpdate: now.toISOString(),
       nextUpdate: nextUpdate.toISOString(),
       derBase64: der.toString('base64'),

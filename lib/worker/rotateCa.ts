@@ -1,88 +1,82 @@
-import { X509Certificate } from 'node:crypto';
+import { caPlan, issue, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
-import { log } from '../log/index.js';
-import { cas, StaleRecordError, type CaRecord, type JobRecord } from '../store/index.js';
-import { assembleCertificate, assertLintClean, buildTbsCertificate, lintCertificate, newSerial, signatureAlgorithmFor, subjectKeyIdentifier, toPem, type TbsInput } from '../x509/index.js';
-import { caSigningKey, discardCaKey, issuerNameOf, keepCaKey, newCaKey } from './caKey.js';
+import type { CaRecord, JobRecord } from '../store/index.js';
+import { subjectKeyIdentifier } from '../x509/index.js';
+import { caSigningKey, isActive, issuerFor, issuerNameOf, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
+import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
-import { BACKDATE_MS } from './createCa.js';
 import { JobRefusedError } from './outcomes.js';
-import { publishCrl, type ActiveCa } from './revocation.js';
+import { publishCrl } from './revocation.js';
 
-type Active = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string; notAfter: string };
-
-function active(ca: CaRecord | undefined, what: string): Active {
+function active(ca: CaRecord | undefined, what: string): ActiveCa {
   if (!ca) throw new JobRefusedError(`${what} is not in the project`);
-  if (ca.status !== 'active' || !ca.keyRef || !ca.certificatePem || !ca.subjectKeyId || !ca.notAfter) throw conflict('CA_NOT_ACTIVE', `${what} is ${ca.status}`);
-  return ca as Active;
+  if (!isActive(ca)) throw conflict('CA_NOT_ACTIVE', `${what} is ${ca.status}`);
+  return ca;
 }
 
 /**
  * Job `ca.rotate`: a new key and certificate for the same name. A root's new key is also certified
  * by its old key (a cross certificate), so relying parties that trust only the old root still
  * accept what the new key signs; an intermediate's new certificate comes from its parent as before.
+ * Claimed first; the new key is recorded before it signs, so a retry reuses it.
  */
 export async function runRotateCa(job: JobRecord, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
-  const ca = active(await cas.get(job.projectId, job.params.caId), `CA ${job.params.caId}`);
+  const ca = active(await ctx.store.cas.get(job.projectId, job.params.caId), `CA ${job.params.caId}`);
   if (ca.rotationJobId !== job.id) {
     if (ca.previousCertificatePem && ca.rotationJobId === undefined) return { type: 'ca', id: ca.id };
     throw new JobRefusedError(`CA ${ca.id} was not asked to rotate by job ${job.id}`);
   }
-  const generation = (ca.keyGeneration ?? 0) + 1;
-  const next: CaRecord = { ...ca, keyGeneration: generation };
-  const parent = ca.parentId ? active(await cas.get(ca.projectId, ca.parentId), `parent CA ${ca.parentId}`) : undefined;
+  const parent = ca.parentId ? active(await ctx.store.cas.get(job.projectId, ca.parentId), `parent CA ${ca.parentId}`) : undefined;
+  const now = ctx.now();
+  const claim = newClaim(now);
+  const claimed = await ctx.store.cas.claim(job.projectId, ca.id, claim, now, ['active']);
+  return underClaim(
+    () => ctx.store.cas.updateClaimed(job.projectId, ca.id, claim.token, {}, true),
+    () => rotate(job, ca, claimed, parent, claim.token, now, ctx),
+  );
+}
 
-  const oldKey = await caSigningKey(ca, ctx);
-  const key = await newCaKey(next, ctx);
+async function rotate(job: JobRecord, ca: ActiveCa, claimed: CaRecord, parent: ActiveCa | undefined, token: string, now: Date, ctx: WorkerContext): Promise<{ type: 'ca'; id: string }> {
+  const generation = (ca.keyGeneration ?? 0) + 1;
+  const name = { projectId: job.projectId, caId: ca.id, generation };
+  let key;
+  if (claimed.pendingKeyRef) key = await caSigningKey(name, ca.keyType, claimed.pendingKeyRef, ctx);
+  else {
+    key = await newCaKey(name, ca.keyType, ctx);
+    await ctx.store.cas.updateClaimed(job.projectId, ca.id, token, { pendingKeyRef: await keepCaKey(name, key, ctx) });
+  }
+  const keyRef = (await ctx.store.cas.get(job.projectId, ca.id))?.pendingKeyRef;
+  if (!keyRef) throw new Error(`CA ${ca.id}: the rotation's new key was not recorded`);
+
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
   const ski = subjectKeyIdentifier(spkiDer);
-  const name = issuerNameOf(ca);
-  const now = ctx.now().getTime();
-  const notBefore = new Date(now - BACKDATE_MS);
-  const notAfter = new Date(Math.min(now + ca.validityDays * 86_400_000, parent ? Date.parse(parent.notAfter) : Infinity));
-  const base = { subjectDer: name, notBefore, notAfter, spkiDer, profile: 'ca' as const, pathLen: ca.pathLen, nameConstraints: ca.nameConstraints, subjectKeyType: ca.keyType };
+  const old = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
+  const plan = { ...caPlan(ca, spkiDer, parent ? 'intermediate' : 'root', now, parent && new Date(parent.notAfter)), subjectDer: issuerNameOf(ca) } as const;
+  const self: Issuer = { nameDer: plan.subjectDer, keyType: ca.keyType, key, subjectKeyId: ski };
+  const fresh = await issue(plan, parent ? await issuerFor(parent, { projectId: job.projectId, caId: parent.id }, ctx) : self, ctx.driver, now);
+  // The cross certificate: the same name and new key, vouched for by the old key (an intermediate to relying parties).
+  const cross = parent ? undefined : await issue({ ...plan, kind: 'intermediate' }, old, ctx.driver, now);
 
-  const sign = async (issuerKeyType: CaRecord['keyType'], input: Omit<TbsInput, 'serial' | 'signatureAlgorithm'>, signer: Awaited<ReturnType<typeof caSigningKey>>) => {
-    const algorithm = signatureAlgorithmFor(issuerKeyType);
-    const serial = newSerial();
-    const tbs = buildTbsCertificate({ ...input, serial, signatureAlgorithm: algorithm });
-    return { pem: toPem(assembleCertificate(tbs, algorithm, await ctx.driver.sign(tbs, algorithm, signer)), 'CERTIFICATE'), serial };
-  };
-  const fresh = parent
-    ? await sign(parent.keyType, { ...base, issuerDer: issuerNameOf(parent), authorityKeyId: Buffer.from(parent.subjectKeyId, 'hex') }, await caSigningKey(parent, ctx))
-    : await sign(ca.keyType, { ...base, issuerDer: name, authorityKeyId: ski }, key);
-  const cross = parent ? undefined : await sign(ca.keyType, { ...base, issuerDer: name, authorityKeyId: Buffer.from(ca.subjectKeyId, 'hex') }, oldKey);
-
-  const made = new X509Certificate(fresh.pem);
-  assertLintClean(lintCertificate(made.raw, { kind: parent ? 'intermediate' : 'root', issuerDer: parent ? new X509Certificate(parent.certificatePem).raw : undefined, now: ctx.now() }));
-  if (cross && !new X509Certificate(cross.pem).verify(new X509Certificate(ca.certificatePem).publicKey)) throw new Error('self-check failed: the cross certificate does not verify with the old key');
-
-  const keyRef = await keepCaKey(next, key, ctx);
-  try {
-    await cas.update(
-      ca.projectId,
-      ca.id,
-      {
-        keyGeneration: generation,
-        keyRef,
-        certificatePem: fresh.pem,
-        serial: fresh.serial.toString('hex'),
-        notBefore: notBefore.toISOString(),
-        notAfter: notAfter.toISOString(),
-        subjectKeyId: ski.toString('hex'),
-        previousCertificatePem: ca.certificatePem,
-        crossCertificatePem: cross?.pem,
-        rotationJobId: undefined,
-      },
-      ['active'],
-    );
-  } catch (e) {
-    await discardCaKey(keyRef, key, ctx).catch((err) => log.warn('orphan CA key not removed', { keyRef, error: (err as Error).message }));
-    if (e instanceof StaleRecordError) return { type: 'ca', id: ca.id };
-    throw e;
-  }
+  const rotated = await ctx.store.cas.updateClaimed(
+    job.projectId,
+    ca.id,
+    token,
+    {
+      keyGeneration: generation,
+      keyRef,
+      pendingKeyRef: undefined,
+      certificatePem: fresh.pem,
+      serial: fresh.serial,
+      notBefore: plan.notBefore.toISOString(),
+      notAfter: plan.notAfter.toISOString(),
+      subjectKeyId: ski.toString('hex'),
+      previousCertificatePem: ca.certificatePem,
+      crossCertificatePem: cross?.pem,
+      rotationJobId: undefined,
+    },
+    true,
+  );
   // The new key signs the CRL from now on.
-  const rotated = await cas.get(ca.projectId, ca.id);
-  if (rotated) await publishCrl(rotated as ActiveCa, key, ctx, 'revoked');
+  if (isActive(rotated)) await publishCrl(rotated, await issuerFor(rotated, { projectId: job.projectId, caId: ca.id }, ctx), ctx, 'revoked');
   return { type: 'ca', id: ca.id };
 }

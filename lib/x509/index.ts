@@ -1,10 +1,10 @@
 export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type SignatureAlgorithm } from './keys.js';
 export { encodeName, decodeName, nameToString, type SubjectInput } from './name.js';
-export { parseSan, parseSans, normaliseDnsName, type San } from './san.js';
+export { parseSan, parseSans, normaliseDnsName, ipToBytes, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
 export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, prepareIssuer, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage, type PreparedIssuer } from './certificate.js';
 export { toPem, pemToDer } from './pem.js';
-export { REASON_CODES, REASON_NAMES, isReasonCode, normaliseSerialHex, buildTbsCrl, assembleCrl, type ReasonCode, type RevokedEntry } from './crl.js';
+export { CRL_OID, REASON_CODES, REASON_NAMES, isReasonCode, normaliseSerialHex, buildTbsCrl, assembleCrl, type ReasonCode, type RevokedEntry } from './crl.js';
 export {
   parseOcspRequest,
   ocspRequestFromGetPath,
@@ -21,7 +21,9 @@ export {
   type OcspCertStatus,
 } from './ocsp.js';
 export { lintCertificate, assertLintClean, type LintFinding, type LintKind } from './lint.js';
-export { verifyUploadedChain, type VerifiedChain } from './path.js';
+export { verifyUploadedChain, readCertificate, type VerifiedChain, type Cert } from './path.js';
 export { buildCsrInfo, assembleCsr } from './csrBuilder.js';
 export { checkNameConstraints, encodeNameConstraints, normaliseNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';
+export { OID } from './oids.js';
+export { children, content, decodeOid, readTlv } from './der.js';

@@ -97,7 +97,7 @@ function emailWithin(address: string, base: string): boolean {
  * Throws NAME_CONSTRAINT_VIOLATION (400) for the first name outside any of the constraint sets:
  * one per CA of the chain, each applied on its own as RFC 5280 path validation does.
  */
-export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[]): void {
+export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[], _commonName?: string): void {
   for (const c of sets) {
     for (const san of sans) {
       const [permitted, excluded, within] =

@@ -80,7 +80,7 @@ interface Subtrees {
   email: string[];
 }
 
-interface Cert {
+export interface Cert {
   der: Buffer;
   x509: X509Certificate;
   publicKey?: KeyObject;
@@ -273,7 +273,7 @@ function sameName(a: Buffer, b: Buffer): boolean {
 }
 
 /** Reads one certificate strictly enough to rely on; the DER must also satisfy OpenSSL. */
-function readCertificate(der: Buffer): Cert {
+export function readCertificate(der: Buffer): Cert {
   const x509 = new X509Certificate(der);
   const { tbs, outerAlg } = certificateParts(der);
   const f = children(der, tbs);

@@ -84,8 +84,11 @@ describe('an external intermediate CA', () => {
     const signed = pki.issue(extIntermediate, { csrPath: file('csr', (await csrOf()).csr), via: 'ca', ext: CA_EXT });
     // The text dump `openssl ca` writes before the PEM, and the chain in any order: both fine.
     const res = await upload(signed.pem, root.pem + '\nsome notes\n' + extIntermediate.pem);
-    expect(res.status).toBe(200);
-    expect(res.body.ca.status).toBe('active');
+    // Verified at once, installed by the worker (only the worker writes a CA's certificate).
+    expect(res.status).toBe(202);
+    expect(res.body.ca.status).toBe('awaiting_certificate');
+    expect((await waitForJob(admin, res.body.job.id)).status).toBe('succeeded');
+    expect((await api('GET', `/v1/cas/${ca.id}`, { token: admin })).body.ca.status).toBe('active');
     const chain = (await api('GET', `/v1/cas/${ca.id}/chain`, { token: alice })).body.chain as string[];
     expect(chain.map((p) => new X509Certificate(p).subject)).toEqual([expect.stringContaining('CN=Tenant Issuing CA'), 'CN=Corporate Intermediate', 'CN=Corporate Root']);
 

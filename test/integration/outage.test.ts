@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeDriver } from '../../lib/drivers/index.js';
 import { successorOf } from '../../lib/jobs/index.js';
 import { keystoresFromEnv } from '../../lib/keystore/index.js';
-import { certificates, jobs } from '../../lib/store/index.js';
+import { certificates, dynamoStore, jobs } from '../../lib/store/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
@@ -39,7 +39,7 @@ describe('a renewal while Barbican is down', () => {
     await certificates.create(fresh);
     await jobs.create(job);
     // A worker whose Barbican cannot be reached (nothing listens on port 1).
-    const down: WorkerContext = { ...keystoresFromEnv({ ...process.env, BARBICAN_URL: 'http://127.0.0.1:1' }), driver: nativeDriver, now: () => new Date() };
+    const down: WorkerContext = { store: dynamoStore, ...keystoresFromEnv({ ...process.env, BARBICAN_URL: 'http://127.0.0.1:1' }), driver: nativeDriver, now: () => new Date() };
     const message = JSON.stringify({ v: 1, jobId: job.id, projectId, kind: 'certificate.issue', params: job.params });
 
     expect(await processJob(message, 1, 3, down)).toBe('retry');

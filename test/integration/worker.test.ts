@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEV_FIXTURES } from '../../dev/fixtures.js';
 import { nativeDriver } from '../../lib/drivers/index.js';
 import { caKeySecretName, keystoresFromEnv } from '../../lib/keystore/index.js';
-import { cas, certificates, jobs } from '../../lib/store/index.js';
+import { cas, certificates, jobs, dynamoStore } from '../../lib/store/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 import { api, barbicanEndpoint, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   // The project id comes from Keystone, as the API learns it.
   const res = await fetch(`${process.env.OS_AUTH_URL}/auth/tokens`, { headers: { 'X-Auth-Token': admin, 'X-Subject-Token': admin } });
   adminProject = ((await res.json()) as any).token.project.id;
-  ctx = { ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
+  ctx = { store: dynamoStore, ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
 });
 
 const message = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, kind: 'certificate.issue', ...fields });
@@ -136,7 +136,7 @@ describe('the worker never trusts a message', () => {
     const mine = await cas.get(adminProject, ca.id);
     await cas.update(adminProject, ca.id, { keyRef: secret_ref });
     try {
-      const fresh = { ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
+      const fresh = { store: dynamoStore, ...keystoresFromEnv(), driver: nativeDriver, now: () => new Date() };
       await expect(fresh.keys.load(adminProject, ca.id, secret_ref)).rejects.toMatchObject({ code: 'KEY_REF_MISMATCH', message: expect.stringMatching(/not created by this service/) });
     } finally {
       await cas.update(adminProject, ca.id, { keyRef: mine!.keyRef });

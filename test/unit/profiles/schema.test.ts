@@ -24,6 +24,7 @@ describe('Profile schema', () => {
       ext_key_usages: ['server_auth', 'client_auth'],
       copy_subject_fields: ['CN'],
       max_backdate: 0,
+      backdate: 60,
       cn_must_be_object_id: false,
       require_san: true,
     });

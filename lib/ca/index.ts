@@ -1,0 +1,7 @@
+/** The CA (Boulder's `ca`): signs exactly what was decided, through the configured driver; decides nothing. */
+export { issue } from './issue.js';
+export { verifyIssued, IssuedNotDecidedError } from './verifyIssued.js';
+export { signCsr } from './csr.js';
+export { signCrl, signOcsp, revocationUrls, type CrlPlan } from './revocation.js';
+export { leafPlan, caPlan } from './plan.js';
+export type { CertificatePlan, Issuer, Issued } from './types.js';

@@ -1,0 +1,36 @@
+import type { Driver } from '../drivers/index.js';
+import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, signatureAlgorithmFor, type OcspCertStatus, type RevokedEntry } from '../x509/index.js';
+import type { Issuer } from './types.js';
+
+/** Public, unauthenticated URLs of a CA's CRL and OCSP responder: written into what it issues. */
+export function revocationUrls(publicUrl: string, projectId: string, caId: string): { crlUrl: string; ocspUrl: string } {
+  const base = `${publicUrl.replace(/\/+$/, '')}/v1/public/${projectId}/cas/${caId}`;
+  return { crlUrl: `${base}/crl`, ocspUrl: `${base}/ocsp` };
+}
+
+export interface CrlPlan {
+  thisUpdate: Date;
+  nextUpdate: Date;
+  crlNumber: bigint;
+  revoked: RevokedEntry[];
+  issuingDistributionPointUri?: string;
+}
+
+/** A CRL signed by the CA's key (through the driver, like its certificates). */
+export async function signCrl(plan: CrlPlan, issuer: Issuer, driver: Pick<Driver, 'sign'>): Promise<Buffer> {
+  const algorithm = signatureAlgorithmFor(issuer.keyType);
+  const tbs = buildTbsCrl({ signatureAlgorithm: algorithm, issuerDer: issuer.nameDer, authorityKeyId: issuer.subjectKeyId, ...plan });
+  return assembleCrl(tbs, algorithm, await driver.sign(tbs, algorithm, issuer.key));
+}
+
+/** One pre-signed OCSP answer (RFC 6960 BasicOCSPResponse), the CA itself responding. */
+export async function signOcsp(issuer: Issuer & { certificate: NonNullable<Issuer['certificate']> }, serialHex: string, status: OcspCertStatus, at: Date, nextUpdate: Date, driver: Pick<Driver, 'sign'>): Promise<Buffer> {
+  const algorithm = signatureAlgorithmFor(issuer.keyType);
+  return buildBasicOcspResponse({
+    responderKeyHash: issuer.subjectKeyId,
+    producedAt: at,
+    responses: [{ certId: certIdFor(issuer.certificate.raw, serialHex, 'sha1'), status, thisUpdate: at, nextUpdate }],
+    signatureAlgorithm: algorithm,
+    sign: (tbs) => driver.sign(tbs, algorithm, issuer.key),
+  });
+}

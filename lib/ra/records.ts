@@ -1,0 +1,21 @@
+import type { CertificateRecord } from '../store/index.js';
+import { parseCsr } from '../x509/index.js';
+import type { IssuanceRequest, PolicyQuestions } from './decide.js';
+
+/**
+ * A stored certificate request as the RA takes it: what the worker decides again before signing
+ * (renewals and reissues are requests of the same shape). A server-side key's CSR is the worker's
+ * own, so the request is the key type and subject asked for, never that CSR.
+ */
+export function issuanceRequestOf(cert: CertificateRecord): IssuanceRequest {
+  return {
+    ...(cert.serverSideKey ? { serverSideKey: cert.serverSideKey } : { csr: parseCsr(cert.csrPem ?? '') }),
+    sans: cert.sans,
+    ttlSeconds: cert.ttlSeconds,
+    objectId: cert.objectId,
+    profile: cert.profile ?? 'default',
+  };
+}
+
+/** The policy answers recorded with the request (given by the API when it accepted it). */
+export const grantsOf = (cert: CertificateRecord): Partial<PolicyQuestions> => ({ wildcard: cert.wildcardAllowed === true, ttlOverMax: cert.ttlBeyondMax === true });

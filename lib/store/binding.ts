@@ -1,0 +1,19 @@
+import { AppError } from '../errors/index.js';
+
+/**
+ * Every record is bound to the key it was read under: its `projectId` and `id` fields must be the
+ * project and id of that key. A record copied unchanged into another project's partition (what a
+ * compromised writer could do) is refused instead of being taken for the other project's.
+ */
+export class MisboundRecordError extends AppError {
+  constructor(kind: string, projectId: string, id: string) {
+    super('STORE_RECORD_MISBOUND', 500, `the ${kind} record stored under project ${projectId}, id ${id} names another project or id; it was refused`);
+  }
+}
+
+export function assertBound<T>(kind: string, record: T, projectId: string, id?: string, extra?: Record<string, string>): T {
+  const r = record as Record<string, unknown>;
+  if (r.projectId !== projectId || (id !== undefined && r.id !== id)) throw new MisboundRecordError(kind, projectId, id ?? String(r.id));
+  for (const [field, value] of Object.entries(extra ?? {})) if (r[field] !== value) throw new MisboundRecordError(kind, projectId, String(r.id));
+  return record;
+}

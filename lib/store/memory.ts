@@ -1,0 +1,125 @@
+import { assertBound } from './binding.js';
+import { StaleRecordError } from './records.js';
+import type { Claim, Store } from './store.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+
+/**
+ * The store in memory, with the DynamoDB store's semantics (conditional writes, claims, binding
+ * of records to their keys, ordered paging), for unit tests of the worker. `raw` exposes the
+ * items by key so a test can tamper with them as a compromised writer would.
+ */
+export interface MemoryStore extends Store {
+  raw: Map<string, Record<string, unknown>>;
+  /** The key an item of `kind` lives under. */
+  keyOf(kind: string, projectId: string, id: string): string;
+}
+
+type Status = { status: string };
+type Item = Record<string, unknown>;
+
+export function memoryStore(): MemoryStore {
+  const raw = new Map<string, Item>();
+  const keyOf = (kind: string, projectId: string, id: string) => `${kind}|${projectId}|${id}`;
+  const copy = <T>(v: T): T => structuredClone(v);
+  const read = <T>(kind: string, projectId: string, id: string): T | undefined => {
+    const item = raw.get(keyOf(kind, projectId, id));
+    return item ? assertBound(kind, copy(item) as T, projectId, id) : undefined;
+  };
+  const write = (kind: string, record: { projectId: string; id: string }) => raw.set(keyOf(kind, record.projectId, record.id), copy(record) as unknown as Item);
+  const create = (kind: string) => async (record: { projectId: string; id: string }) => {
+    if (raw.has(keyOf(kind, record.projectId, record.id))) throw new Error(`ConditionalCheckFailed: ${kind} ${record.id} exists`);
+    write(kind, record);
+  };
+  const patch = <T>(kind: string, projectId: string, id: string, fields: Item, ok: (current: Item) => boolean, why: string): T => {
+    const current = raw.get(keyOf(kind, projectId, id));
+    if (!current || !ok(current)) throw new StaleRecordError(`${kind} ${id} ${why}`);
+    assertBound(kind, current, projectId, id);
+    const next: Item = { ...current, updatedAt: new Date().toISOString() };
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) delete next[k];
+      else next[k] = copy(v);
+    }
+    raw.set(keyOf(kind, projectId, id), next);
+    return copy(next) as T;
+  };
+  const repository = <T extends Status & { projectId: string; id: string }>(kind: string) => ({
+    get: async (projectId: string, id: string) => read<T>(kind, projectId, id),
+    create: create(kind) as (r: T) => Promise<void>,
+    update: async (projectId: string, id: string, fields: Partial<T>, whenStatus?: readonly T['status'][]) =>
+      patch<T>(kind, projectId, id, fields as Item, (c) => !whenStatus || whenStatus.includes(c.status as string), 'is not in an expected state'),
+  });
+  const claimable = <T extends Status & { projectId: string; id: string }>(kind: string) => ({
+    ...repository<T>(kind),
+    claim: async (projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly T['status'][]) =>
+      patch<T>(
+        kind,
+        projectId,
+        id,
+        { claimToken: claim.token, claimUntil: claim.until },
+        (c) => whenStatus.includes(c.status as string) && (c.claimToken === undefined || (c.claimUntil as string) < now.toISOString() || c.claimToken === claim.token),
+        'is claimed by another delivery or not in an expected state',
+      ),
+    updateClaimed: async (projectId: string, id: string, token: string, fields: Partial<T>, release = false) =>
+      patch<T>(kind, projectId, id, { ...(fields as Item), ...(release ? { claimToken: undefined, claimUntil: undefined } : {}) }, (c) => c.claimToken === token, 'is not claimed by this delivery'),
+  });
+  /** Items of a kind in one project, ordered by id, as the table's sort key orders them. */
+  const items = <T>(kind: string, projectId: string): T[] =>
+    [...raw.entries()]
+      .filter(([k]) => k.startsWith(`${kind}|${projectId}|`))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, v]) => assertBound(kind, copy(v) as T, projectId));
+  const page = <T extends { id: string }>(all: T[], limit: number, marker?: string, descending = false): Page<T> => {
+    const ordered = descending ? [...all].reverse() : all;
+    const start = marker ? ordered.findIndex((i) => (descending ? i.id < marker : i.id > marker)) : 0;
+    const rest = start < 0 ? [] : ordered.slice(start);
+    return rest.length > limit ? { items: rest.slice(0, limit), next: rest[limit - 1].id } : { items: rest };
+  };
+  const putIfNewer = <T extends { projectId: string; id: string }>(kind: string, record: T, field: keyof T) => {
+    const current = raw.get(keyOf(kind, record.projectId, record.id)) as T | undefined;
+    if (current && !(current[field] < record[field])) throw new StaleRecordError(`${kind} ${record.id} has a newer version`);
+    write(kind, record);
+  };
+
+  const certificates = claimable<CertificateRecord>('CERT');
+  return {
+    raw,
+    keyOf,
+    cas: claimable<CaRecord>('CA'),
+    jobs: repository<JobRecord>('JOB'),
+    certificates: {
+      ...certificates,
+      list: async (projectId, limit, marker, caId) =>
+        page(
+          items<CertificateRecord>('CERT', projectId).filter((c) => !caId || assertBound('CERT', c, projectId, undefined, { caId })),
+          limit,
+          marker,
+        ),
+    },
+    containers: repository<ContainerRecord>('CTR'),
+    crls: {
+      get: async (projectId, caId) => read<CrlRecord>('CRL', projectId, caId),
+      put: async (crl) => putIfNewer('CRL', crl, 'crlNumber'),
+    },
+    ocspResponses: {
+      get: async (projectId, caId, serial) => read<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),
+      put: async (r) => putIfNewer('OCSP', r, 'thisUpdate'),
+    },
+    events: {
+      append: async (e: EventRecord) => create('EVT')(e),
+      list: async (projectId, limit, marker, where) => page(items<EventRecord>('EVT', projectId).filter((e) => !where || where(e)), limit, marker, true),
+    },
+    renewals: {
+      schedule: async (projectId, id, renewAt, failures) => {
+        patch('CERT', projectId, id, { renewAt, renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+      },
+    },
+    expiryNotices: {
+      put: async (n: ExpiryNoticeRecord, seen?: string) => {
+        const current = raw.get(keyOf('EXP', n.projectId, n.id));
+        if (seen && current?.notifyAt !== seen) return false;
+        write('EXP', n);
+        return true;
+      },
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
+import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
+import { putExpiryNotice } from './expiry.js';
+import { scheduleRenewal } from './renewals.js';
+import type { Claim, Store } from './store.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page, WebhookRecord } from './types.js';
+
+/** Typed repositories over the single table. Every read is scoped to a project and bound to its key. */
+export const cas = {
+  create: (ca: CaRecord) => putNew('CA', ca),
+  claim: (projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly CaRecord['status'][]) => claimRecord<CaRecord>('CA', projectId, id, claim, now, whenStatus),
+  updateClaimed: (projectId: string, id: string, token: string, fields: Partial<CaRecord>, release?: boolean) => updateClaimedRecord<CaRecord>('CA', projectId, id, token, fields, release),
+  get: (projectId: string, id: string) => getRecord<CaRecord>('CA', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<CaRecord>, whenStatus?: readonly CaRecord['status'][]) =>
+    updateRecord<CaRecord>('CA', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string): Promise<Page<CaRecord>> => listRecords<CaRecord>('CA', projectId, { limit, marker }),
+  /** Replaces the profiles only if the CA is unchanged since `seenUpdatedAt` (else StaleRecordError). */
+  setProfiles: (projectId: string, id: string, profiles: CaRecord['profiles'], seenUpdatedAt: string) =>
+    updateRecord<CaRecord>('CA', projectId, id, { profiles }, { field: 'updatedAt', in: [seenUpdatedAt] }),
+};
+
+export const jobs = {
+  create: (job: JobRecord) => putNew('JOB', job),
+  get: (projectId: string, id: string) => getRecord<JobRecord>('JOB', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<JobRecord>, whenStatus?: readonly JobRecord['status'][]) =>
+    updateRecord<JobRecord>('JOB', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+};
+
+export const certificates = {
+  create: (cert: CertificateRecord) =>
+    putNew('CERT', cert, { gsi1pk: caIndexKey(cert.projectId, cert.caId), gsi1sk: `CERT#${cert.id}` }),
+  get: (projectId: string, id: string) => getRecord<CertificateRecord>('CERT', projectId, id),
+  claim: (projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly CertificateRecord['status'][]) => claimRecord<CertificateRecord>('CERT', projectId, id, claim, now, whenStatus),
+  updateClaimed: (projectId: string, id: string, token: string, fields: Partial<CertificateRecord>, release?: boolean) =>
+    updateClaimedRecord<CertificateRecord>('CERT', projectId, id, token, fields, release),
+  update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
+    updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>> =>
+    listRecords<CertificateRecord>('CERT', projectId, {
+      limit,
+      marker,
+      index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
+      bound: caId ? { caId } : undefined,
+    }),
+};
+
+export const webhooks = {
+  get: (projectId: string) => getRecord<WebhookRecord>('HOOK', projectId, 'webhook'),
+  put: (hook: WebhookRecord) => putRecord('HOOK', hook),
+  delete: (projectId: string) => deleteRecord('HOOK', projectId, 'webhook'),
+};
+
+export const crls = {
+  get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
+  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt`. */
+  put: (crl: CrlRecord, refreshAt: string) => putIfNewer('CRL', crl, 'crlNumber', refreshKeys(refreshAt, crl.projectId, crl.id)),
+};
+
+export const ocspResponses = {
+  get: (projectId: string, caId: string, serial: string) => getRecord<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),
+  /** Never replaces a newer response (thisUpdate), so a late 'good' cannot hide a revocation. */
+  put: (r: OcspRecord) => putIfNewer('OCSP', r, 'thisUpdate'),
+};
+
+export const containers = {
+  create: (c: ContainerRecord) => putNew('CTR', c),
+  get: (projectId: string, id: string) => getRecord<ContainerRecord>('CTR', projectId, id),
+  update: (projectId: string, id: string, fields: Partial<ContainerRecord>, whenStatus?: readonly ContainerRecord['status'][]) =>
+    updateRecord<ContainerRecord>('CTR', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  list: (projectId: string, limit: number, marker?: string): Promise<Page<ContainerRecord>> => listRecords<ContainerRecord>('CTR', projectId, { limit, marker }),
+};
+
+export const events = {
+  append: (event: EventRecord) => putNew('EVT', event),
+  list: (projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>> =>
+    listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
+};
+
+/** The DynamoDB store as the worker's context takes it. */
+export const dynamoStore: Store = {
+  cas,
+  jobs,
+  certificates,
+  containers,
+  crls,
+  ocspResponses,
+  events,
+  renewals: { schedule: scheduleRenewal },
+  expiryNotices: { put: putExpiryNotice },
+};

@@ -1,0 +1,63 @@
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+
+/**
+ * The storage authority as the worker sees it: typed repositories, every read scoped to a
+ * project and bound to the key it was read under. Two implementations: DynamoDB (`dynamoStore`)
+ * and in memory (`memoryStore`, for unit tests of the worker). Conditional writes throw
+ * StaleRecordError when the record is not in the state the caller expected.
+ */
+export interface Repository<T extends { status: string }> {
+  get(projectId: string, id: string): Promise<T | undefined>;
+  create(record: T): Promise<void>;
+  update(projectId: string, id: string, fields: Partial<T>, whenStatus?: readonly T['status'][]): Promise<T>;
+}
+
+/** A claim on a record: the one delivery that may sign for it, until the lease runs out. */
+export interface Claim {
+  token: string;
+  /** ISO time after which another delivery may take the claim over (the holder crashed). */
+  until: string;
+}
+
+export interface Claimable<T extends { status: string }> {
+  /**
+   * Takes the claim if the record is in one of `whenStatus` and nobody holds an unexpired claim
+   * (or `claim.token` already holds it). StaleRecordError when another delivery holds it.
+   */
+  claim(projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly T['status'][]): Promise<T>;
+  /** Writes only while `token` holds the claim (StaleRecordError otherwise); `release` clears it. */
+  updateClaimed(projectId: string, id: string, token: string, fields: Partial<T>, release?: boolean): Promise<T>;
+}
+
+export interface Store {
+  cas: Repository<CaRecord> & Claimable<CaRecord>;
+  jobs: Repository<JobRecord>;
+  certificates: Repository<CertificateRecord> &
+    Claimable<CertificateRecord> & {
+      /** One page of the project's certificates, or of one CA's (the CA index). */
+      list(projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>>;
+    };
+  containers: Repository<ContainerRecord>;
+  crls: {
+    get(projectId: string, caId: string): Promise<CrlRecord | undefined>;
+    /** Only over an older CRL (CRL numbers never go back), due for re-signing at `refreshAt`. */
+    put(crl: CrlRecord, refreshAt: string): Promise<void>;
+  };
+  ocspResponses: {
+    get(projectId: string, caId: string, serial: string): Promise<OcspRecord | undefined>;
+    /** Never over a newer response (thisUpdate). */
+    put(r: OcspRecord): Promise<void>;
+  };
+  events: {
+    append(event: EventRecord): Promise<void>;
+    list(projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>>;
+  };
+  renewals: {
+    /** Puts an issued certificate in the renewal index, due at `renewAt`. */
+    schedule(projectId: string, id: string, renewAt: string, failures?: number): Promise<void>;
+  };
+  expiryNotices: {
+    /** Schedules (or moves, if `seenNotifyAt` is still the one stored) a certificate's next expiry notice. */
+    put(n: ExpiryNoticeRecord, seenNotifyAt?: string): Promise<boolean>;
+  };
+}

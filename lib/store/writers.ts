@@ -1,0 +1,45 @@
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import WORKER_ONLY from './workerOnlyAttributes.json' with { type: 'json' };
+
+/**
+ * What the API role may write, mirrored from its IAM policy (serverless.yml reads the same JSON,
+ * and the boundary tests compare them): never an attribute the worker trusts (CA keys and
+ * certificates, issued certificates, CRLs, OCSP answers, claims), never a whole item (no PutItem:
+ * only UpdateItem, which cannot drop what it does not name), and deletes only of webhooks (their
+ * own partition, `H#`). A compromised API can ask for what some user could ask for; it cannot
+ * forge, swap or erase what the worker signed.
+ */
+export const WORKER_ONLY_ATTRIBUTES: readonly string[] = WORKER_ONLY;
+export const API_DELETABLE_PARTITION_PREFIX = 'H#';
+
+const workerOnly = new Set(WORKER_ONLY_ATTRIBUTES);
+
+export class WriteDeniedError extends Error {
+  override readonly name = 'AccessDeniedException';
+}
+
+/** The attribute names an UpdateExpression touches: placeholders resolved, bare names as written. */
+function updatedAttributes(expression: string, names: Record<string, string> = {}): string[] {
+  const out: string[] = [];
+  for (const token of expression.replace(/:[A-Za-z0-9_]+/g, ' ').match(/#?[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
+    if (/^(SET|REMOVE|ADD|DELETE|if_not_exists|list_append)$/i.test(token)) continue;
+    out.push(token.startsWith('#') ? (names[token] ?? token) : token);
+  }
+  return out;
+}
+
+/**
+ * Locally (dynalite enforces no IAM) the API's store client refuses what its IAM role would, so
+ * the integration suites fail if API code ever relies on a write the deployed role cannot make.
+ */
+export function checkApiWrite(command: unknown): void {
+  if (command instanceof PutCommand) throw new WriteDeniedError('the API role may not PutItem (whole items): write with UpdateItem');
+  if (command instanceof DeleteCommand) {
+    const pk = String((command.input.Key as Record<string, unknown>)?.pk ?? '');
+    if (!pk.startsWith(API_DELETABLE_PARTITION_PREFIX)) throw new WriteDeniedError(`the API role may delete only in ${API_DELETABLE_PARTITION_PREFIX}* partitions`);
+  }
+  if (command instanceof UpdateCommand) {
+    const touched = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames).filter((a) => workerOnly.has(a));
+    if (touched.length) throw new WriteDeniedError(`the API role may not write ${touched.join(', ')} (the worker's)`);
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { Driver } from '../../lib/drivers/index.js';
+import { nativeDriver } from '../../lib/drivers/index.js';
+import { AppError } from '../../lib/errors/index.js';
+import { newJob } from '../../lib/jobs/index.js';
+import { caKeySecretName, type DeliveredBundle } from '../../lib/keystore/index.js';
+import { memoryStore, type CaRecord, type CertificateRecord, type JobRecord, type MemoryStore } from '../../lib/store/index.js';
+import { processJob, type Outcome, type WorkerContext } from '../../lib/worker/index.js';
+
+/**
+ * The worker on an in-memory store, with key stores that keep what they are given in maps and
+ * check key names on load as the Barbican key store does (so a key cannot be loaded under another
+ * CA's name). Counts signatures, so tests can tell how often a CA key signed.
+ */
+export interface MemoryWorker {
+  ctx: WorkerContext;
+  store: MemoryStore;
+  secrets: Map<string, { name: string; key: KeyObject }>;
+  deliveries: DeliveredBundle[];
+  signatures: () => number;
+  run(job: JobRecord, attempt?: number, maxAttempts?: number): Promise<Outcome>;
+}
+
+export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUrl?: string } = {}): MemoryWorker {
+  const store = memoryStore();
+  const secrets = new Map<string, { name: string; key: KeyObject }>();
+  const deliveries: DeliveredBundle[] = [];
+  const inner = opts.driver ?? nativeDriver;
+  let signatures = 0;
+  const driver: Driver = { ...inner, name: inner.name, capabilities: inner.capabilities, sign: async (...args) => (signatures++, inner.sign(...args)) };
+  if (inner.issue) driver.issue = async (r) => (signatures++, inner.issue!(r));
+  const ctx: WorkerContext = {
+    store,
+    driver,
+    now: opts.now ?? (() => new Date()),
+    publicUrl: opts.publicUrl,
+    keys: {
+      save: async (projectId, caId, key) => {
+        const ref = `https://barbican.test/v1/secrets/${randomUUID()}`;
+        secrets.set(ref, { name: caKeySecretName(projectId, caId), key });
+        return ref;
+      },
+      load: async (projectId, caId, ref) => {
+        const s = secrets.get(ref);
+        if (!s || s.name !== caKeySecretName(projectId, caId)) throw new AppError('KEY_REF_MISMATCH', 403, `the key reference of CA ${caId} does not name this CA's key`);
+        return s.key;
+      },
+      remove: async (ref) => void secrets.delete(ref),
+    },
+    tenantContainers: { readCertificateContainer: async () => Promise.reject(new Error('no tenant containers in this test')) },
+    delivery: {
+      deliver: async (b) => {
+        deliveries.push(b);
+        return `https://barbican.test/v1/containers/${randomUUID()}`;
+      },
+    },
+  };
+  const run = (job: JobRecord, attempt = 1, maxAttempts = 5) =>
+    processJob(JSON.stringify({ v: 1, jobId: job.id, projectId: job.projectId, kind: job.kind, params: job.params }), attempt, maxAttempts, ctx);
+  return { ctx, store, secrets, deliveries, signatures: () => signatures, run };
+}
+
+/** A pending CA and its job, as the API records them. */
+export async function pendingCa(store: MemoryStore, projectId: string, fields: Partial<CaRecord> = {}): Promise<{ ca: CaRecord; job: JobRecord }> {
+  const id = randomUUID();
+  const job = newJob('ca.create', projectId, 'user-1', { caId: id });
+  const ca: CaRecord = { id, projectId, createdBy: 'user-1', createdAt: job.createdAt, updatedAt: job.createdAt, name: 'Test CA', subject: { CN: 'Test CA' }, keyType: 'EC-P256', validityDays: 365, status: 'pending', jobId: job.id, ...fields };
+  await store.cas.create(ca);
+  await store.jobs.create(job);
+  return { ca, job };
+}
+
+/** A pending certificate request and its job, as the API records them. */
+export async function pendingCertificate(store: MemoryStore, projectId: string, caId: string, fields: Partial<CertificateRecord>): Promise<{ cert: CertificateRecord; job: JobRecord }> {
+  const id = randomUUID();
+  const job = newJob('certificate.issue', projectId, 'user-1', { caId, certificateId: id });
+  const cert: CertificateRecord = { id, projectId, createdBy: 'user-1', createdAt: job.createdAt, updatedAt: job.createdAt, caId, jobId: job.id, status: 'pending', sans: [], ttlSeconds: 86400, profile: 'default', ...fields };
+  await store.certificates.create(cert);
+  await store.jobs.create(job);
+  return { cert, job };
+}
+
+/** An active root CA of `projectId`, made by the worker itself. */
+export async function activeRoot(w: MemoryWorker, projectId: string, fields: Partial<CaRecord> = {}): Promise<CaRecord> {
+  const { ca, job } = await pendingCa(w.store, projectId, fields);
+  const outcome = await w.run(job);
+  if (outcome !== 'succeeded') throw new Error(`CA job ${outcome}: ${(await w.store.jobs.get(projectId, job.id))?.reason}`);
+  return (await w.store.cas.get(projectId, ca.id))!;
+}

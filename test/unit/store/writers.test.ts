@@ -1,0 +1,24 @@
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { checkApiWrite, WORKER_ONLY_ATTRIBUTES } from '../../../lib/store/writers.js';
+
+/** The local mirror of the API role's IAM policy (the boundary tests compare the two lists). */
+describe('what the API role may write', () => {
+  it('never a whole item', () => {
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { pk: 'P#a', sk: 'CA#1' } }))).toThrow(/PutItem/);
+  });
+
+  it('never an attribute the worker trusts, by name or placeholder, set or removed', () => {
+    for (const expression of ['SET keyRef = :v', 'SET #a = :v', 'REMOVE #a', 'SET #s = :s REMOVE certificatePem']) {
+      const names = { '#a': 'keyRef', '#s': 'status' };
+      expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CA#1' }, UpdateExpression: expression, ExpressionAttributeNames: names }))).toThrow(/may not write/);
+    }
+    expect(WORKER_ONLY_ATTRIBUTES).toEqual(expect.arrayContaining(['keyRef', 'certificatePem', 'derBase64', 'crlRevokedAt', 'claimToken']));
+  });
+
+  it('the fields of a request, and deletes only of webhooks', () => {
+    expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CERT#1' }, UpdateExpression: 'SET #s = :s, revokedAt = :r', ExpressionAttributeNames: { '#s': 'status' } }))).not.toThrow();
+    expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'H#a', sk: 'HOOK#webhook' } }))).not.toThrow();
+    expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CERT#1' } }))).toThrow(/delete only/);
+  });
+});
