@@ -1,11 +1,14 @@
 import { createHash, hash, randomFillSync } from 'node:crypto';
 import { children, content, readTlv } from './der.js';
-import { bitString, boolean, explicit, headerLength, nullValue, octetString, oid, sequence, smallInteger, tlv, time, timeLength, unsignedInteger, writeHeader, writeTime } from './derWriter.js';
+import { bitString, boolean, explicit, headerLength, octetString, oid, sequence, smallInteger, tlv, time, timeLength, unsignedInteger, writeHeader, writeTime } from './derWriter.js';
 import type { KeyType, SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
 import { encodeSans, ipToBytes, type San } from './san.js';
 import { crlDistributionPointsExtension } from './crl.js';
+import { algorithmIdentifier, extension } from './fields.js';
 import { encodeNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
+
+export { algorithmIdentifier } from './fields.js';
 
 export interface TbsInput {
   serial: Buffer;
@@ -85,14 +88,6 @@ export function subjectKeyIdentifier(spkiDer: Buffer): Buffer {
   const [, keyBits] = children(spkiDer, spki);
   return createHash('sha1').update(content(spkiDer, keyBits).subarray(1)).digest();
 }
-
-/** AlgorithmIdentifier: RSA takes explicit NULL parameters, ECDSA and Ed25519 none (RFC 4055, 5758, 8410). */
-export function algorithmIdentifier(alg: SignatureAlgorithm): Buffer {
-  return alg.oid.startsWith('1.2.840.113549.1.1.') ? sequence(oid(alg.oid), nullValue()) : sequence(oid(alg.oid));
-}
-
-const extension = (extOid: string, critical: boolean, value: Buffer) =>
-  sequence(oid(extOid), ...(critical ? [boolean(true)] : []), octetString(value));
 
 /** KeyUsage bits (RFC 5280 4.2.1.3), bit 0 the most significant, as a DER BIT STRING with minimal unused bits. */
 function keyUsage(bits: number[]): Buffer {

@@ -3,10 +3,10 @@
  * Pure: no keys, no I/O. The worker builds the TBSCertList, signs it with the CA key exactly as it
  * signs a TBSCertificate, and `assembleCrl` wraps the signature.
  */
-import { algorithmIdentifier } from './certificate.js';
-import { bitString, boolean, explicit, octetString, oid, sequence, smallInteger, tlv, time, unsignedInteger } from './derWriter.js';
+import { bitString, explicit, sequence, smallInteger, tlv, time, unsignedInteger } from './derWriter.js';
 import type { SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
+import { algorithmIdentifier, extension } from './fields.js';
 
 /** CRLReason (RFC 5280 §5.3.1). 7 is not used. */
 export const REASON_CODES = {
@@ -58,8 +58,6 @@ export interface TbsCrlInput {
   /** Where this CRL is published; adds a critical issuingDistributionPoint with this fullName. */
   issuingDistributionPointUri?: string;
 }
-
-const extension = (extOid: string, critical: boolean, value: Buffer) => sequence(oid(extOid), ...(critical ? [boolean(true)] : []), octetString(value));
 
 /**
  * A serial in hex as its DER-minimal, positive magnitude, lowercase, without separators: the one

@@ -3,7 +3,7 @@
  * hands the tenant to have signed by their external CA. Pure encoding: the signature over the
  * CertificationRequestInfo is made by the caller (the driver holds the key).
  */
-import { algorithmIdentifier } from './certificate.js';
+import { algorithmIdentifier } from './fields.js';
 import { readTlv } from './der.js';
 import { bitString, boolean, octetString, oid, sequence, set, smallInteger, tlv } from './derWriter.js';
 import type { SignatureAlgorithm } from './keys.js';

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/index.js';
-import { algorithmIdentifier } from './certificate.js';
+import { algorithmIdentifier } from './fields.js';
 import { normaliseSerialHex, REASON_CODES, serialInteger, isReasonCode, type ReasonCode } from './crl.js';
 import { children, content, DerError, readTlv, slice, type Tlv } from './der.js';
 import { bitString, explicit, nullValue, octetString, oid, sequence, tlv } from './derWriter.js';

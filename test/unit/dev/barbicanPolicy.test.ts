@@ -1,9 +1,9 @@
-// Differential test: the DEVELOPMENT-ONLY Barbican's policy (dev/barbican.ts) against Barbican 15's real
+// Differential test: the DEVELOPMENT-ONLY Barbican's policy (dev/barbicanPolicy.ts) against Barbican 15's real
 // default rules, evaluated by oslo.policy. Skipped where Debian's python3-barbican is not installed.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BARBICAN_ACTIONS, BARBICAN_COLLECTION_ACTIONS, barbicanAllows, type BarbicanAction, type BarbicanPolicyTarget } from '../../../dev/barbican.js';
+import { BARBICAN_ACTIONS, BARBICAN_COLLECTION_ACTIONS, barbicanAllows, type BarbicanAction, type BarbicanPolicyTarget } from '../../../dev/barbicanPolicy.js';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = fileURLToPath(new URL('./barbican_policy_oracle.py', import.meta.url));

@@ -1,4 +1,4 @@
-// Differential test: the DEVELOPMENT-ONLY Barbican's request bodies checks (dev/barbican.ts) against Barbican 15's
+// Differential test: the DEVELOPMENT-ONLY Barbican's request bodies checks (dev/barbicanValidators.ts) against Barbican 15's
 // own validators (barbican.common.validators, run as api.load_body runs them). Skipped where Debian's
 // python3-barbican is not installed.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-"""The reference for dev/barbican.ts's policy: Debian's python3-barbican registers its real default rules
+"""The reference for dev/barbicanPolicy.ts's policy: Debian's python3-barbican registers its real default rules
 in oslo.policy, as the Barbican API does. Reads one JSON list of {"action", "target", "creds"} on stdin,
 writes the JSON list of answers (true/false). With --rules, writes the names of the registered rules instead."""
 import json

@@ -1,4 +1,4 @@
-"""The reference for dev/barbican.ts's request bodies: Debian's python3-barbican's own validators, run as
+"""The reference for dev/barbicanValidators.ts's request bodies: Debian's python3-barbican's own validators, run as
 api.load_body runs them (strings trimmed first). argv[1] is the host_href (the development server's URL).
 Reads one JSON list of {"validator", "body"} on stdin, writes the JSON list of {"ok": normalized body} or
 {"status", "description"} (what load_body aborts with)."""
