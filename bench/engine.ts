@@ -1,8 +1,10 @@
 /** Part 1 of `npm run bench`: certificates built and signed per second on one core. */
 import { execFileSync } from 'node:child_process';
-import { sign, type KeyObject } from 'node:crypto';
-import { assembleCertificate, buildTbsCertificate, newSerial, prepareIssuer } from '../lib/x509/certificate.js';
-import { encodeName, parseCsr, parseSans, signatureAlgorithmFor, subjectKeyIdentifier, type KeyType } from '../lib/x509/index.js';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { caPlan, issue, leafPlan, type Issuer } from '../lib/ca/index.js';
+import { nativeDriver } from '../lib/drivers/index.js';
+import { decideIssuance } from '../lib/ra/index.js';
+import { parseCsr, subjectKeyIdentifier, type KeyType } from '../lib/x509/index.js';
 
 export interface EngineRate {
   /** Certificates per second of wall-clock time. */
@@ -15,39 +17,32 @@ export interface EngineRate {
 }
 
 /**
- * Build + sign + assemble a leaf for one CSR, as fast as one thread goes. `prepared` is the
- * issuing path (issuer name, AlgorithmIdentifier and AKI encoded once per CA, one Buffer per
- * TBSCertificate); otherwise every certificate is composed from scratch through the
- * `TbsInput` form, as lib/worker does today. Per certificate both pay for a fresh 128-bit
- * serial, the times, the subjectKeyIdentifier hash, the SAN encoding and crypto.sign.
+ * Leaves per second through the worker's own signing path, `lib/ca` `issue()`, for one CSR: the
+ * RA's decision made once (it is per request, not per signature), then per certificate a fresh
+ * serial, the TBS, the pre-lint signed by the throwaway key, the real signature, the issued =
+ * decided check and the lint of the result. As fast as one thread goes.
  */
-export function engineRate(keyType: KeyType, privateKey: KeyObject, csrPem: string, seconds: number, path: 'prepared' | 'composed' = 'prepared'): EngineRate {
+export async function engineRate(keyType: KeyType, privateKey: KeyObject, csrPem: string, seconds: number): Promise<EngineRate> {
   const csr = parseCsr(csrPem);
-  const alg = signatureAlgorithmFor(keyType);
-  const issuerDer = encodeName({ CN: 'Bench CA' });
-  const authorityKeyId = subjectKeyIdentifier(csr.spkiDer);
-  const sans = parseSans(['bench.example.org']);
-  const issuer = prepareIssuer({ signatureAlgorithm: alg, issuerDer, authorityKeyId });
-  const one =
-    path === 'prepared'
-      ? () => {
-          const now = Date.now();
-          const tbs = buildTbsCertificate({ issuer, serial: newSerial(), subjectDer: csr.subjectDer, notBefore: new Date(now), notAfter: new Date(now + 86_400_000), spkiDer: csr.spkiDer, profile: 'leaf', subjectKeyType: csr.keyType, sans });
-          return assembleCertificate(tbs, alg, sign(alg.hash, tbs, privateKey));
-        }
-      : () => {
-          const tbs = buildTbsCertificate({ serial: newSerial(), signatureAlgorithm: alg, issuerDer, subjectDer: csr.subjectDer, notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000), spkiDer: csr.spkiDer, profile: 'leaf', subjectKeyType: csr.keyType, authorityKeyId, sans });
-          return assembleCertificate(tbs, alg, sign(alg.hash, tbs, privateKey));
-        };
+  const now = new Date();
+  const caKey = { location: 'memory' as const, keyType, label: 'bench', privateKey, publicKey: createPublicKey(privateKey) };
+  const caSpki = caKey.publicKey.export({ type: 'spki', format: 'der' });
+  const rootPlan = caPlan({ subject: { CN: 'Bench CA' }, validityDays: 30, keyType }, caSpki, 'root', now);
+  const self: Issuer = { nameDer: rootPlan.subjectDer, keyType, key: caKey, subjectKeyId: subjectKeyIdentifier(caSpki) };
+  const root = await issue(rootPlan, self, nativeDriver, now);
+  const issuer: Issuer = { ...self, certificate: new X509Certificate(root.der) };
+  const decision = decideIssuance({ id: 'bench', status: 'active', notAfter: new Date(now.getTime() + 20 * 86_400_000).toISOString() }, { csr, sans: ['bench.example.org'], profile: 'default', ttlSeconds: 86400 }, now);
+  const plan = leafPlan(decision, csr.spkiDer);
+  const one = () => issue(plan, issuer, nativeDriver, now);
   // Warm-up: let the JIT settle before the clock starts.
   const warm = performance.now() + 200;
-  while (performance.now() < warm) one();
+  while (performance.now() < warm) await one();
   let n = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
   while (performance.now() < until) {
-    one();
+    await one();
     n++;
   }
   const wall = (performance.now() - t0) / 1000;

@@ -69,7 +69,7 @@ async function sendExpiryNotices(now: Date): Promise<number> {
       await recordEvent({ projectId: n.projectId, userId: cert.createdBy, action: 'certificate.expiring', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `expires in ${days} day${days === 1 ? '' : 's'}, at ${cert.notAfter}`, detail: { days_to_expiry: days, not_after: cert.notAfter, serial: cert.serial } });
       sent++;
       const next = nextExpiryNotice(notAfter, now);
-      if (next) await putExpiryNotice({ id: cert.id, projectId: n.projectId, notAfter: cert.notAfter, days: next.days, notifyAt: next.notifyAt.toISOString() });
+      if (next) await putExpiryNotice({ id: cert.id, projectId: n.projectId, expiresAt: cert.notAfter, days: next.days, notifyAt: next.notifyAt.toISOString() });
     } catch (e) {
       log.error('expiry notice not sent', { certificateId: n.id, project: n.projectId, ...errorFields(e) });
     }

@@ -30,8 +30,8 @@ export async function putExpiryNotice(n: ExpiryNoticeRecord, seenNotifyAt?: stri
         TableName: tableName(),
         Key: key(n.projectId, 'EXP', n.id),
         UpdateExpression: 'SET projectId = :p, id = :id, #na = :na, #days = :d, notifyAt = :at, gsi2pk = :g1, gsi2sk = :g2',
-        ExpressionAttributeNames: { '#na': 'notAfter', '#days': 'days' },
-        ExpressionAttributeValues: { ':p': n.projectId, ':id': n.id, ':na': n.notAfter, ':d': n.days, ':at': n.notifyAt, ':g1': k.gsi2pk, ':g2': k.gsi2sk, ...(seenNotifyAt ? { ':seen': seenNotifyAt } : {}) },
+        ExpressionAttributeNames: { '#na': 'expiresAt', '#days': 'days' },
+        ExpressionAttributeValues: { ':p': n.projectId, ':id': n.id, ':na': n.expiresAt, ':d': n.days, ':at': n.notifyAt, ':g1': k.gsi2pk, ':g2': k.gsi2sk, ...(seenNotifyAt ? { ':seen': seenNotifyAt } : {}) },
         ...(seenNotifyAt ? { ConditionExpression: 'notifyAt = :seen' } : {}),
       }),
     );

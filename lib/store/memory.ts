@@ -30,11 +30,11 @@ export function memoryStore(): MemoryStore {
     if (raw.has(keyOf(kind, record.projectId, record.id))) throw new Error(`ConditionalCheckFailed: ${kind} ${record.id} exists`);
     write(kind, record);
   };
-  const patch = <T>(kind: string, projectId: string, id: string, fields: Item, ok: (current: Item) => boolean, why: string): T => {
+  const patch = <T>(kind: string, projectId: string, id: string, fields: Item, ok: (current: Item) => boolean, why: string, touch = true): T => {
     const current = raw.get(keyOf(kind, projectId, id));
     if (!current || !ok(current)) throw new StaleRecordError(`${kind} ${id} ${why}`);
     assertBound(kind, current, projectId, id);
-    const next: Item = { ...current, updatedAt: new Date().toISOString() };
+    const next: Item = touch ? { ...current, updatedAt: new Date().toISOString() } : { ...current };
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) delete next[k];
       else next[k] = copy(v);
@@ -88,6 +88,9 @@ export function memoryStore(): MemoryStore {
     jobs: repository<JobRecord>('JOB'),
     certificates: {
       ...certificates,
+      recordCrlRevocation: async (projectId, id, fields) => {
+        patch('CERT', projectId, id, fields, (c) => c.status === 'revoked', 'is not revoked', false);
+      },
       list: async (projectId, limit, marker, caId) =>
         page(
           items<CertificateRecord>('CERT', projectId).filter((c) => !caId || assertBound('CERT', c, projectId, undefined, { caId })),

@@ -83,12 +83,14 @@ export async function updateRecord<T>(
   id: string,
   fields: Record<string, unknown>,
   when?: { field: string; in: readonly string[] },
+  /** false: bookkeeping of the worker's that does not change the record as its owner sees it. */
+  touch = true,
 ): Promise<T> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
   const removes: string[] = [];
-  Object.entries({ ...fields, updatedAt: new Date().toISOString() }).forEach(([k, v], i) => {
+  Object.entries(touch ? { ...fields, updatedAt: new Date().toISOString() } : fields).forEach(([k, v], i) => {
     names[`#f${i}`] = k;
     if (v === undefined) removes.push(`#f${i}`);
     else {

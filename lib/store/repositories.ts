@@ -35,6 +35,9 @@ export const certificates = {
     updateClaimedRecord<CertificateRecord>('CERT', projectId, id, token, fields, release),
   update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
     updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  /** The worker's own record of a revocation it put on a CRL (updatedAt unchanged: nothing the owner did). */
+  recordCrlRevocation: (projectId: string, id: string, fields: Pick<CertificateRecord, 'crlRevokedAt' | 'crlRevocationReason'>) =>
+    updateRecord<CertificateRecord>('CERT', projectId, id, fields, { field: 'status', in: ['revoked'] }, false).then(() => undefined),
   list: (projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>> =>
     listRecords<CertificateRecord>('CERT', projectId, {
       limit,

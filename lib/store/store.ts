@@ -34,6 +34,8 @@ export interface Store {
   jobs: Repository<JobRecord>;
   certificates: Repository<CertificateRecord> &
     Claimable<CertificateRecord> & {
+      /** The worker's own record of a revocation it put on a CRL; only for a revoked certificate, updatedAt unchanged. */
+      recordCrlRevocation(projectId: string, id: string, fields: Pick<CertificateRecord, 'crlRevokedAt' | 'crlRevocationReason'>): Promise<void>;
       /** One page of the project's certificates, or of one CA's (the CA index). */
       list(projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>>;
     };

@@ -88,7 +88,7 @@ export interface CertificateRecord extends Owned, Claimed {
   /** The worker makes the key (fresh on every issue and renewal) and delivers it through Barbican. */
   serverSideKey?: { keyType: KeyType; subject: Partial<SubjectInput> };
   /** Where a server-side key went: a Barbican certificate container only the requester can read. */
-  containerRef?: string;
+  keyContainerRef?: string;
   /** Normalised SANs, "DNS:x", "IP:x", "email:x". */
   sans: string[];
   ttlSeconds: number;
@@ -207,7 +207,8 @@ export interface EventRecord {
 export interface ExpiryNoticeRecord {
   id: string;
   projectId: string;
-  notAfter: string;
+  /** The certificate's notAfter (a field of its own name: `notAfter` is the worker's alone). */
+  expiresAt: string;
   /** The next notice: `days` before notAfter, at `notifyAt`. */
   days: number;
   notifyAt: string;

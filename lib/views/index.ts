@@ -107,7 +107,7 @@ export function certificateView(cert: CertificateRecord, baseUrl: string, chainP
     revocation_reason: cert.revocationReason ?? null,
     /** `barbican`: the service made the key; it is in `container_ref`, readable by the requester only. */
     key_location: cert.serverSideKey ? 'barbican' : 'client',
-    container_ref: cert.containerRef ?? null,
+    container_ref: cert.keyContainerRef ?? null,
     renewal: cert.renewal ?? null,
     renew_at: cert.renewAt ?? null,
     renewed_from: cert.renewedFrom ?? null,

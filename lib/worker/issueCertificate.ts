@@ -71,7 +71,7 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
         chainPem: [ca.certificatePem, ...(ca.chainPem ?? [])].join('\n'),
       })
     : undefined;
-  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(containerRef ? { containerRef } : {}) }, true);
+  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
   await afterIssuance(job, ca, done, issuer, ctx);
   return { type: 'certificate', id: cert.id };
 }
@@ -101,7 +101,7 @@ async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateReco
   const notAfter = new Date(cert.notAfter!);
   const notice = nextExpiryNotice(notAfter, ctx.now());
   await Promise.all([
-    notice && ctx.store.expiryNotices.put({ id: cert.id, projectId: job.projectId, notAfter: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() }),
+    notice && ctx.store.expiryNotices.put({ id: cert.id, projectId: job.projectId, expiresAt: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() }),
     cert.renewal && ctx.store.renewals.schedule(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString()),
     cert.renewedFrom &&
       recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` }, ctx.store),

@@ -83,7 +83,7 @@ async function stampRevocations(all: CertificateRecord[], ctx: WorkerContext): P
     all.map(async (c) => {
       if (c.status !== 'revoked' || c.crlRevokedAt || !c.serial) return c;
       const fields = { crlRevokedAt: c.revokedAt ?? ctx.now().toISOString(), ...(c.revocationReason ? { crlRevocationReason: c.revocationReason } : {}) };
-      await ctx.store.certificates.update(c.projectId, c.id, fields);
+      await ctx.store.certificates.recordCrlRevocation(c.projectId, c.id, fields);
       return { ...c, ...fields };
     }),
   );

@@ -1,9 +1,9 @@
-import { createHash, hash, randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { children, content, readTlv } from './der.js';
-import { bitString, boolean, explicit, headerLength, octetString, oid, sequence, smallInteger, tlv, time, timeLength, unsignedInteger, writeHeader, writeTime } from './derWriter.js';
+import { bitString, boolean, explicit, headerLength, octetString, oid, sequence, smallInteger, tlv, time, unsignedInteger, writeHeader } from './derWriter.js';
 import type { KeyType, SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
-import { encodeSans, ipToBytes, type San } from './san.js';
+import { encodeSans, type San } from './san.js';
 import { crlDistributionPointsExtension } from './crl.js';
 import { algorithmIdentifier, extension } from './fields.js';
 import { encodeNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
@@ -34,23 +34,6 @@ export interface TbsInput {
 
 export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection';
 export type LeafKeyUsage = 'digitalSignature' | 'keyEncipherment' | 'keyAgreement';
-
-/**
- * What stays the same for every certificate one CA issues, encoded once: its name, the
- * AlgorithmIdentifier of its signatures and the authorityKeyIdentifier extension.
- */
-export interface PreparedIssuer {
-  readonly signatureAlgorithm: SignatureAlgorithm;
-  readonly issuerDer: Buffer;
-  readonly authorityKeyId?: Buffer;
-  /** @internal DER AlgorithmIdentifier. */
-  readonly algorithmIdentifierDer: Buffer;
-  /** @internal DER Extension, absent without an authorityKeyId. */
-  readonly authorityKeyIdExtensionDer?: Buffer;
-}
-
-/** The per-certificate fields when the issuer's part is prepared (see `prepareIssuer`). */
-export type PreparedTbsInput = Omit<TbsInput, 'signatureAlgorithm' | 'issuerDer' | 'authorityKeyId'> & { issuer: PreparedIssuer };
 
 // ---------------------------------------------------------------------------------------------
 // Serials
@@ -136,14 +119,9 @@ function extensions(input: TbsInput): Buffer {
   return explicit(3, sequence(...exts));
 }
 
-/**
- * The TBSCertificate. With `issuer` (from `prepareIssuer`) the certificate is written into one
- * Buffer from pre-encoded parts: the path for issuing many certificates under one CA. Both forms
- * give the same bytes for the same fields.
- */
-export function buildTbsCertificate(input: TbsInput | PreparedTbsInput): Buffer {
+/** The TBSCertificate, composed element by element (lib/ca signs it, after linting it). */
+export function buildTbsCertificate(input: TbsInput): Buffer {
   if (input.notAfter <= input.notBefore) throw new Error('notAfter must be after notBefore');
-  if ('issuer' in input) return writeTbs(input);
   return sequence(
     explicit(0, smallInteger(2)),
     unsignedInteger(input.serial),
@@ -156,9 +134,6 @@ export function buildTbsCertificate(input: TbsInput | PreparedTbsInput): Buffer 
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Single-buffer encoding (the issuing hot path)
-
 const ALGORITHM_IDS = new Map<string, Buffer>();
 
 /** `algorithmIdentifier(alg)`, encoded once per algorithm; do not modify the Buffer. */
@@ -169,156 +144,6 @@ function cachedAlgorithmIdentifier(alg: SignatureAlgorithm): Buffer {
     ALGORITHM_IDS.set(alg.oid, der);
   }
   return der;
-}
-
-/** Only what prepareIssuer made: its pre-encoded parts are copied into certificates unchecked. */
-const PREPARED = new WeakSet<PreparedIssuer>();
-
-/** Encodes once what every certificate issued by one CA shares. The Buffers given are copied. */
-export function prepareIssuer(issuer: { signatureAlgorithm: SignatureAlgorithm; issuerDer: Buffer; authorityKeyId?: Buffer }): PreparedIssuer {
-  const authorityKeyId = issuer.authorityKeyId && Buffer.from(issuer.authorityKeyId);
-  const prepared: PreparedIssuer = Object.freeze({
-    signatureAlgorithm: Object.freeze({ ...issuer.signatureAlgorithm }),
-    issuerDer: Buffer.from(issuer.issuerDer),
-    authorityKeyId,
-    algorithmIdentifierDer: Buffer.from(cachedAlgorithmIdentifier(issuer.signatureAlgorithm)),
-    authorityKeyIdExtensionDer: authorityKeyId && authorityKeyIdExtension(authorityKeyId),
-  });
-  PREPARED.add(prepared);
-  return prepared;
-}
-
-const VERSION_V3 = explicit(0, smallInteger(2));
-const BASIC_CONSTRAINTS_LEAF = extension(OID.basicConstraints, true, sequence());
-const KEY_USAGE_RSA_LEAF = extension(OID.keyUsage, true, keyUsage([KU.digitalSignature, KU.keyEncipherment]));
-const KEY_USAGE_LEAF = extension(OID.keyUsage, true, keyUsage([KU.digitalSignature]));
-const KEY_USAGE_CA = extension(OID.keyUsage, true, keyUsage([KU.digitalSignature, KU.keyCertSign, KU.cRLSign]));
-const EXT_KEY_USAGES = new Map<string, Buffer>();
-/** Extension { subjectKeyIdentifier, OCTET STRING { OCTET STRING (20 bytes) } } up to the SHA-1 value. */
-const SKI_PREFIX = extension(OID.subjectKeyIdentifier, false, octetString(Buffer.alloc(20))).subarray(0, -20);
-const SAN_OID = oid(OID.subjectAltName);
-const CRITICAL = boolean(true);
-
-function extKeyUsageExtension(eku: ExtKeyUsageName[]): Buffer {
-  const key = eku.join(',');
-  let der = EXT_KEY_USAGES.get(key);
-  if (!der) {
-    der = extension(OID.extKeyUsage, false, sequence(...eku.map((e) => oid(OID[e]))));
-    EXT_KEY_USAGES.set(key, der);
-  }
-  return der;
-}
-
-function subjectKeyIdExtension(spkiDer: Buffer): Buffer {
-  const spki = readTlv(spkiDer, 0);
-  const [, keyBits] = children(spkiDer, spki);
-  const digest = hash('sha1', content(spkiDer, keyBits).subarray(1), 'buffer');
-  const out = Buffer.allocUnsafe(SKI_PREFIX.length + digest.length);
-  SKI_PREFIX.copy(out, 0);
-  digest.copy(out, SKI_PREFIX.length);
-  return out;
-}
-
-/** Extension { subjectAltName, [critical,] OCTET STRING { GeneralNames } }, as `extension(..., encodeSans(sans))`. */
-function subjectAltNameExtension(sans: San[], critical: boolean): Buffer {
-  const ips: Array<Buffer | undefined> = new Array(sans.length);
-  let namesLength = 0;
-  for (let i = 0; i < sans.length; i++) {
-    const s = sans[i];
-    let n: number;
-    if (s.type === 'ip') {
-      ips[i] = ipToBytes(s.value);
-      n = ips[i]!.length;
-    } else {
-      n = s.value.length;
-    }
-    namesLength += headerLength(n) + n;
-  }
-  const seqLength = headerLength(namesLength) + namesLength;
-  const octetsLength = headerLength(seqLength) + seqLength;
-  const extLength = SAN_OID.length + (critical ? CRITICAL.length : 0) + octetsLength;
-  const out = Buffer.allocUnsafe(headerLength(extLength) + extLength);
-  let pos = writeHeader(out, 0, 0x30, extLength);
-  pos += SAN_OID.copy(out, pos);
-  if (critical) pos += CRITICAL.copy(out, pos);
-  pos = writeHeader(out, pos, 0x04, seqLength);
-  pos = writeHeader(out, pos, 0x30, namesLength);
-  for (let i = 0; i < sans.length; i++) {
-    const s = sans[i];
-    const ip = ips[i];
-    if (ip) {
-      pos = writeHeader(out, pos, 0x87, ip.length);
-      pos += ip.copy(out, pos);
-    } else {
-      pos = writeHeader(out, pos, s.type === 'dns' ? 0x82 : 0x81, s.value.length);
-      pos += out.write(s.value, pos, 'latin1');
-    }
-  }
-  if (pos !== out.length) throw new Error('internal error: subjectAltName length mismatch');
-  return out;
-}
-
-function writeTbs(input: PreparedTbsInput): Buffer {
-  const { issuer } = input;
-  if (!PREPARED.has(issuer)) throw new TypeError('buildTbsCertificate: issuer must come from prepareIssuer()');
-  const exts: Buffer[] = [];
-  if (input.profile === 'ca') {
-    const pathLen = input.pathLen === undefined ? [] : [smallInteger(input.pathLen)];
-    exts.push(extension(OID.basicConstraints, true, sequence(boolean(true), ...pathLen)), KEY_USAGE_CA);
-    if (input.nameConstraints && !isEmptyConstraints(input.nameConstraints)) exts.push(extension(OID.nameConstraints, true, encodeNameConstraints(input.nameConstraints)));
-  } else {
-    const usage = input.keyUsage ? extension(OID.keyUsage, true, keyUsage(input.keyUsage.map((u) => KU[u]))) : input.subjectKeyType.startsWith('RSA') ? KEY_USAGE_RSA_LEAF : KEY_USAGE_LEAF;
-    exts.push(BASIC_CONSTRAINTS_LEAF, usage);
-    const eku = input.extKeyUsage ?? ['serverAuth', 'clientAuth'];
-    if (eku.length) exts.push(extKeyUsageExtension(eku));
-  }
-  exts.push(subjectKeyIdExtension(input.spkiDer));
-  if (issuer.authorityKeyIdExtensionDer) exts.push(issuer.authorityKeyIdExtensionDer);
-  if (input.revocation) exts.push(...revocationExtensions(input.revocation));
-  if (input.sans?.length) exts.push(subjectAltNameExtension(input.sans, input.subjectDer.length === 2));
-
-  let extsLength = 0;
-  for (const e of exts) extsLength += e.length;
-  const extsSeqLength = headerLength(extsLength) + extsLength;
-
-  // The serial as unsignedInteger() writes it: leading zeros dropped, one 0 before a high bit.
-  const serial = input.serial;
-  let s = 0;
-  while (s < serial.length - 1 && serial[s] === 0) s++;
-  const serialMagnitude = serial.length - s;
-  const serialPad = serialMagnitude === 0 || serial[s] & 0x80 ? 1 : 0;
-  const serialLength = serialMagnitude + serialPad;
-
-  const validityLength = timeLength(input.notBefore) + timeLength(input.notAfter);
-  const length =
-    VERSION_V3.length +
-    headerLength(serialLength) + serialLength +
-    issuer.algorithmIdentifierDer.length +
-    issuer.issuerDer.length +
-    headerLength(validityLength) + validityLength +
-    input.subjectDer.length +
-    input.spkiDer.length +
-    headerLength(extsSeqLength) + extsSeqLength;
-
-  const out = Buffer.allocUnsafe(headerLength(length) + length);
-  let pos = writeHeader(out, 0, 0x30, length);
-  pos += VERSION_V3.copy(out, pos);
-  pos = writeHeader(out, pos, 0x02, serialLength);
-  if (serialPad) out[pos++] = 0;
-  pos += serial.copy(out, pos, s);
-  pos += issuer.algorithmIdentifierDer.copy(out, pos);
-  pos += issuer.issuerDer.copy(out, pos);
-  pos = writeHeader(out, pos, 0x30, validityLength);
-  pos = writeTime(out, pos, input.notBefore);
-  pos = writeTime(out, pos, input.notAfter);
-  pos += input.subjectDer.copy(out, pos);
-  pos += input.spkiDer.copy(out, pos);
-  pos = writeHeader(out, pos, 0xa3, extsSeqLength);
-  pos = writeHeader(out, pos, 0x30, extsLength);
-  for (const e of exts) pos += e.copy(out, pos);
-  // Every byte of the unzeroed Buffer must have been written.
-  if (pos !== out.length) throw new Error('internal error: TBSCertificate length mismatch');
-  return out;
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }, in one Buffer. */

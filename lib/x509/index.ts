@@ -2,7 +2,7 @@ export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type Signatu
 export { encodeName, decodeName, nameToString, type SubjectInput } from './name.js';
 export { parseSan, parseSans, normaliseDnsName, ipToBytes, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
-export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, prepareIssuer, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage, type PreparedIssuer } from './certificate.js';
+export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage } from './certificate.js';
 export { toPem, pemToDer } from './pem.js';
 export { CRL_OID, REASON_CODES, REASON_NAMES, isReasonCode, normaliseSerialHex, buildTbsCrl, assembleCrl, type ReasonCode, type RevokedEntry } from './crl.js';
 export {

@@ -69,7 +69,7 @@ describe('the worker issues through the RA and the CA module', () => {
     expect(w.deliveries).toHaveLength(1);
     expect(w.deliveries[0]).toMatchObject({ projectId: P, certificateId: cert.id, readerUserId: 'user-1' });
     const issued = (await w.store.certificates.get(P, cert.id))!;
-    expect(issued.containerRef).toMatch(/containers/);
+    expect(issued.keyContainerRef).toMatch(/containers/);
     expect(JSON.stringify(issued)).not.toMatch(/PRIVATE KEY/);
     expect(new X509Certificate(issued.certificatePem!).checkPrivateKey((await import('node:crypto')).createPrivateKey(w.deliveries[0].keyPem))).toBe(true);
   });
