@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEV_FIXTURES } from '../../dev/fixtures.js';
 import { nativeDriver } from '../../lib/drivers/index.js';
 import { caKeySecretName, keystoresFromEnv } from '../../lib/keystore/index.js';
-import { cas, certificates, jobs, dynamoStore } from '../../lib/store/index.js';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { successorOf } from '../../lib/jobs/index.js';
+import { documentClient } from '../../lib/store/client.js';
+import { cas, certificates, dynamoStore, events, jobs } from '../../lib/store/index.js';
 import { processJob, type WorkerContext } from '../../lib/worker/index.js';
 import { api, barbicanEndpoint, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
@@ -142,4 +145,40 @@ describe('the worker never trusts a message', () => {
       await cas.update(adminProject, ca.id, { keyRef: mine!.keyRef });
     }
   });
+
+  it('two concurrent deliveries of one message, against the real store: one claims and signs, the other signs nothing', async () => {
+    const tmp = tempDir();
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'race.example.org', ['DNS:race.example.org']);
+    tmp.cleanup();
+    const { fresh, job } = successorOf({ ...(await certificates.get(adminProject, (await pendingCertificate()).certificateId))!, csrPem: csr, sans: ['DNS:race.example.org'] }, {});
+    await certificates.create(fresh);
+    await jobs.create(job);
+    const body = message({ jobId: job.id, projectId: adminProject, params: job.params });
+    const outcomes = await Promise.all([processJob(body, 1, 5, ctx), processJob(body, 1, 5, ctx)]);
+    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    const issued = await certificates.get(adminProject, fresh.id);
+    expect(issued).toMatchObject({ status: 'issued' });
+    expect(issued?.claimToken).toBeUndefined();
+    const { body: trail } = await api('GET', `/v1/events?action=certificate.issued&object_id=${fresh.id}`, { token: admin });
+    expect(trail.events).toHaveLength(1);
+  });
+
+  it('refuses, with an alarm, a CA item copied unchanged into another project, signing nothing', async () => {
+    const otherProject = `copy-${crypto.randomUUID().slice(0, 8)}`;
+    const item = (await documentClient().send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: { pk: `P#${adminProject}`, sk: `CA#${ca.id}` } }))).Item!;
+    await documentClient().send(new PutCommand({ TableName: process.env.TABLE_NAME, Item: { ...item, pk: `P#${otherProject}` } }));
+    const tmp = tempDir();
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'copy.example.org', ['DNS:copy.example.org']);
+    tmp.cleanup();
+    const { fresh, job } = successorOf({ ...(await certificates.get(adminProject, (await pendingCertificate()).certificateId))!, projectId: otherProject, csrPem: csr, sans: ['DNS:copy.example.org'] }, {});
+    await certificates.create(fresh);
+    await jobs.create(job);
+    expect(await processJob(message({ jobId: job.id, projectId: otherProject, params: job.params }), 1, 5, ctx)).toBe('refused');
+    const after = await certificates.get(otherProject, fresh.id);
+    expect(after?.certificatePem).toBeUndefined();
+    expect(after?.failureReason).toMatch(/STORE_RECORD_MISBOUND/);
+    const alarms = await events.list(otherProject, 10, undefined, (e) => e.action === 'issuance.alarm');
+    expect(alarms.items).toHaveLength(1);
+  });
 });
+
