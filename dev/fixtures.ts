@@ -17,16 +17,30 @@ export interface DevUser {
   roles: Partial<Record<DevProjectName, string[]>>;
   /** Roles on the system (keystone-manage bootstrap gives the admin user `admin` on the system). */
   systemRoles?: string[];
+  /** Roles on the Default domain, assigned directly. */
+  domainRoles?: string[];
 }
 
 export const USERS: readonly DevUser[] = [
   { name: 'admin', password: 'secret', roles: { admin: ['admin', 'member', 'reader'], 'tenant-a': ['admin'] }, systemRoles: ['admin'] },
   { name: 'barbican', password: 'bpass', roles: { service: ['admin'] } },
-  { name: 'caworker', password: 'cwpass', roles: { service: ['creator'] } },
+  // `reader` on the domain: the worker asks Keystone whether a key's recipient still holds a role on its project.
+  { name: 'caworker', password: 'cwpass', roles: { service: ['creator'] }, domainRoles: ['reader'] },
   { name: 'alice', password: 'apass', roles: { 'tenant-a': ['member', 'creator', 'reader'] } },
   { name: 'bob', password: 'bpass2', roles: { 'tenant-b': ['member', 'creator', 'reader'] } },
   { name: 'carol', password: 'cpass3', roles: { 'tenant-a': ['reader'] } },
+  // No role of his own: `reader` on tenant-a through group tenant-a-auditors.
+  { name: 'dave', password: 'dpass4', roles: {} },
 ];
+
+export interface DevGroup {
+  name: string;
+  members: string[];
+  /** project name -> role names assigned to the group. */
+  roles: Partial<Record<DevProjectName, string[]>>;
+}
+
+export const GROUPS: readonly DevGroup[] = [{ name: 'tenant-a-auditors', members: ['dave'], roles: { 'tenant-a': ['reader'] } }];
 
 export const ROLES = ['admin', 'member', 'reader', 'creator'] as const;
 
@@ -43,6 +57,7 @@ export function effectiveRoles(assigned: readonly string[]): string[] {
 export const userId = (name: string) => stableId('user', name);
 export const projectId = (name: string) => stableId('project', name);
 export const roleId = (name: string) => stableId('role', name);
+export const groupId = (name: string) => stableId('group', name);
 
 /** Everything a test or script may want, with ids: `DEV_FIXTURES.users.alice.id`. */
 export const DEV_FIXTURES = {
@@ -52,4 +67,6 @@ export const DEV_FIXTURES = {
     string,
     { id: string; name: string; password: string; roles: DevUser['roles'] }
   >,
+  groups: Object.fromEntries(GROUPS.map((g) => [g.name, { id: groupId(g.name), name: g.name, members: g.members, roles: g.roles }])) as Record<string, { id: string; name: string; members: string[]; roles: DevGroup['roles'] }>,
+  roles: Object.fromEntries(ROLES.map((r) => [r, { id: roleId(r), name: r }])) as Record<(typeof ROLES)[number], { id: string; name: string }>,
 };

@@ -29,6 +29,19 @@ export function keystoneError(res: ServerResponse, status: number, title: string
   sendJson(res, status, { error: { code: status, message, title } }, headers);
 }
 
+/** A Keystone error answer, thrown by the development Keystone's handlers. */
+export class KsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+export const unauthorized = (message = 'The request you have made requires authentication.') => new KsError(401, 'Unauthorized', message);
+export const forbiddenAction = (action: string) => new KsError(403, 'Forbidden', `You are not authorized to perform the requested action: ${action}.`);
+
 /** Barbican's (pecan JSONErrorHook) error shape: `{"code","title","description"}`. */
 export function barbicanError(res: ServerResponse, status: number, title: string, description: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { code: status, title, description }, headers);

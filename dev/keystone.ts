@@ -1,4 +1,5 @@
-// DEVELOPMENT ONLY — never for production: an in-memory Keystone v3 stand-in (password login, token validation).
+// DEVELOPMENT ONLY — never for production: an in-memory Keystone v3 stand-in (password login, token validation;
+// role assignments in dev/keystoneAssignments.ts).
 // It answers the calls this service makes the way Keystone 22 (Debian bookworm, fernet tokens, default
 // policy) does: same status codes, headers, error bodies and token document. Passwords are fixed fixtures.
 import { randomBytes } from 'node:crypto';
@@ -16,18 +17,21 @@ import {
   type DevProjectName,
   type DevUser,
 } from './fixtures.js';
-import { closeServer, header, keystoneError, keystoneTime, listen, readBody, requestId, sendJson, splitUrl, urlHost } from './http.js';
+import { closeServer, forbiddenAction, header, keystoneError, keystoneTime, KsError, listen, readBody, requestId, sendJson, splitUrl, unauthorized, urlHost } from './http.js';
+import { createAssignments } from './keystoneAssignments.js';
 
 export { DEV_FIXTURES, PROJECTS, USERS, effectiveRoles, projectId, roleId, userId, type DevUser };
 
 export interface DevToken {
   user: DevUser;
   userId: string;
-  /** Project scope (absent for unscoped and system-scoped tokens). */
+  /** Project scope (absent for unscoped, domain- and system-scoped tokens). */
   project?: DevProjectName;
   projectId?: string;
+  /** Domain scope (the Default domain). */
+  domainId?: string;
   system?: boolean;
-  /** Effective role names, implied roles included, as the token document lists them. */
+  /** Effective role names, implied roles included, as the token document lists them (recomputed at each validation, as for fernet tokens). */
   roles: string[];
   methods: string[];
   issuedAt: number;
@@ -57,29 +61,20 @@ export interface DevKeystone {
   lookup(token: string | undefined): DevToken | undefined;
   /** Revokes a token (as DELETE /v3/auth/tokens does). */
   revoke(token: string): boolean;
+  /** Removes a user's direct role on a project (as DELETE /v3/projects/{p}/users/{u}/roles/{r} does); false if not held. */
+  revokeRole(user: string, project: string, role: string): boolean;
 }
 
 /** Keystone's [token] allow_expired_window default. */
 const ALLOW_EXPIRED_WINDOW_MS = 48 * 3600 * 1000;
 const VERSION_UPDATED = '2020-04-07T00:00:00Z';
 
-class KsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-const unauthorized = (message = 'The request you have made requires authentication.') => new KsError(401, 'Unauthorized', message);
 const badRequest = (attribute: string, target: string) =>
   new KsError(
     400,
     'Bad Request',
     `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`,
   );
-const forbiddenAction = (action: string) => new KsError(403, 'Forbidden', `You are not authorized to perform the requested action: ${action}.`);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -89,8 +84,13 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
   const now = opts.now ?? Date.now;
   const barbicanUrl = () => (typeof opts.barbicanUrl === 'function' ? opts.barbicanUrl() : opts.barbicanUrl);
   const tokens = new Map<string, DevToken>();
+  const assignments = createAssignments();
   let base = ''; // http://host:port
   let url = ''; // base + /v3
+
+  /** Roles a scoped token carries now; none means the scope is no longer the user's. */
+  const rolesFor = (user: DevUser, scope: { project?: DevProjectName; domainId?: string; system?: boolean }): string[] =>
+    scope.project ? assignments.projectRoles(user.name, scope.project) : scope.domainId ? assignments.domainRoles(user.name) : scope.system ? effectiveRoles(user.systemRoles ?? []) : [];
 
   const find = (token: string | undefined, windowMs = 0): DevToken | undefined => {
     const t = token ? tokens.get(token) : undefined;
@@ -98,6 +98,11 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     if (t.expiresAt + windowMs <= now()) {
       if (t.expiresAt + ALLOW_EXPIRED_WINDOW_MS <= now()) tokens.delete(token!);
       return undefined;
+    }
+    // Fernet tokens carry no roles: validation computes them, and fails once the user holds none on the scope.
+    if (t.project || t.domainId || t.system) {
+      t.roles = rolesFor(t.user, t);
+      if (!t.roles.length) return undefined;
     }
     return t;
   };
@@ -107,16 +112,10 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     for (const [k, t] of tokens) if (t.expiresAt <= limit) tokens.delete(k);
   };
 
-  const mint = (user: DevUser, scope: { project?: DevProjectName; system?: boolean }): string => {
-    let roles: string[] = [];
-    if (scope.project) {
-      roles = effectiveRoles(user.roles[scope.project] ?? []);
-      // "User ... has no access to project ...", hidden behind the generic message as Keystone does.
-      if (!roles.length) throw unauthorized();
-    } else if (scope.system) {
-      roles = effectiveRoles(user.systemRoles ?? []);
-      if (!roles.length) throw unauthorized();
-    }
+  const mint = (user: DevUser, scope: { project?: DevProjectName; domainId?: string; system?: boolean }): string => {
+    const roles = rolesFor(user, scope);
+    // "User ... has no access to project ...", hidden behind the generic message as Keystone does.
+    if ((scope.project || scope.domainId || scope.system) && !roles.length) throw unauthorized();
     if (tokens.size > 10_000) sweep();
     // Opaque and Fernet-looking (a real fernet token is "gAAAAA" and base64url too).
     const token = `gAAAAA${randomBytes(48).toString('base64url')}`;
@@ -126,6 +125,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
       userId: userId(user.name),
       project: scope.project,
       projectId: scope.project ? projectId(scope.project) : undefined,
+      domainId: scope.domainId,
       system: scope.system,
       roles,
       methods: ['password'],
@@ -163,8 +163,9 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
       body.project = { domain: { ...DEFAULT_DOMAIN }, id: t.projectId, name: t.project };
       body.is_domain = false;
     }
+    if (t.domainId) body.domain = { ...DEFAULT_DOMAIN };
     if (t.system) body.system = { all: true };
-    if (t.project || t.system) {
+    if (t.project || t.domainId || t.system) {
       body.roles = t.roles.map((r) => ({ id: roleId(r), name: r }));
       // Unscoped tokens carry no catalog at all.
       if (withCatalog) {
@@ -211,6 +212,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
 
     const scope = auth.scope;
     let project: DevProjectName | undefined;
+    let domainId: string | undefined;
     let system = false;
     if (scope !== undefined && scope !== null) {
       if (!isObject(scope)) throw badRequest('project, domain or system', 'scope');
@@ -226,15 +228,18 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
           throw badRequest('name or ID', 'project');
         }
         if (!project) throw unauthorized();
+      } else if (isObject(scope.domain)) {
+        if (typeof scope.domain.id !== 'string' && typeof scope.domain.name !== 'string') throw badRequest('id or name', 'domain');
+        if (!domainMatches(scope.domain)) throw unauthorized();
+        domainId = DEFAULT_DOMAIN.id;
       } else if (isObject(scope.system)) {
         system = scope.system.all === true;
         if (!system) throw unauthorized();
       } else {
-        // Domain scope (or anything else): nobody here holds a role on a domain.
         throw unauthorized();
       }
     }
-    const token = mint(user, { project, system });
+    const token = mint(user, { project, domainId, system });
     return { token, t: tokens.get(token)! };
   };
 
@@ -250,7 +255,12 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     let subject: DevToken | undefined;
     if (subjectToken !== undefined) {
       subject = find(subjectToken, allowExpired ? ALLOW_EXPIRED_WINDOW_MS : 0);
-      if (!subject) throw new KsError(404, 'Not Found', tokens.has(subjectToken) ? 'Failed to validate token' : 'Could not recognize Fernet token');
+      const known = tokens.get(subjectToken);
+      if (!subject) {
+        // Expired, unknown, or valid but without roles on its scope any more (Keystone's TokenNotFound).
+        const expired = !known || known.expiresAt + (allowExpired ? ALLOW_EXPIRED_WINDOW_MS : 0) <= now();
+        throw new KsError(404, 'Not Found', !known ? 'Could not recognize Fernet token' : expired ? 'Failed to validate token' : `Could not find token: ${subjectToken}.`);
+      }
     }
     // Default policy (legacy rules OR'ed in, as Keystone 22 runs by default):
     //   validate: admin or (reader and system scope) or service or token subject (same user);
@@ -282,6 +292,11 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (path === '' && read) return sendJson(res, 300, { versions: { values: [versionDocument()] } }, { 'x-openstack-request-id': reqId });
       if (path === '/v3' && read) return sendJson(res, 200, { version: versionDocument() }, { 'x-openstack-request-id': reqId });
+      const answer = path !== '/v3/auth/tokens' ? assignments.route(req, path, query, find(header(req, 'x-auth-token')), url) : undefined;
+      if (answer) {
+        if (answer.status === 204) return void res.writeHead(204, { 'x-openstack-request-id': reqId }).end();
+        return sendJson(res, answer.status, answer.body, { 'x-openstack-request-id': reqId });
+      }
       if (path !== '/v3/auth/tokens') throw new KsError(404, 'Not Found', 'The resource could not be found.');
       if (req.method === 'POST') {
         let body: unknown;
@@ -313,6 +328,11 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     issueToken,
     lookup: (token) => find(token),
     revoke: (token) => tokens.delete(token),
+    revokeRole: (user, project, role) => {
+      const p = PROJECTS.find((x) => x === project);
+      if (!p) throw new Error(`dev keystone: no project ${project}`);
+      return assignments.revoke(user, p, role);
+    },
     close: () => closeServer(server),
   };
 }

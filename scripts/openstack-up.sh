@@ -81,6 +81,13 @@ os role add --project service --user barbican admin
 # The CA worker's own service user: stores and reads CA keys in project "service", nothing more.
 os user create --domain default --password cwpass caworker
 os role add --project service --user caworker creator
+# ...and asks Keystone whether the user a server-side key goes to still holds a role on its project
+# (GET /v3/role_assignments?user.id=&scope.project.id=&effective, lib/auth/membership.ts). Keystone's
+# default identity:list_role_assignments allows that to admin, a system reader, or a reader of the
+# domain with a token scoped to it: `reader` on the tenants' domain is the least (a project-scoped
+# token would need `admin`, which is cloud-wide). It lets caworker read that domain's users, groups,
+# projects and assignments, and change nothing.
+os role add --domain default --user caworker reader
 os service create --name barbican key-manager
 for i in public internal admin; do os endpoint create --region RegionOne key-manager $i $BB; done
 os project create --domain default tenant-a
@@ -91,6 +98,11 @@ os user create --domain default --password bpass2 bob
 for r in member creator reader; do os role add --project tenant-b --user bob $r; done
 os user create --domain default --password cpass3 carol
 os role add --project tenant-a --user carol reader
+# dave holds a role on tenant-a only through a group (as dev/fixtures.ts has it).
+os user create --domain default --password dpass4 dave
+os group create --domain default tenant-a-auditors
+os group add user tenant-a-auditors dave
+os role add --group tenant-a-auditors --project tenant-a reader
 for r in member reader; do os role add --project admin --user admin $r; done
 # The API's optional revocation reader: Keystone lets only `service` or `admin` list revocation events.
 os role create service

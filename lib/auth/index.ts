@@ -12,7 +12,8 @@ export type { Credentials } from './credentials.js';
 export { TokenCache } from './tokenCache.js';
 export { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
 export { RevocationList, mayRevoke, type RevokeEvent } from './revocation.js';
-export { ServiceSession, type PasswordCredentials } from './serviceSession.js';
+export { ServiceSession, type PasswordCredentials, type DomainServiceToken } from './serviceSession.js';
+export { KeystoneMembership, type ProjectMembership, type KeystoneMembershipOptions } from './membership.js';
 
 export interface AuthConfig {
   authUrl: string;
