@@ -1,5 +1,5 @@
 import type { Driver } from '../drivers/index.js';
-import type { CaKeyStore, KeyDelivery, TenantContainers } from '../keystore/index.js';
+import type { CaKeyStore, KeyDelivery, ProjectMembership, TenantContainers } from '../keystore/index.js';
 import type { Store } from '../store/index.js';
 
 /** What job runners work with, all injected (tests swap in a memory store, fake key stores, a fixed clock). */
@@ -11,6 +11,8 @@ export interface WorkerContext {
   tenantContainers: Pick<TenantContainers, 'readCertificateContainer'>;
   /** Server-side keys go to their owner through Barbican, nowhere else. */
   delivery: Pick<KeyDelivery, 'deliver'>;
+  /** Keystone, asked when a job runs whether a server-side key's owner still holds a role on its project. */
+  membership: ProjectMembership;
   driver: Driver;
   now: () => Date;
   /** The API's public base URL: certificates point to their CA's CRL and OCSP responder under it. */

@@ -39,6 +39,11 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   const missing = ungranted(decision.questions, grantsOf(cert));
   if (missing.length) throw new JobRefusedError(`certificate ${cert.id} asks for ${missing.join(' and ')}, which its request was not granted`);
 
+  // A server-side key goes only to a user who still holds a role on the project (Barbican ACLs are per
+  // user: a renewal or reissue would otherwise hand a fresh key to someone who has left).
+  if (cert.serverSideKey && !(await ctx.membership.holdsRoleOn(cert.createdBy, job.projectId))) {
+    throw new AppError('KEY_OWNER_NOT_MEMBER', 409, `user ${cert.createdBy}, for whom certificate ${cert.id} makes its key, no longer holds a role on project ${job.projectId}; a member must request the certificate`);
+  }
   const claim = newClaim(now);
   const claimed = await store.certificates.claim(job.projectId, cert.id, claim, now, ['pending']);
   const release = () => store.certificates.updateClaimed(job.projectId, cert.id, claim.token, {}, true);

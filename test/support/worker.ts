@@ -17,6 +17,8 @@ export interface MemoryWorker {
   store: MemoryStore;
   secrets: Map<string, { name: string; key: KeyObject }>;
   deliveries: DeliveredBundle[];
+  /** `user|project` pairs that hold no role (everyone else does). */
+  leftProject: Set<string>;
   signatures: () => number;
   run(job: JobRecord, attempt?: number, maxAttempts?: number): Promise<Outcome>;
 }
@@ -25,6 +27,7 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
   const store = memoryStore();
   const secrets = new Map<string, { name: string; key: KeyObject }>();
   const deliveries: DeliveredBundle[] = [];
+  const leftProject = new Set<string>();
   const inner = opts.driver ?? nativeDriver;
   let signatures = 0;
   const driver: Driver = { ...inner, name: inner.name, capabilities: inner.capabilities, sign: async (...args) => (signatures++, inner.sign(...args)) };
@@ -47,6 +50,7 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
       },
       remove: async (ref) => void secrets.delete(ref),
     },
+    membership: { holdsRoleOn: async (userId, projectId) => !leftProject.has(`${userId}|${projectId}`) },
     tenantContainers: { readCertificateContainer: async () => Promise.reject(new Error('no tenant containers in this test')) },
     delivery: {
       deliver: async (b) => {
@@ -57,7 +61,7 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
   };
   const run = (job: JobRecord, attempt = 1, maxAttempts = 5) =>
     processJob(JSON.stringify({ v: 1, jobId: job.id, projectId: job.projectId, kind: job.kind, params: job.params }), attempt, maxAttempts, ctx);
-  return { ctx, store, secrets, deliveries, signatures: () => signatures, run };
+  return { ctx, store, secrets, deliveries, leftProject, signatures: () => signatures, run };
 }
 
 /** A pending CA and its job, as the API records them. */
