@@ -1,4 +1,5 @@
-import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
+import { badRequest, notFound } from '../../lib/errors/index.js';
+import { decideSubordinate } from '../../lib/ra/index.js';
 import { projectRoute } from '../../lib/http/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
@@ -30,12 +31,7 @@ export const handler = projectRoute({ body: CreateCaBody }, async ({ body, crede
   if (body.parent_ca_id) {
     parent = await cas.get(projectId, body.parent_ca_id);
     if (!parent) throw notFound('CA_NOT_FOUND', `No CA ${body.parent_ca_id} in your project to sign the intermediate.`);
-    if (parent.status !== 'active') throw conflict('CA_NOT_ACTIVE', `CA ${parent.id} is ${parent.status}; wait for its job to succeed.`);
-    if (parent.pathLen === 0) throw badRequest('PATH_LEN_EXCEEDED', `CA ${parent.id} has path_len 0: it may not sign intermediate CAs.`, { field: 'parent_ca_id' });
-    if (parent.pathLen !== undefined) {
-      pathLen ??= parent.pathLen - 1;
-      if (pathLen > parent.pathLen - 1) throw badRequest('PATH_LEN_EXCEEDED', `Under CA ${parent.id} (path_len ${parent.pathLen}) path_len can be at most ${parent.pathLen - 1}.`, { field: 'path_len' });
-    }
+    pathLen = decideSubordinate(parent, body.path_len, new Date()).pathLen;
   }
 
   const caId = crypto.randomUUID();

@@ -1,3 +1,4 @@
 /** The registration authority (Boulder's `ra`): decides what is issued; pure, no I/O. */
 export { decideIssuance, ungranted, type IssuanceRequest, type IssuanceDecision, type IssuingCaFacts, type PolicyQuestions } from './decide.js';
 export { issuanceRequestOf, grantsOf } from './records.js';
+export { decideSubordinate } from './decideCa.js';

@@ -6,6 +6,7 @@ import { encodeName, subjectKeyIdentifier } from '../x509/index.js';
 import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
+import { decideSubordinate } from '../ra/index.js';
 import { JobRefusedError } from './outcomes.js';
 import { publishCrl } from './revocation.js';
 
@@ -84,10 +85,8 @@ async function recordedKey(ca: CaRecord, token: string, ctx: WorkerContext): Pro
 async function activeParent(ca: CaRecord, parentId: string, ctx: WorkerContext): Promise<ActiveCa> {
   const parent = await ctx.store.cas.get(ca.projectId, parentId);
   if (!parent) throw new JobRefusedError(`parent CA ${parentId} is not in project ${ca.projectId}`);
+  // Decided again, on the parent as it is now and the path length recorded for this CA.
+  decideSubordinate(parent, ca.pathLen ?? (parent.pathLen === undefined ? undefined : Infinity), ctx.now());
   if (!isActive(parent)) throw conflict('CA_NOT_ACTIVE', `parent CA ${parentId} is ${parent.status}`);
-  if (Date.parse(parent.notAfter) <= ctx.now().getTime()) throw conflict('CA_EXPIRED', `parent CA ${parentId} expired at ${parent.notAfter}`);
-  if (parent.pathLen !== undefined && (ca.pathLen ?? Infinity) > parent.pathLen - 1) {
-    throw conflict('PATH_LEN_EXCEEDED', `parent CA ${parentId} (path_len ${parent.pathLen}) may not sign this CA`);
-  }
   return parent;
 }
