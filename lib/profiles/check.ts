@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
-import { AppError, badRequest, isAppError } from '../errors/index.js';
-import type { KeyType, San } from '../x509/index.js';
+import { AppError, badRequest } from '../errors/index.js';
+import { commonNameKind, type KeyType, type San } from '../x509/index.js';
 import type { NameAttribute } from '../x509/name.js';
 import { canonicalIp, ipInRange, parseIpRange, type IpRange } from './ip.js';
 import { isWildcard, matchingRule, normaliseDnsName, parseDomainRule, type DomainRule } from './names.js';
@@ -257,28 +256,16 @@ class Checker {
 
   /**
    * A copied CN is a name too: clients that still read it (no SAN support, or a SAN-less
-   * certificate) would trust it, so it passes the same rules as the SAN of its kind. A CN that is
-   * no DNS name, IP or email ("Web frontend") is allowed only with allow_any_name; one with a
-   * '*' must be a valid wildcard. Returns whether it is a wildcard.
+   * certificate) would trust it, so it passes the same rules as the SAN of its kind (commonNameKind
+   * says which; one written like a host name must be a valid one). A CN that is no DNS name, IP or
+   * email ("Web frontend") is allowed only with allow_any_name. Returns whether it is a wildcard.
    */
   private checkCommonName(cn: string): boolean {
-    if (isIP(cn.replace(/^\[|\]$/g, ''))) {
-      this.checkIp(cn, 'CN');
-      return false;
-    }
-    if (cn.includes('@')) {
-      this.checkEmail(cn, 'CN');
-      return false;
-    }
-    let looksLikeName = true;
-    try {
-      normaliseDnsName(cn);
-    } catch (e) {
-      if (!isAppError(e) || e.details?.rule !== 'syntax' || cn.includes('*')) throw e;
-      looksLikeName = false;
-    }
-    if (looksLikeName) return isWildcard(this.checkDns(cn, 'CN'));
-    if (!this.p.allow_any_name) {
+    const kind = commonNameKind(cn);
+    if (kind === 'ip') this.checkIp(cn, 'CN');
+    else if (kind === 'email') this.checkEmail(cn, 'CN');
+    else if (kind === 'dns') return isWildcard(this.checkDns(cn, 'CN'));
+    else if (!this.p.allow_any_name) {
       throw this.refuse(
         'PROFILE_NAME_NOT_ALLOWED',
         'allowed_domains',

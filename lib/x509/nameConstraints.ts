@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { badRequest } from '../errors/index.js';
 import { sequence, tlv } from './derWriter.js';
-import { ipToBytes, type San } from './san.js';
+import { canonicalDnsName, ipToBytes, type San } from './san.js';
 
 /**
  * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
@@ -37,12 +37,12 @@ const ipSubtree = (range: string) => {
   return Buffer.concat([addr.map((b, i) => b & m[i]), m]);
 };
 
+/** "example.org" (that name and any under it) or ".example.org" (only names under it), canonical. */
 const dnsBase = (name: string) => {
-  const n = name.trim().toLowerCase().replace(/\.$/, '');
-  if (!/^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(n)) {
-    throw badRequest('NAME_CONSTRAINT_INVALID', `"${name}" is not a DNS name constraint such as example.org.`, { value: name });
-  }
-  return n;
+  const refuse = (why: string) => badRequest('NAME_CONSTRAINT_INVALID', `"${name}" is not a DNS name constraint such as example.org or .example.org: ${why}.`, { value: name });
+  const n = name.trim();
+  const under = n.startsWith('.');
+  return `${under ? '.' : ''}${canonicalDnsName(under ? n.slice(1) : n, refuse, { wildcard: false })}`;
 };
 
 /** GeneralSubtrees for one side (permitted or excluded). */

@@ -9,28 +9,74 @@ export const MAX_SANS = 100;
 
 const invalid = (input: string, why: string) => badRequest('SAN_INVALID', `"${input}" is not a valid name: ${why}.`, { value: input });
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const MAX_DNS_NAME_LENGTH = 253;
+export const MAX_DNS_LABEL_LENGTH = 63;
 
-/** A DNS name, lower-cased, IDNs as punycode, one trailing dot dropped; '*' only as the whole leftmost label. */
-export function normaliseDnsName(input: string, original = input): string {
-  let name = input.trim();
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  if (!name) throw invalid(original, 'empty DNS name');
-  const wildcard = name.startsWith('*.');
-  const rest = wildcard ? name.slice(2) : name;
-  // Non-ASCII labels become A-labels (IDNA); domainToASCII returns '' for what IDNA refuses.
-  const ascii = /^[\x00-\x7f]*$/.test(rest) ? rest.toLowerCase() : domainToASCII(rest);
-  if (!ascii) throw invalid(original, 'not a valid internationalised domain name');
-  if (ascii.length + (wildcard ? 2 : 0) > 253) throw invalid(original, 'longer than 253 characters');
-  const labels = ascii.split('.');
-  for (const label of labels) {
-    if (label === '*') throw invalid(original, 'a wildcard is only allowed as the whole leftmost label');
-    if (!label) throw invalid(original, 'empty label');
-    if (label.length > 63) throw invalid(original, 'a label is longer than 63 characters');
-    if (!LABEL.test(label)) throw invalid(original, `label "${label}" has characters other than letters, digits and inner hyphens`);
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Makes the caller's error (its code and wording) for why a DNS name is refused. */
+export type Refuse = (why: string) => Error;
+
+/**
+ * Lower case and A-labels. ASCII input is only lower-cased: the WHATWG host parser behind
+ * domainToASCII would turn "0x7f.1" into "127.0.0.1", and we must not rewrite a name into another.
+ * Existing A-labels are still checked to be valid punycode.
+ */
+function toAscii(name: string, refuse: Refuse): string {
+  if (ASCII.test(name)) {
+    const lower = name.toLowerCase();
+    for (const label of lower.split('.')) {
+      if (label.startsWith('xn--') && domainToASCII(label) !== label) throw refuse(`label "${label}" is not valid punycode`);
+    }
+    return lower;
   }
-  if (wildcard && labels.length < 2) throw invalid(original, 'a wildcard needs at least two labels after it');
-  return wildcard ? `*.${ascii}` : ascii;
+  // domainToASCII returns '' for what IDNA refuses.
+  const ascii = domainToASCII(name);
+  if (!ascii) throw refuse('not a valid internationalised domain name');
+  return ascii;
+}
+
+function checkLabel(ascii: string, refuse: Refuse): string {
+  if (!ascii) throw refuse('empty label');
+  if (ascii.length > MAX_DNS_LABEL_LENGTH) throw refuse(`label "${ascii.slice(0, 20)}…" is longer than ${MAX_DNS_LABEL_LENGTH} characters`);
+  if (!LABEL.test(ascii)) throw refuse(`label "${ascii}" has characters other than letters, digits and inner hyphens`);
+  return ascii;
+}
+
+/** One label in canonical form (an A-label for an IDN): letters, digits and inner hyphens, at most 63 octets. */
+export const canonicalDnsLabel = (label: string, refuse: Refuse): string => checkLabel(toAscii(label, refuse), refuse);
+
+/** A numeric last label is never a host name (RFC 3696 2.); this also keeps "10.0.0.1" out of DNS names. */
+export function checkTopLabel(label: string, refuse: Refuse): void {
+  if (/^\d+$/.test(label)) throw refuse('the last label is all digits');
+}
+
+/**
+ * THE DNS-name validator (SANs, profile names and rules, name constraints all use it): canonical
+ * form, lower case, IDNs as A-labels, one trailing dot (the root) dropped; every label at most 63
+ * octets, the name at most 253. With `wildcard`, "*" may be the whole leftmost label, nowhere else.
+ * Policies on top (how deep a wildcard, public suffixes) are the callers'.
+ */
+export function canonicalDnsName(input: string, refuse: Refuse, { wildcard = true } = {}): string {
+  const name = input.endsWith('.') ? input.slice(0, -1) : input;
+  if (!name) throw refuse('empty name');
+  const star = wildcard && name.startsWith('*.');
+  const rest = star ? name.slice(2) : name;
+  if (rest.includes('*')) throw refuse(wildcard ? 'a wildcard is only allowed as the whole leftmost label' : 'no wildcard is allowed here');
+  const ascii = toAscii(rest, refuse);
+  const full = `${star ? '*.' : ''}${ascii}`;
+  if (full.length > MAX_DNS_NAME_LENGTH) throw refuse(`longer than ${MAX_DNS_NAME_LENGTH} characters`);
+  const labels = ascii.split('.').map((l) => checkLabel(l, refuse));
+  checkTopLabel(labels[labels.length - 1], refuse);
+  return full;
+}
+
+/** A DNS name as a SAN: the canonical name, and a wildcard needs at least two labels after it. */
+export function normaliseDnsName(input: string, original = input): string {
+  const name = canonicalDnsName(input.trim(), (why) => invalid(original, why));
+  if (name.startsWith('*.') && name.split('.').length < 3) throw invalid(original, 'a wildcard needs at least two labels after it');
+  return name;
 }
 
 function normaliseIp(value: string, original: string): string {
@@ -70,6 +116,25 @@ export function parseSan(input: string): San {
   if (isIP(bare.replace(/^\[|\]$/g, ''))) return { type: 'ip', value: normaliseIp(bare, input) };
   if (bare.includes('@')) return { type: 'email', value: normaliseEmail(bare, input) };
   return { type: 'dns', value: normaliseDnsName(bare, input) };
+}
+
+/**
+ * What a subject CN names, for the checks that treat a CN like a SAN (profiles, name constraints):
+ * clients that still read the CN take it as a host name, so one written like a name is a name and
+ * must be valid. An IP address (brackets allowed), an email address when it has "@", a DNS name
+ * when it has a "*", or only host-name characters and a dot, or is a name as it stands
+ * ("localhost", an IDN); undefined for free text ("Web frontend", "svc_backup").
+ */
+export function commonNameKind(cn: string): San['type'] | undefined {
+  if (isIP(cn.replace(/^\[|\]$/g, ''))) return 'ip';
+  if (cn.includes('@')) return 'email';
+  if (cn.includes('*') || (/^[A-Za-z0-9_.-]+$/.test(cn) && cn.includes('.'))) return 'dns';
+  try {
+    canonicalDnsName(cn, (why) => new Error(why));
+    return 'dns';
+  } catch {
+    return undefined;
+  }
 }
 
 /** Validates, normalises and de-duplicates a list of names. */

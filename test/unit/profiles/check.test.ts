@@ -360,3 +360,17 @@ describe('backdating', () => {
     expect(refusal(profile({ max_backdate: 3600 }), request({ notBefore: new Date('nonsense') })).code).toBe('PROFILE_NOT_BEFORE_INVALID');
   });
 });
+
+describe('a CN written like a host name is a DNS name, checked as one', () => {
+  it('refuses an invalid one even with allow_any_name (a 64-character label, an underscore, a numeric last label)', () => {
+    for (const cn of [`${'a'.repeat(64)}.example.org`, 'a_b.example.org', 'release-1.2', 'a..example.org']) {
+      expect(refusal(DEFAULT_PROFILE, request({ subject: { CN: cn } }))).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax' } });
+    }
+  });
+
+  it('still takes free text that is no host name (spaces, one label with "_") with allow_any_name', () => {
+    for (const cn of ['Web frontend', 'svc_backup', 'Example Inc.', 'x'.repeat(64)]) {
+      expect(checkIssuance(DEFAULT_PROFILE, request({ subject: { CN: cn } })).subject).toEqual({ CN: cn });
+    }
+  });
+});
