@@ -1,7 +1,7 @@
 import { AppError, badRequest } from '../errors/index.js';
-import { commonNameKind, type KeyType, type San } from '../x509/index.js';
+import { canonicalIp, commonNameKind, type KeyType, type San } from '../x509/index.js';
 import type { NameAttribute } from '../x509/name.js';
-import { canonicalIp, ipInRange, parseIpRange, type IpRange } from './ip.js';
+import { ipInRange, parseIpRange, type IpRange } from './ip.js';
 import { isWildcard, matchingRule, normaliseDnsName, parseDomainRule, type DomainRule } from './names.js';
 import { SUBJECT_FIELDS, type EcCurve, type ExtKeyUsage, type KeyFamily, type KeyUsage, type Profile, type SubjectField } from './schema.js';
 
@@ -214,8 +214,7 @@ class Checker {
   }
 
   private checkIp(value: string, where: Where): string {
-    const ip = canonicalIp(value.replace(/^\[|\]$/g, ''));
-    if (!ip) throw badRequest('NAME_INVALID', `"${value}" is not a valid IP address.`, { rule: 'syntax', name: value });
+    const ip = canonicalIp(value.replace(/^\[|\]$/g, ''), (why) => badRequest('NAME_INVALID', `"${value}" is not a valid IP address: ${why}.`, { rule: 'syntax', name: value }));
     const field = where === 'CN' ? { field: 'CN' } : {};
     const label = where === 'CN' ? 'CN' : 'IP address';
     if (!this.p.allow_ip_sans) {

@@ -6,7 +6,7 @@ import { keyTypeOf, type KeyType } from './keys.js';
 import { decodeName, nameToString } from './name.js';
 import { OID } from './oids.js';
 import { pemToDer } from './pem.js';
-import { ipToBytes, parseSan, type San } from './san.js';
+import { ipFromBytes, ipToBytes, parseSan, type San } from './san.js';
 
 export const MAX_CSR_BYTES = 64 * 1024;
 
@@ -153,8 +153,7 @@ function generalName(buf: Buffer, gn: Tlv): San {
       return parseSan(`email:${value.toString('ascii')}`);
     case 0x87: {
       if (value.length !== 4 && value.length !== 16) throw malformed('an IP address name has a bad length');
-      const ip = value.length === 4 ? [...value].join('.') : value.toString('hex').match(/.{4}/g)!.join(':');
-      const san = parseSan(`IP:${ip}`);
+      const san = parseSan(`IP:${ipFromBytes(value)}`);
       if (!ipToBytes(san.value).equals(value)) throw malformed('an IP address name does not round-trip');
       return san;
     }

@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
 import { badRequest } from '../errors/index.js';
 import { sequence, tlv } from './derWriter.js';
-import { canonicalDnsName, ipToBytes, type San } from './san.js';
+import { canonicalDnsName, canonicalIp, ipToBytes, type San } from './san.js';
 
 /**
  * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
@@ -22,11 +21,13 @@ export interface NameConstraints {
 export const isEmptyConstraints = (c: NameConstraints) => Object.values(c).every((v) => !v || v.length === 0);
 
 function cidr(range: string): { addr: Buffer; prefix: number } {
+  const refuse = () => badRequest('NAME_CONSTRAINT_INVALID', `"${range}" is not a CIDR range such as 10.0.0.0/8.`, { value: range });
   const m = /^([^/]+)\/(\d{1,3})$/.exec(range.trim());
-  const family = m ? isIP(m[1]) : 0;
-  const prefix = m ? Number(m[2]) : -1;
-  if (!m || !family || prefix > (family === 4 ? 32 : 128)) throw badRequest('NAME_CONSTRAINT_INVALID', `"${range}" is not a CIDR range such as 10.0.0.0/8.`, { value: range });
-  return { addr: ipToBytes(m[1]), prefix };
+  if (!m) throw refuse();
+  const { family, bytes } = canonicalIp(m[1], refuse, { asName: false });
+  const prefix = Number(m[2]);
+  if (prefix > (family === 4 ? 32 : 128)) throw refuse();
+  return { addr: bytes, prefix };
 }
 
 const mask = (bytes: number, prefix: number) => Buffer.from(Array.from({ length: bytes }, (_, i) => (prefix >= (i + 1) * 8 ? 0xff : prefix <= i * 8 ? 0 : (0xff << (8 - (prefix - i * 8))) & 0xff)));

@@ -18,7 +18,7 @@ import { decodeName, nameToString } from './name.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
 import { toPem } from './pem.js';
-import type { San } from './san.js';
+import { ipFromBytes, type San } from './san.js';
 
 export interface UploadedChainInput {
   /** The certificate the external CA issued for our CSR (PEM; text around the block is ignored). */
@@ -167,8 +167,6 @@ function authorityKeyId(v: Buffer): Buffer | undefined {
   return id && Buffer.from(content(v, id));
 }
 
-const ipText = (b: Buffer) => (b.length === 4 ? [...b].join('.') : b.toString('hex').match(/.{4}/g)!.join(':'));
-
 function ia5(b: Buffer, what: string): string {
   if (/[^\x20-\x7e]/.test(b.toString('latin1'))) fail(`${what} has characters outside printable ASCII`);
   return b.toString('latin1');
@@ -183,7 +181,7 @@ function subjectAltNames(v: Buffer): San[] {
     else if (gn.tag === 0x81) out.push({ type: 'email', value: ia5(value, 'an rfc822Name') });
     else if (gn.tag === 0x87) {
       if (value.length !== 4 && value.length !== 16) fail('an iPAddress name is neither 4 nor 16 bytes');
-      out.push({ type: 'ip', value: ipText(value) });
+      out.push({ type: 'ip', value: ipFromBytes(value) });
     }
   }
   return out;
@@ -219,8 +217,8 @@ function subtrees(v: Buffer, field: Tlv): Subtrees {
       if (value.length !== 8 && value.length !== 32) fail('an iPAddress constraint is neither 8 nor 32 bytes');
       const half = value.length / 2;
       const prefix = prefixOf(value.subarray(half));
-      if (prefix === undefined) throw new UnsupportedConstraint(`an iPAddress constraint with a non-contiguous mask (${ipText(value.subarray(half))})`);
-      out.ip.push(`${ipText(value.subarray(0, half))}/${prefix}`);
+      if (prefix === undefined) throw new UnsupportedConstraint(`an iPAddress constraint with a non-contiguous mask (${ipFromBytes(value.subarray(half))})`);
+      out.ip.push(`${ipFromBytes(value.subarray(0, half))}/${prefix}`);
     } else {
       throw new UnsupportedConstraint(`a constraint on ${GENERAL_NAME_FORMS[base.tag] ?? `names of tag 0x${base.tag.toString(16)}`} names, which this service cannot enforce`);
     }

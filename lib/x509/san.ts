@@ -79,14 +79,43 @@ export function normaliseDnsName(input: string, original = input): string {
   return name;
 }
 
-function normaliseIp(value: string, original: string): string {
-  const v = value.trim().replace(/^\[|\]$/g, '');
-  const family = isIP(v);
-  if (!family) throw invalid(original, 'not an IPv4 or IPv6 address');
-  if (family === 4) return v.split('.').map(Number).join('.');
+/** Dotted quad, or RFC 5952 compressed IPv6, of 4 or 16 address bytes. */
+export function ipFromBytes(bytes: Buffer): string {
+  if (bytes.length === 4) return [...bytes].join('.');
   // The WHATWG URL parser prints IPv6 in its canonical compressed form (RFC 5952).
-  return new URL(`http://[${v}]/`).hostname.slice(1, -1);
+  return new URL(`http://[${bytes.toString('hex').match(/.{4}/g)!.join(':')}]/`).hostname.slice(1, -1);
 }
+
+/** The IPv4 address hidden in an IPv6 one, and how: mapped ::ffff:0:0/96, or compatible ::/96 but for :: and ::1. */
+function embeddedIpv4(b: Buffer): { how: string; v4: string } | undefined {
+  const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
+  const v4 = [...b.subarray(12)].join('.');
+  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return { how: 'an IPv4-mapped IPv6 address', v4 };
+  // :: (unspecified) and ::1 (loopback) are IPv6's own addresses, not IPv4 in disguise.
+  if (zeros(0, 15) && b[15] <= 1) return undefined;
+  if (zeros(0, 12)) return { how: 'an IPv4-compatible IPv6 address (deprecated, RFC 4291 2.5.5.1)', v4 };
+  return undefined;
+}
+
+/**
+ * THE reading of an IP address as text (SANs, CNs, profile ranges, name constraints): family,
+ * canonical text (dotted quad, RFC 5952) and bytes, or `refuse`. Never a zone id ("fe80::1%eth0"):
+ * it is local to a host, means nothing in a certificate, and the URL parser throws on it. As a
+ * certificate name (`asName`, the default) never IPv4 inside IPv6 either: Go's verifier takes
+ * "::ffff:127.0.0.1" for 127.0.0.1, so it would slip past an excluded 127.0.0.0/8. Ranges
+ * (asName false) may cover such addresses: no name in them is ever issued.
+ */
+export function canonicalIp(value: string, refuse: Refuse, { asName = true } = {}): { family: 4 | 6; text: string; bytes: Buffer } {
+  if (value.includes('%')) throw refuse('an IP address with a zone id ("%…") is local to a host; leave the zone id out');
+  const family = isIP(value);
+  if (family !== 4 && family !== 6) throw refuse('not an IPv4 or IPv6 address');
+  const bytes = ipToBytes(value);
+  const hidden = family === 6 && asName ? embeddedIpv4(bytes) : undefined;
+  if (hidden) throw refuse(`${hidden.how}; use the plain IPv4 address ${hidden.v4}`);
+  return { family, text: ipFromBytes(bytes), bytes };
+}
+
+const normaliseIp = (value: string, original: string): string => canonicalIp(value.trim().replace(/^\[|\]$/g, ''), (why) => invalid(original, why)).text;
 
 function normaliseEmail(value: string, original: string): string {
   const v = value.trim();

@@ -151,11 +151,24 @@ describe('IP names', () => {
   it('must lie in allowed_ip_ranges, IPv4 and IPv6', () => {
     const p = profile({ allowed_ip_ranges: ['10.0.0.0/8', '2001:db8:1::/48'] });
     expect(checkIssuance(p, request({ sans: [ip('10.20.30.40'), ip('2001:db8:1:ffff::5')] })).sans).toHaveLength(2);
-    for (const bad of ['11.0.0.1', '192.0.2.1', '2001:db8:2::1', '::ffff:10.0.0.1']) {
+    for (const bad of ['11.0.0.1', '192.0.2.1', '2001:db8:2::1']) {
       const e = refusal(p, request({ sans: [ip(bad)] }));
       expect(e).toMatchObject({ code: 'PROFILE_IP_NOT_ALLOWED', details: { rule: 'allowed_ip_ranges' } });
       expect(e.message).toContain('allowed_ip_ranges are 10.0.0.0/8, 2001:db8:1::/48');
     }
+  });
+
+  it('refuses IPv4 written inside IPv6 (mapped, compatible) and zone ids, as a SAN and as a CN', () => {
+    const p = profile({ allowed_ip_ranges: ['10.0.0.0/8', '::/0'] });
+    for (const bad of ['::ffff:10.0.0.1', '::ffff:a00:1', '::10.0.0.1', 'fe80::1%eth0']) {
+      for (const r of [request({ sans: [ip(bad)] }), request({ sans: [ip('10.0.0.1')], subject: { CN: bad } })]) {
+        const e = refusal(p, r);
+        expect(e).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax', name: bad } });
+        expect(e.message).toMatch(bad.includes('%') ? /zone id/ : /use the plain IPv4 address 10\.0\.0\.1/);
+      }
+    }
+    // IPv6's own unspecified and loopback addresses are not IPv4 in disguise.
+    expect(checkIssuance(p, request({ sans: [ip('::1'), ip('::')] })).sans).toEqual([ip('::1'), ip('::')]);
   });
 });
 

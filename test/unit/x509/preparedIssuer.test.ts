@@ -54,7 +54,7 @@ const TIMES: Array<[Date, Date]> = [
 const SANS = [
   [],
   parseSans(['leaf.example.org']),
-  parseSans(['leaf.example.org', '*.example.org', 'IP:192.0.2.7', 'IP:2001:db8::7', 'IP:::ffff:192.0.2.1', 'ops@example.org']),
+  parseSans(['leaf.example.org', '*.example.org', 'IP:192.0.2.7', 'IP:2001:db8::7', 'IP:64:ff9b::192.0.2.1', 'ops@example.org']),
   parseSans(Array.from({ length: 100 }, (_, i) => `host-${i}.a-rather-long-zone-name.example.org`)), // > 4 KiB of names
 ];
 
