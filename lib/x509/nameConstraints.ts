@@ -72,11 +72,30 @@ export function normaliseNameConstraints(c: NameConstraints): NameConstraints {
   return out;
 }
 
-/** RFC 5280: a DNS constraint matches the name itself and any name with labels added on the left. */
-function dnsWithin(name: string, base: string): boolean {
-  const n = name.toLowerCase().replace(/^\*\./, 'x.');
-  if (base.startsWith('.')) return n.endsWith(base);
-  return n === base || n.endsWith(`.${base}`);
+/** `name` is `domain` or has labels added on its left. */
+const inSubtree = (name: string, domain: string) => name === domain || name.endsWith(`.${domain}`);
+
+/**
+ * RFC 5280: a constraint "example.org" matches that name and any with labels added on the left,
+ * ".example.org" only those with labels added. A wildcard "*.P" stands for names under P: it is
+ * permitted only when all of them are, i.e. when P is within the base ("*.apps.example.org" under
+ * "apps.example.org", not under "x.apps.example.org").
+ */
+function dnsPermits(name: string, base: string): boolean {
+  if (name.startsWith('*.')) return inSubtree(name.slice(2), base.replace(/^\./, ''));
+  return base.startsWith('.') ? name.endsWith(base) : inSubtree(name, base);
+}
+
+/**
+ * A wildcard "*.P" is excluded when any name it stands for could be: the base is at or above P,
+ * or lies anywhere under it ("vault.corp.example" under "*.corp.example"; clients differ on how
+ * many labels a "*" covers, so deeper excluded names count too).
+ */
+function dnsExcludes(name: string, base: string): boolean {
+  if (!name.startsWith('*.')) return dnsPermits(name, base);
+  const parent = name.slice(2);
+  const b = base.replace(/^\./, '');
+  return inSubtree(parent, b) || inSubtree(b, parent);
 }
 
 function ipWithin(ip: string, range: string): boolean {
@@ -101,11 +120,15 @@ function emailWithin(address: string, base: string): boolean {
 export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[]): void {
   for (const c of sets) {
     for (const san of sans) {
-      const [permitted, excluded, within] =
-        san.type === 'dns' ? [c.permittedDns, c.excludedDns, dnsWithin] : san.type === 'ip' ? [c.permittedIp, c.excludedIp, ipWithin] : [c.permittedEmail, c.excludedEmail, emailWithin];
-      const hit = excluded?.find((b) => within(san.value, b));
+      const [permitted, excluded, permits, excludes] =
+        san.type === 'dns'
+          ? [c.permittedDns, c.excludedDns, dnsPermits, dnsExcludes]
+          : san.type === 'ip'
+            ? [c.permittedIp, c.excludedIp, ipWithin, ipWithin]
+            : [c.permittedEmail, c.excludedEmail, emailWithin, emailWithin];
+      const hit = excluded?.find((b) => excludes(san.value, b));
       if (hit) throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is excluded by the CA's name constraint "${hit}".`, { name: san.value, constraint: hit });
-      if (permitted?.length && !permitted.some((b) => within(san.value, b))) {
+      if (permitted?.length && !permitted.some((b) => permits(san.value, b))) {
         throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is outside the CA's permitted names (${permitted.join(', ')}).`, { name: san.value });
       }
     }

@@ -86,6 +86,30 @@ describe('name constraints', () => {
     if (!names.some((n) => n.includes('*'))) expect(/OK/.test(opensslVerify(chainWith(constraints, names)))).toBe(expected === null);
   });
 
+  it.each([
+    // Excluded: any excluded subtree at or under the wildcard's parent domain, or above it.
+    [{ excludedDns: ['vault.corp.example'] }, '*.corp.example', 'excluded'],
+    [{ excludedDns: ['.x.corp.example'] }, '*.corp.example', 'excluded'],
+    [{ excludedDns: ['a.b.corp.example'] }, '*.corp.example', 'excluded'],
+    [{ excludedDns: ['corp.example'] }, '*.corp.example', 'excluded'],
+    [{ excludedDns: ['.corp.example'] }, '*.corp.example', 'excluded'],
+    [{ excludedDns: ['example'] }, '*.corp.example', 'excluded'],
+    [{ permittedDns: ['example.org'], excludedDns: ['secret.example.org'] }, '*.example.org', 'excluded'],
+    [{ excludedDns: ['vault.corp.example'] }, '*.other.example', null],
+    [{ excludedDns: ['vault.corp.example'] }, '*.xcorp.example', null],
+    // Permitted: only when the wildcard's parent domain is within a permitted base.
+    [{ permittedDns: ['apps.example.org'] }, '*.apps.example.org', null],
+    [{ permittedDns: ['apps.example.org'] }, '*.x.apps.example.org', null],
+    [{ permittedDns: ['.apps.example.org'] }, '*.apps.example.org', null],
+    [{ permittedDns: ['x.apps.example.org'] }, '*.apps.example.org', 'outside'],
+    [{ permittedDns: ['.x.apps.example.org'] }, '*.apps.example.org', 'outside'],
+    [{ permittedDns: ['apps.example.org'] }, '*.example.org', 'outside'],
+  ] as Array<[NameConstraints, string, string | null]>)('a wildcard against %j: %s → %s', (c, name, expected) => {
+    const check = () => checkNameConstraints(parseSans([name]), [normaliseNameConstraints(c)]);
+    if (expected === null) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_VIOLATION', message: expect.stringContaining(expected) }));
+  });
+
   it('applies every CA of the chain on its own', () => {
     const outer = { permittedDns: ['example.org'] };
     const inner = { permittedDns: ['team.example.org'] };
