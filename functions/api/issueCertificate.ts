@@ -35,7 +35,7 @@ export const handler = projectRoute({ body: IssueCertificateBody }, async ({ par
     decision = checkIssuance(profile, { keyType: serverSideKey.keyType, sans: parseSans(sans), subject: serverSideKey.subject, ...common });
   }
   // An intermediate's name constraints, and those of the CAs above it.
-  checkNameConstraints(decision.sans, ca.constraintChain ?? []);
+  checkNameConstraints(decision.sans, ca.constraintChain ?? [], decision.subject.CN);
   // Wildcards and long lifetimes are the seeds' examples of what only admins may ask for.
   if (decision.wildcard) enforce('ca:certificates:create:wildcard', credentials, target);
   if (decision.ttlBeyondMax) enforce('ca:certificates:create:ttl_over_max', credentials, target);

@@ -47,7 +47,7 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
     mayExceedMaxTtl: cert.ttlBeyondMax === true,
     now: ctx.now(),
   });
-  checkNameConstraints(decision.sans, ca.constraintChain ?? []);
+  checkNameConstraints(decision.sans, ca.constraintChain ?? [], decision.subject.CN);
   const now = ctx.now().getTime();
   const caNotAfter = Date.parse(ca.notAfter);
   if (caNotAfter <= now) throw conflict('CA_EXPIRED', `CA ${caId} expired at ${ca.notAfter}`);

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/index.js';
 import { sequence, tlv } from './derWriter.js';
-import { canonicalDnsName, canonicalIp, ipToBytes, type San } from './san.js';
+import { canonicalDnsName, canonicalIp, commonNameAsSan, ipToBytes, type San } from './san.js';
 
 /**
  * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
@@ -115,11 +115,15 @@ function emailWithin(address: string, base: string): boolean {
 
 /**
  * Throws NAME_CONSTRAINT_VIOLATION (400) for the first name outside any of the constraint sets:
- * one per CA of the chain, each applied on its own as RFC 5280 path validation does.
+ * one per CA of the chain, each applied on its own as RFC 5280 path validation does. The subject
+ * CN counts when it is written like a DNS name, IP or email (commonNameKind, as the profile
+ * checker reads it): clients that still read CNs would trust it. Free text is no name to constrain.
  */
-export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[]): void {
+export function checkNameConstraints(sans: readonly San[], sets: readonly NameConstraints[], commonName?: string): void {
+  const cn = commonName === undefined || !sets.length ? undefined : commonNameAsSan(commonName);
+  const names = [...sans.map((san) => ({ san, label: '', field: {} })), ...(cn ? [{ san: cn, label: 'CN ', field: { field: 'CN' } }] : [])];
   for (const c of sets) {
-    for (const san of sans) {
+    for (const { san, label, field } of names) {
       const [permitted, excluded, permits, excludes] =
         san.type === 'dns'
           ? [c.permittedDns, c.excludedDns, dnsPermits, dnsExcludes]
@@ -127,9 +131,9 @@ export function checkNameConstraints(sans: readonly San[], sets: readonly NameCo
             ? [c.permittedIp, c.excludedIp, ipWithin, ipWithin]
             : [c.permittedEmail, c.excludedEmail, emailWithin, emailWithin];
       const hit = excluded?.find((b) => excludes(san.value, b));
-      if (hit) throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is excluded by the CA's name constraint "${hit}".`, { name: san.value, constraint: hit });
+      if (hit) throw badRequest('NAME_CONSTRAINT_VIOLATION', `${label}"${san.value}" is excluded by the CA's name constraint "${hit}".`, { name: san.value, constraint: hit, ...field });
       if (permitted?.length && !permitted.some((b) => permits(san.value, b))) {
-        throw badRequest('NAME_CONSTRAINT_VIOLATION', `"${san.value}" is outside the CA's permitted names (${permitted.join(', ')}).`, { name: san.value });
+        throw badRequest('NAME_CONSTRAINT_VIOLATION', `${label}"${san.value}" is outside the CA's permitted names (${permitted.join(', ')}).`, { name: san.value, ...field });
       }
     }
   }

@@ -166,6 +166,12 @@ export function commonNameKind(cn: string): San['type'] | undefined {
   }
 }
 
+/** A CN as the name it stands for (commonNameKind), canonical; undefined for free text; SAN_INVALID for a CN written like a name but not a valid one. */
+export function commonNameAsSan(cn: string): San | undefined {
+  const kind = commonNameKind(cn);
+  return kind && parseSan(`${kind === 'dns' ? 'DNS' : kind === 'ip' ? 'IP' : 'email'}:${cn}`);
+}
+
 /** Validates, normalises and de-duplicates a list of names. */
 export function parseSans(list: string[]): San[] {
   const seen = new Set<string>();

@@ -110,6 +110,33 @@ describe('name constraints', () => {
     else expect(check).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_VIOLATION', message: expect.stringContaining(expected) }));
   });
 
+  it.each([
+    ['evil.example.org', { permittedDns: ['apps.example.org'] }, 'DNS:web.apps.example.org', 'outside'],
+    ['EVIL.example.org.', { permittedDns: ['apps.example.org'] }, 'DNS:web.apps.example.org', 'outside'],
+    ['*.corp.example', { excludedDns: ['vault.corp.example'] }, 'DNS:web.other.example', 'excluded'],
+    ['10.1.2.3', { excludedIp: ['10.0.0.0/8'] }, 'IP:192.0.2.1', 'excluded'],
+    ['[2001:db8::1]', { permittedIp: ['10.0.0.0/8'] }, 'IP:10.0.0.1', 'outside'],
+    ['ops@evil.org', { permittedEmail: ['.example.org'] }, 'email:ops@mail.example.org', 'outside'],
+    ['web.apps.example.org', { permittedDns: ['apps.example.org'] }, 'DNS:web.apps.example.org', null],
+    // Free text is not a name: nothing to constrain.
+    ['Web frontend', { permittedDns: ['apps.example.org'] }, 'DNS:web.apps.example.org', null],
+    ['svc_backup', { permittedDns: ['apps.example.org'] }, 'DNS:web.apps.example.org', null],
+  ] as Array<[string, NameConstraints, string, string | null]>)('checks the subject CN %j too (%j, SAN %s) → %s', (cn, c, san, expected) => {
+    const check = () => checkNameConstraints(parseSans([san]), [normaliseNameConstraints(c)], cn);
+    expect(() => checkNameConstraints(parseSans([san]), [normaliseNameConstraints(c)])).not.toThrow();
+    if (expected === null) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_VIOLATION', message: expect.stringMatching(new RegExp(`^CN "[^"]+" is ${expected}`)), details: expect.objectContaining({ field: 'CN' }) }));
+  });
+
+  it('refuses a CN written like a name that is not a valid one, before any constraint', () => {
+    for (const cn of [`${'a'.repeat(64)}.example.org`, '::ffff:10.0.0.1', 'a..b']) {
+      expect(() => checkNameConstraints([], [{ permittedDns: ['example.org'] }], cn)).toThrow(expect.objectContaining({ code: 'SAN_INVALID' }));
+    }
+    expect(() => checkNameConstraints([], [], 'anything.evil.org')).not.toThrow();
+    // Without constraints the CN is the profile's business only.
+    expect(() => checkNameConstraints([], [], 'a..b')).not.toThrow();
+  });
+
   it('applies every CA of the chain on its own', () => {
     const outer = { permittedDns: ['example.org'] };
     const inner = { permittedDns: ['team.example.org'] };
