@@ -1,5 +1,5 @@
 import { AppError, badRequest } from '../errors/index.js';
-import { canonicalIp, commonNameKind, type KeyType, type San } from '../x509/index.js';
+import { canonicalEmail, canonicalIp, commonNameKind, type KeyType, type San } from '../x509/index.js';
 import type { NameAttribute } from '../x509/name.js';
 import { ipInRange, parseIpRange, type IpRange } from './ip.js';
 import { isWildcard, matchingRule, normaliseDnsName, parseDomainRule, type DomainRule } from './names.js';
@@ -233,11 +233,8 @@ class Checker {
     if (!this.p.allow_email_sans) {
       throw this.refuse('PROFILE_EMAIL_NOT_ALLOWED', 'allow_email_sans', `${label} "${value}" is not allowed by ${this.by}: it allows no email addresses (allow_email_sans is false).`, { name: value, ...field });
     }
-    const at = value.lastIndexOf('@');
-    if (at <= 0 || at === value.length - 1) throw badRequest('NAME_INVALID', `"${value}" is not a valid email address.`, { rule: 'syntax', name: value });
-    const domain = normaliseDnsName(value.slice(at + 1));
-    if (isWildcard(domain)) throw badRequest('NAME_INVALID', `"${value}" is not a valid email address: no wildcard in its domain.`, { rule: 'syntax', name: value });
-    const address = `${value.slice(0, at)}@${domain}`;
+    const address = canonicalEmail(value, (why) => badRequest('NAME_INVALID', `"${value}" is not a valid email address: ${why}.`, { rule: 'syntax', name: value }));
+    const domain = address.slice(address.lastIndexOf('@') + 1);
     if (!this.p.allow_any_name && !matchingRule(domain, this.rules)) {
       throw this.refuse('PROFILE_EMAIL_NOT_ALLOWED', 'allowed_domains', `${label} "${address}" is not allowed by ${this.by}: its domain must be allowed and ${this.domainsText()}.`, { name: address, ...field });
     }

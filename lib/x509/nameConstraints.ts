@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/index.js';
 import { sequence, tlv } from './derWriter.js';
-import { canonicalDnsName, canonicalIp, commonNameAsSan, ipToBytes, type San } from './san.js';
+import { canonicalDnsName, canonicalEmail, canonicalIp, commonNameAsSan, ipToBytes, type Refuse, type San } from './san.js';
 
 /**
  * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
@@ -38,12 +38,25 @@ const ipSubtree = (range: string) => {
   return Buffer.concat([addr.map((b, i) => b & m[i]), m]);
 };
 
-/** "example.org" (that name and any under it) or ".example.org" (only names under it), canonical. */
-const dnsBase = (name: string) => {
-  const refuse = (why: string) => badRequest('NAME_CONSTRAINT_INVALID', `"${name}" is not a DNS name constraint such as example.org or .example.org: ${why}.`, { value: name });
-  const n = name.trim();
-  const under = n.startsWith('.');
-  return `${under ? '.' : ''}${canonicalDnsName(under ? n.slice(1) : n, refuse, { wildcard: false })}`;
+/** "example.org" (that name and any under it) or ".example.org" (only names under it), canonical, no wildcard. */
+function domainBase(value: string, refuse: Refuse): string {
+  const under = value.startsWith('.');
+  return `${under ? '.' : ''}${canonicalDnsName(under ? value.slice(1) : value, refuse, { wildcard: false })}`;
+}
+
+const dnsBase = (name: string) =>
+  domainBase(name.trim(), (why) => badRequest('NAME_CONSTRAINT_INVALID', `"${name}" is not a DNS name constraint such as example.org or .example.org: ${why}.`, { value: name }));
+
+/**
+ * An rfc822Name constraint (RFC 5280 4.2.1.10): a mailbox "user@example.org", every address at a
+ * host "example.org", or at any host under a domain ".example.org"; canonical and lower case
+ * (addresses are matched without regard to case).
+ */
+const emailBase = (value: string) => {
+  const refuse = (why: string) =>
+    badRequest('NAME_CONSTRAINT_INVALID', `"${value}" is not an email name constraint such as user@example.org, example.org or .example.org: ${why}.`, { value });
+  const e = value.trim();
+  return e.includes('@') ? canonicalEmail(e, refuse).toLowerCase() : domainBase(e, refuse);
 };
 
 /** GeneralSubtrees for one side (permitted or excluded). */
@@ -51,7 +64,7 @@ function subtrees(dns: string[] = [], ips: string[] = [], emails: string[] = [])
   return [
     ...dns.map((d) => sequence(tlv(0x82, Buffer.from(dnsBase(d), 'ascii')))),
     ...ips.map((r) => sequence(tlv(0x87, ipSubtree(r)))),
-    ...emails.map((e) => sequence(tlv(0x81, Buffer.from(e.trim().toLowerCase(), 'ascii')))),
+    ...emails.map((e) => sequence(tlv(0x81, Buffer.from(emailBase(e), 'ascii')))),
   ];
 }
 
@@ -68,7 +81,7 @@ export function normaliseNameConstraints(c: NameConstraints): NameConstraints {
   if (c.permittedDns?.length) out.permittedDns = c.permittedDns.map(dnsBase);
   if (c.excludedDns?.length) out.excludedDns = c.excludedDns.map(dnsBase);
   for (const k of ['permittedIp', 'excludedIp'] as const) if (c[k]?.length) out[k] = c[k]!.map((r) => (cidr(r), r.trim()));
-  for (const k of ['permittedEmail', 'excludedEmail'] as const) if (c[k]?.length) out[k] = c[k]!.map((e) => e.trim().toLowerCase());
+  for (const k of ['permittedEmail', 'excludedEmail'] as const) if (c[k]?.length) out[k] = c[k]!.map(emailBase);
   return out;
 }
 

@@ -117,18 +117,21 @@ export function canonicalIp(value: string, refuse: Refuse, { asName = true } = {
 
 const normaliseIp = (value: string, original: string): string => canonicalIp(value.trim().replace(/^\[|\]$/g, ''), (why) => invalid(original, why)).text;
 
-function normaliseEmail(value: string, original: string): string {
-  const v = value.trim();
-  const at = v.lastIndexOf('@');
-  if (at <= 0 || at === v.length - 1) throw invalid(original, 'an email address needs a local part and a domain');
-  const local = v.slice(0, at);
+/**
+ * THE email-address validator (SANs, CNs, mailbox name constraints): a dot-atom local part
+ * (RFC 5322, at most 64 characters) kept as written, "@", and a DNS name without wildcard, canonical.
+ */
+export function canonicalEmail(value: string, refuse: Refuse): string {
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) throw refuse('an email address needs a local part and a domain');
+  const local = value.slice(0, at);
   if (local.length > 64 || !/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
-    throw invalid(original, 'the local part has characters not allowed in an address');
+    throw refuse('the local part has characters not allowed in an address');
   }
-  const domain = normaliseDnsName(v.slice(at + 1), original);
-  if (domain.startsWith('*')) throw invalid(original, 'no wildcard in an email domain');
-  return `${local}@${domain}`;
+  return `${local}@${canonicalDnsName(value.slice(at + 1), refuse, { wildcard: false })}`;
 }
+
+const normaliseEmail = (value: string, original: string): string => canonicalEmail(value.trim(), (why) => invalid(original, why));
 
 /** "DNS:x", "IP:x", "email:x", or bare: an IP literal is an IP, with '@' an email, otherwise a DNS name. */
 export function parseSan(input: string): San {

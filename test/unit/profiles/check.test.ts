@@ -184,6 +184,14 @@ describe('email names', () => {
     expect(refusal(p, request({ sans: [email('ops@evil.org')] }))).toMatchObject({ code: 'PROFILE_EMAIL_NOT_ALLOWED', details: { rule: 'allowed_domains' } });
     expect(checkIssuance(profile({ allow_email_sans: true, allow_any_name: true }), request({ sans: [email('ops@evil.org')] })).sans).toEqual([email('ops@evil.org')]);
   });
+
+  it('reads a CN with "@" with the same address syntax as a SAN', () => {
+    const p = profile({ allow_email_sans: true, allow_any_name: true });
+    for (const cn of ['a b@example.org', '.ops@example.org', 'ops@*.example.org', '@example.org']) {
+      expect(refusal(p, request({ subject: { CN: cn } }))).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax', name: cn } });
+    }
+    expect(checkIssuance(p, request({ subject: { CN: 'Ops@Example.ORG' } })).subject).toEqual({ CN: 'Ops@Example.ORG' });
+  });
 });
 
 describe('keys', () => {

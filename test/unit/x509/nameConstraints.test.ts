@@ -144,6 +144,24 @@ describe('name constraints', () => {
     expect(() => checkNameConstraints(parseSans(['DNS:x.example.org']), [outer, inner])).toThrow(/permitted names \(team.example.org\)/);
   });
 
+  it.each([
+    ['User@Example.ORG', 'user@example.org'],
+    ['Example.org', 'example.org'],
+    ['.Mail.Example.org.', '.mail.example.org'],
+    ['.bücher.example', '.xn--bcher-kva.example'],
+  ])('takes the email constraint %j as %j (a mailbox, a host, or a domain)', (input, out) => {
+    expect(normaliseNameConstraints({ permittedEmail: [input], excludedEmail: [input] })).toEqual({ permittedEmail: [out], excludedEmail: [out] });
+  });
+
+  it.each([['@@'], ['@'], ['a@'], ['@example.org'], ['a b@example.org'], ['a@b@example.org'], ['.a@example.org'], ['user@*.example.org'], ['user@exa mple.org'], ['.'], ['..example.org'], ['*.example.org'], ['example..org'], ['exa_mple.org']])(
+    'refuses the email constraint %j',
+    (input) => {
+      for (const side of ['permittedEmail', 'excludedEmail'] as const) {
+        expect(() => normaliseNameConstraints({ [side]: [input] })).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_INVALID', status: 400, details: { value: input } }));
+      }
+    },
+  );
+
   it('refuses malformed constraints with the value named', () => {
     expect(() => normaliseNameConstraints({ permittedIp: ['10.0.0.0'] })).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_INVALID', details: { value: '10.0.0.0' } }));
     expect(() => normaliseNameConstraints({ permittedDns: ['bad..name'] })).toThrow(expect.objectContaining({ code: 'NAME_CONSTRAINT_INVALID' }));
