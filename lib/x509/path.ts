@@ -53,8 +53,6 @@ export interface VerifiedChain {
   subject: string;
   /** Its subjectKeyIdentifier extension, if any: the authorityKeyIdentifier of what the CA issues. */
   subjectKeyId?: Buffer;
-  /** False when its keyUsage lacks cRLSign: the CA must not sign CRLs. */
-  crlSign: boolean;
 }
 
 export const MAX_CHAIN_PEM_BYTES = 64 * 1024;
@@ -108,6 +106,11 @@ interface Cert {
 
 const KU_KEY_CERT_SIGN = 5;
 const KU_CRL_SIGN = 6;
+/** What the new CA's own certificate must allow. */
+const OWN_USAGES: Array<[number, string]> = [
+  [KU_KEY_CERT_SIGN, 'keyCertSign'],
+  [KU_CRL_SIGN, 'cRLSign'],
+];
 
 /** Extensions this verification processes (or, for extKeyUsage, understands): others may not be critical. */
 const PROCESSED_EXTENSIONS = new Set<string>([OID.basicConstraints, OID.keyUsage, OID.nameConstraints, OID.subjectAltName, OID.subjectKeyIdentifier, OID.authorityKeyIdentifier, OID.extKeyUsage]);
@@ -498,6 +501,16 @@ function validatePath(path: Cert[], now: Date): Omit<VerifiedChain, 'certificate
     }
   }
 
+  // The new CA signs its own CRLs: without cRLSign, `openssl verify -crl_check` refuses every one of them.
+  const missing = OWN_USAGES.filter(([bit]) => !path[0].keyUsage?.has(bit)).map(([, name]) => name);
+  if (missing.length) {
+    throw badRequest(
+      'CA_CERTIFICATE_KEY_USAGE',
+      `The certificate ${q(path[0])} has a keyUsage that lacks ${missing.join(' and ')}: this CA signs certificates and CRLs, so ask the external CA to issue it with keyUsage keyCertSign, cRLSign.`,
+      { subject: path[0].subject, missing },
+    );
+  }
+
   // pathLenConstraint (RFC 5280 6.1.4 (l), (m)): the non-self-issued CA certificates below a CA,
   // the new CA included (what it issues are leaves or further CAs), must not exceed its limit.
   let remaining = path[0].basicConstraints!.pathLen ?? Infinity;
@@ -540,7 +553,6 @@ function validatePath(path: Cert[], now: Date): Omit<VerifiedChain, 'certificate
     subjectDer: own.subjectDer,
     subject: own.subject,
     subjectKeyId: own.subjectKeyId,
-    crlSign: own.keyUsage?.has(KU_CRL_SIGN) ?? false,
   };
 }
 
@@ -561,7 +573,9 @@ function sameKey(spkiDer: Buffer, expected: Buffer): boolean {
  * - CERTIFICATE_KEY_MISMATCH: the certificate is not for our key;
  * - CHAIN_INCOMPLETE: an issuer (up to the root) is missing from the bundle;
  * - CHAIN_INVALID: a link fails (signature, validity, CA flag, keyUsage, pathLen, name constraints,
- *   unknown critical extension, ...), `details: { link, subject }`.
+ *   unknown critical extension, ...), `details: { link, subject }`;
+ * - CA_CERTIFICATE_KEY_USAGE: the certificate's keyUsage lacks cRLSign (or keyCertSign),
+ *   `details: { subject, missing }`.
  */
 export function verifyUploadedChain(input: UploadedChainInput): VerifiedChain {
   const { now } = input;
