@@ -21,7 +21,7 @@ import { toPem } from './pem.js';
 import { ipFromBytes, type San } from './san.js';
 
 export interface UploadedChainInput {
-  /** The certificate the external CA issued for our CSR (PEM; text around the block is ignored). */
+  /** The certificate the external CA issued for our CSR: one PEM block (text around it is ignored). */
   certificatePem: string;
   /** Every external intermediate and the root, PEM (RFC 7468), any order, duplicates allowed. */
   bundlePem: string;
@@ -363,7 +363,8 @@ function readCertificate(der: Buffer): Cert {
 
 const PEM_BLOCK = /-----BEGIN ([^\r\n]*?)-----([\s\S]*?)-----END ([^\r\n]*?)-----/g;
 
-function pemCertificates(text: string, code: string, part: 'certificate' | 'bundle'): Buffer[] {
+/** The certificates of a PEM text, and how many PEM blocks it holds (of any label). */
+function pemCertificates(text: string, code: string, part: 'certificate' | 'bundle'): { ders: Buffer[]; blocks: number } {
   if (typeof text !== 'string') throw badRequest(code, `The ${part} must be PEM text.`, { part });
   if (text.length > MAX_CHAIN_PEM_BYTES) throw badRequest(code, `The ${part} is larger than ${MAX_CHAIN_PEM_BYTES} bytes.`, { part });
   const out: Buffer[] = [];
@@ -382,7 +383,7 @@ function pemCertificates(text: string, code: string, part: 'certificate' | 'bund
     out.push(Buffer.from(b64, 'base64'));
   }
   if (text.slice(covered).includes('-----BEGIN ')) throw badRequest(code, `The ${part} has a PEM block without its END line.`, { part });
-  return out;
+  return { ders: out, blocks };
 }
 
 function parseBlock(der: Buffer, code: string, part: 'certificate' | 'bundle', block: number): Cert {
@@ -581,20 +582,22 @@ export function verifyUploadedChain(input: UploadedChainInput): VerifiedChain {
   const { now } = input;
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('now must be a valid Date');
   const own = pemCertificates(input.certificatePem, 'CERTIFICATE_MALFORMED', 'certificate');
-  if (!own.length) throw badRequest('CERTIFICATE_MALFORMED', 'The certificate holds no PEM "CERTIFICATE" block.', { part: 'certificate' });
-  const cert = parseBlock(own[0], 'CERTIFICATE_MALFORMED', 'certificate', 1);
+  if (!own.ders.length) throw badRequest('CERTIFICATE_MALFORMED', 'The certificate holds no PEM "CERTIFICATE" block.', { part: 'certificate' });
+  // Exactly one: with more, which one is meant is a guess (and the rest belong in the chain).
+  if (own.blocks > 1) {
+    throw badRequest('CERTIFICATE_MALFORMED', `The certificate holds ${own.blocks} PEM blocks; give only the certificate issued for this CA's CSR, and its issuers in the chain.`, { part: 'certificate' });
+  }
+  const cert = parseBlock(own.ders[0], 'CERTIFICATE_MALFORMED', 'certificate', 1);
 
   if (!sameKey(cert.spkiDer, input.expectedSpkiDer)) {
     throw badRequest('CERTIFICATE_KEY_MISMATCH', `The certificate ${q(cert)} is for a different key than this CA's certificate request; upload the certificate issued for its CSR.`, { subject: cert.subject });
   }
 
-  // Certificates appended after the first one in the certificate field count as part of the bundle.
-  const blocks = [...own.slice(1).map((der, i) => ({ der, part: 'certificate' as const, block: i + 2 })), ...pemCertificates(input.bundlePem, 'CHAIN_MALFORMED', 'bundle').map((der, i) => ({ der, part: 'bundle' as const, block: i + 1 }))];
   const pool: Cert[] = [];
-  for (const b of blocks) {
-    if (b.der.equals(cert.der) || pool.some((c) => c.der.equals(b.der))) continue;
+  for (const [i, der] of pemCertificates(input.bundlePem, 'CHAIN_MALFORMED', 'bundle').ders.entries()) {
+    if (der.equals(cert.der) || pool.some((c) => c.der.equals(der))) continue;
     if (pool.length >= MAX_BUNDLE_CERTIFICATES) throw badRequest('CHAIN_MALFORMED', `The bundle holds more than ${MAX_BUNDLE_CERTIFICATES} distinct certificates.`, { part: 'bundle' });
-    pool.push(parseBlock(b.der, b.part === 'bundle' ? 'CHAIN_MALFORMED' : 'CERTIFICATE_MALFORMED', b.part, b.block));
+    pool.push(parseBlock(der, 'CHAIN_MALFORMED', 'bundle', i + 1));
   }
 
   const { paths, error } = buildPaths(cert, pool, now.getTime());

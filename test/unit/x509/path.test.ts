@@ -79,10 +79,18 @@ describe('verifyUploadedChain', () => {
     expect(opensslVerdict(r.certificatePem, r.chainPem.slice(0, -1), r.chainPem[r.chainPem.length - 1])).toMatch(/: OK/);
   });
 
-  it('takes certificates appended to the uploaded one as part of the bundle, and drops unrelated ones', () => {
+  it('drops unrelated certificates of the bundle', () => {
     const unrelated = pki.root('Someone Else');
-    const r = verify(`${goodCert}\n${root.pem}\n${extInt.pem}`, [unrelated.pem]);
+    const r = verify(goodCert, [unrelated.pem, root.pem, extInt.pem]);
     expect(r.chainPem.map(der)).toEqual([der(extInt.pem), der(root.pem)]);
+  });
+
+  it('CERTIFICATE_MALFORMED when the certificate field holds more than the one certificate (no silent pick of the first)', () => {
+    for (const field of [`${goodCert}\n${root.pem}\n${extInt.pem}`, `${extInt.pem}${goodCert}`, `${goodCert}${ours.csrPem}`]) {
+      const e = refusal(() => verify(field, [root.pem, extInt.pem]));
+      expect(e).toMatchObject({ code: 'CERTIFICATE_MALFORMED', status: 400, details: { part: 'certificate' } });
+      expect(e.message).toMatch(/holds \d PEM blocks; give only the certificate issued for this CA's CSR/);
+    }
   });
 
   it('CHAIN_INCOMPLETE when the root is missing, naming the certificate whose issuer is absent', () => {
