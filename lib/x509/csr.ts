@@ -103,8 +103,10 @@ function parseDer(der: Buffer): ParsedCsr {
     const attrs = decodeName(subjectDer);
     subjectText = nameToString(subjectDer);
     commonName = attrs.find((a) => a.type === 'CN')?.value;
-  } catch {
-    throw malformed('the subject is not a valid Name');
+  } catch (e) {
+    // SUBJECT_INVALID (a value we would not copy) names its field; a broken structure is malformed.
+    if (e instanceof AppError) throw e;
+    throw malformed(`the subject is not a valid Name${e instanceof DerError ? ` (${e.message})` : ''}`);
   }
   return {
     der,
@@ -144,13 +146,19 @@ function requestedSans(der: Buffer, attributes: Tlv): San[] {
   return sans;
 }
 
+/** An IA5String name as text: read as 'ascii', a byte 0xE1 would quietly become "a", another name. */
+function ia5Name(value: Buffer, what: string): string {
+  if (value.some((b) => b < 0x20 || b > 0x7e)) throw badRequest('SAN_INVALID', `The CSR asks for ${what} with bytes outside printable ASCII; write IDNs as A-labels (xn--).`);
+  return value.toString('latin1');
+}
+
 function generalName(buf: Buffer, gn: Tlv): San {
   const value = content(buf, gn);
   switch (gn.tag) {
     case 0x82:
-      return parseSan(`DNS:${value.toString('ascii')}`);
+      return parseSan(`DNS:${ia5Name(value, 'a DNS name')}`);
     case 0x81:
-      return parseSan(`email:${value.toString('ascii')}`);
+      return parseSan(`email:${ia5Name(value, 'an email address')}`);
     case 0x87: {
       if (value.length !== 4 && value.length !== 16) throw malformed('an IP address name has a bad length');
       const san = parseSan(`IP:${ipFromBytes(value)}`);
