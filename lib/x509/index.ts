@@ -1,5 +1,5 @@
 export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type SignatureAlgorithm } from './keys.js';
-export { encodeName, decodeName, nameToString, type SubjectInput } from './name.js';
+export { encodeName, decodeName, nameToString, subjectTextProblem, type SubjectInput } from './name.js';
 export { parseSan, parseSans, normaliseDnsName, commonNameKind, canonicalIp, canonicalEmail, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
 export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, prepareIssuer, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage, type PreparedIssuer } from './certificate.js';

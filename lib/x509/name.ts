@@ -21,13 +21,35 @@ const ORDER: Array<[keyof SubjectInput, string]> = [
   ['CN', OID.commonName],
 ];
 
-/** An X.501 Name, one attribute per RDN, most significant first; C as PrintableString (RFC 5280). */
+/**
+ * What a string has that a Name attribute value may not, if anything. It must be well-formed
+ * Unicode (a lone surrogate would be written as U+FFFD: the certificate would say something else
+ * than the record) without control characters (a NUL cuts the name short for C-string readers,
+ * the null-prefix attack; a newline splits log lines and text dumps).
+ */
+export function subjectTextProblem(value: string): string | undefined {
+  // String.prototype.isWellFormed, which the ES2022 lib does not type: a lone surrogate under /u.
+  if (/\p{Cs}/u.test(value)) return 'a lone surrogate (it is not well-formed Unicode)';
+  const control = /\p{Cc}/u.exec(value);
+  if (control) return `a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  return undefined;
+}
+
+const subjectInvalid = (field: string, why: string) => badRequest('SUBJECT_INVALID', `The subject ${field} ${why}.`, { field });
+
+/**
+ * An X.501 Name, one attribute per RDN, most significant first; C as PrintableString (RFC 5280).
+ * The API refuses bad subject strings already; this refuses them again for every other way in
+ * (a stored record, a renewal), since a lone surrogate would be written as U+FFFD.
+ */
 export function encodeName(subject: Partial<SubjectInput>): Buffer {
   const rdns: Buffer[] = [];
   for (const [field, attrOid] of ORDER) {
     const value = subject[field];
     if (value === undefined) continue;
-    if (field === 'C' && !/^[A-Z]{2}$/.test(value)) throw badRequest('SUBJECT_INVALID', 'C must be a two-letter country code.');
+    if (field === 'C' && !/^[A-Z]{2}$/.test(value)) throw badRequest('SUBJECT_INVALID', 'C must be a two-letter country code.', { field });
+    const problem = subjectTextProblem(value);
+    if (problem) throw subjectInvalid(field, `has ${problem}`);
     rdns.push(set(sequence(oid(attrOid), field === 'C' ? printableString(value) : utf8String(value))));
   }
   return sequence(...rdns);
@@ -36,20 +58,6 @@ export function encodeName(subject: Partial<SubjectInput>): Buffer {
 export interface NameAttribute {
   type: string;
   value: string;
-}
-
-/**
- * Why a string may not be a Name attribute value, if so: it must be well-formed Unicode (a lone
- * surrogate would be written as U+FFFD, so the certificate would say something else than the
- * record) with no control character (a NUL cuts the name short for C-string readers, the
- * null-prefix attack; a newline splits log lines and text dumps).
- */
-export function subjectTextProblem(value: string): string | undefined {
-  // String.prototype.isWellFormed, which the ES2022 lib does not type: a lone surrogate under /u.
-  if (/\p{Cs}/u.test(value)) return 'is not well-formed Unicode (it has a lone surrogate)';
-  const control = /\p{Cc}/u.exec(value);
-  if (control) return `has a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
-  return undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -92,8 +100,6 @@ const STRING_TYPES: Record<number, { name: string; decode: (b: Buffer) => string
 
 const TAG_NAMES: Record<number, string> = { 0x01: 'BOOLEAN', 0x02: 'INTEGER', 0x03: 'BIT STRING', 0x04: 'OCTET STRING', 0x05: 'NULL', 0x06: 'OBJECT IDENTIFIER', 0x12: 'NumericString', 0x1a: 'VisibleString', 0x30: 'SEQUENCE', 0x31: 'SET' };
 
-const subjectInvalid = (field: string, why: string) => badRequest('SUBJECT_INVALID', `The subject ${field} ${why}.`, { field });
-
 /** One attribute value as text; SUBJECT_INVALID naming the field for anything we would not copy as it is. */
 function attributeText(field: string, buf: Buffer, value: Tlv): string {
   const type = STRING_TYPES[value.tag];
@@ -104,7 +110,7 @@ function attributeText(field: string, buf: Buffer, value: Tlv): string {
   const text = type.decode(content(buf, value));
   if (text === undefined) throw subjectInvalid(field, type.name === 'UTF8String' ? 'is not valid UTF-8' : `has bytes that are not valid in a ${type.name}; use UTF8String`);
   const problem = subjectTextProblem(text);
-  if (problem) throw subjectInvalid(field, problem);
+  if (problem) throw subjectInvalid(field, `has ${problem}`);
   return text;
 }
 

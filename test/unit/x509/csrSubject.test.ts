@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE, checkCsrIssuance } from '../../../lib/profiles/index.js';
 import { assembleCsr } from '../../../lib/x509/csrBuilder.js';
 import { octetString, oid, sequence, set, smallInteger, tlv } from '../../../lib/x509/derWriter.js';
-import { decodeName, parseCsr, signatureAlgorithmFor, toPem } from '../../../lib/x509/index.js';
+import { decodeName, encodeName, parseCsr, signatureAlgorithmFor, toPem } from '../../../lib/x509/index.js';
 import { OID } from '../../../lib/x509/oids.js';
 import { openssl, tempDir } from '../../support/openssl.js';
 
@@ -93,5 +93,22 @@ describe('CSR subjects: what is copied must be text, exactly', () => {
   ])('refuses a CSR dNSName with %s', (_what, bytes) => {
     const pem = csrFor(sequence(cn(0x0c, 'x')), sequence(tlv(0x82, bytes)));
     expect(() => parseCsr(pem)).toThrow(expect.objectContaining({ code: 'SAN_INVALID', status: 400 }));
+  });
+});
+
+describe('encodeName refuses what it could not write faithfully (the worker encodes names)', () => {
+  it.each([['\uD800'], ['a\uDC00'], ['a\u0000b'], ['line\nbreak'], ['a\u009bb']])('refuses %j in any field', (bad) => {
+    for (const field of ['CN', 'O', 'OU', 'ST', 'L'] as const) {
+      expect(() => encodeName({ CN: 'x', [field]: bad })).toThrow(expect.objectContaining({ code: 'SUBJECT_INVALID', status: 400, details: { field } }));
+    }
+  });
+
+  it('writes well-formed text that decodes to the same', () => {
+    const subject = { CN: 'Ünïcödé 🔑', O: 'Acme', C: 'DE' };
+    expect(decodeName(encodeName(subject))).toEqual([
+      { type: 'C', value: 'DE' },
+      { type: 'O', value: 'Acme' },
+      { type: 'CN', value: 'Ünïcödé 🔑' },
+    ]);
   });
 });
