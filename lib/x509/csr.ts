@@ -80,6 +80,15 @@ function parseDer(der: Buffer): ParsedCsr {
     throw new AppError('CSR_KEY_UNSUPPORTED', 400, `The CSR key (${what}) is not accepted; use RSA 2048/3072/4096, EC P-256/P-384 or Ed25519.`);
   }
 
+  // Baseline Requirements 6.1.6: an odd exponent of at least 65537. With e=1 any "signature" s
+  // verifies (s^1 mod n = s), so the CSR would prove no private key; e=3 invites low-exponent attacks.
+  const e = publicKey.asymmetricKeyDetails?.publicExponent;
+  if (publicKey.asymmetricKeyType === 'rsa' && (e === undefined || e < 65537n || e % 2n === 0n)) {
+    throw badRequest('CSR_KEY_UNSUPPORTED', `The CSR's RSA key has public exponent ${e}; the Baseline Requirements (6.1.6) ask for an odd exponent of at least 65537: make the key with the usual 65537.`, {
+      public_exponent: String(e),
+    });
+  }
+
   const algParts = children(der, alg);
   if (!algParts[0]) throw malformed('empty signature algorithm');
   const algOid = oidOf(der, algParts[0]);
