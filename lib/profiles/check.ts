@@ -1,8 +1,7 @@
-import { isIP } from 'node:net';
-import { AppError, badRequest, isAppError } from '../errors/index.js';
-import type { KeyType, San } from '../x509/index.js';
+import { AppError, badRequest } from '../errors/index.js';
+import { canonicalEmail, canonicalIp, commonNameKind, type KeyType, type San } from '../x509/index.js';
 import type { NameAttribute } from '../x509/name.js';
-import { canonicalIp, ipInRange, parseIpRange, type IpRange } from './ip.js';
+import { ipInRange, parseIpRange, type IpRange } from './ip.js';
 import { isWildcard, matchingRule, normaliseDnsName, parseDomainRule, type DomainRule } from './names.js';
 import { SUBJECT_FIELDS, type EcCurve, type ExtKeyUsage, type KeyFamily, type KeyUsage, type Profile, type SubjectField } from './schema.js';
 
@@ -215,8 +214,7 @@ class Checker {
   }
 
   private checkIp(value: string, where: Where): string {
-    const ip = canonicalIp(value.replace(/^\[|\]$/g, ''));
-    if (!ip) throw badRequest('NAME_INVALID', `"${value}" is not a valid IP address.`, { rule: 'syntax', name: value });
+    const ip = canonicalIp(value.replace(/^\[|\]$/g, ''), (why) => badRequest('NAME_INVALID', `"${value}" is not a valid IP address: ${why}.`, { rule: 'syntax', name: value }));
     const field = where === 'CN' ? { field: 'CN' } : {};
     const label = where === 'CN' ? 'CN' : 'IP address';
     if (!this.p.allow_ip_sans) {
@@ -235,11 +233,8 @@ class Checker {
     if (!this.p.allow_email_sans) {
       throw this.refuse('PROFILE_EMAIL_NOT_ALLOWED', 'allow_email_sans', `${label} "${value}" is not allowed by ${this.by}: it allows no email addresses (allow_email_sans is false).`, { name: value, ...field });
     }
-    const at = value.lastIndexOf('@');
-    if (at <= 0 || at === value.length - 1) throw badRequest('NAME_INVALID', `"${value}" is not a valid email address.`, { rule: 'syntax', name: value });
-    const domain = normaliseDnsName(value.slice(at + 1));
-    if (isWildcard(domain)) throw badRequest('NAME_INVALID', `"${value}" is not a valid email address: no wildcard in its domain.`, { rule: 'syntax', name: value });
-    const address = `${value.slice(0, at)}@${domain}`;
+    const address = canonicalEmail(value, (why) => badRequest('NAME_INVALID', `"${value}" is not a valid email address: ${why}.`, { rule: 'syntax', name: value }));
+    const domain = address.slice(address.lastIndexOf('@') + 1);
     if (!this.p.allow_any_name && !matchingRule(domain, this.rules)) {
       throw this.refuse('PROFILE_EMAIL_NOT_ALLOWED', 'allowed_domains', `${label} "${address}" is not allowed by ${this.by}: its domain must be allowed and ${this.domainsText()}.`, { name: address, ...field });
     }
@@ -257,28 +252,16 @@ class Checker {
 
   /**
    * A copied CN is a name too: clients that still read it (no SAN support, or a SAN-less
-   * certificate) would trust it, so it passes the same rules as the SAN of its kind. A CN that is
-   * no DNS name, IP or email ("Web frontend") is allowed only with allow_any_name; one with a
-   * '*' must be a valid wildcard. Returns whether it is a wildcard.
+   * certificate) would trust it, so it passes the same rules as the SAN of its kind (commonNameKind
+   * says which; one written like a host name must be a valid one). A CN that is no DNS name, IP or
+   * email ("Web frontend") is allowed only with allow_any_name. Returns whether it is a wildcard.
    */
   private checkCommonName(cn: string): boolean {
-    if (isIP(cn.replace(/^\[|\]$/g, ''))) {
-      this.checkIp(cn, 'CN');
-      return false;
-    }
-    if (cn.includes('@')) {
-      this.checkEmail(cn, 'CN');
-      return false;
-    }
-    let looksLikeName = true;
-    try {
-      normaliseDnsName(cn);
-    } catch (e) {
-      if (!isAppError(e) || e.details?.rule !== 'syntax' || cn.includes('*')) throw e;
-      looksLikeName = false;
-    }
-    if (looksLikeName) return isWildcard(this.checkDns(cn, 'CN'));
-    if (!this.p.allow_any_name) {
+    const kind = commonNameKind(cn);
+    if (kind === 'ip') this.checkIp(cn, 'CN');
+    else if (kind === 'email') this.checkEmail(cn, 'CN');
+    else if (kind === 'dns') return isWildcard(this.checkDns(cn, 'CN'));
+    else if (!this.p.allow_any_name) {
       throw this.refuse(
         'PROFILE_NAME_NOT_ALLOWED',
         'allowed_domains',

@@ -24,6 +24,6 @@ export {
 } from './schema.js';
 export { checkIssuance, subjectFromAttributes, type IssuanceRequest, type IssuanceDecision, type SubjectFields, type ExtKeyUsageName } from './check.js';
 export { normaliseDnsName, isPublicSuffix, isWildcard, parseDomainRule, normaliseDomainRule, globMatch, ruleAllows, matchingRule, type DomainRule } from './names.js';
-export { parseIpRange, normaliseIpRange, ipInRange, canonicalIp, type IpRange } from './ip.js';
+export { parseIpRange, normaliseIpRange, ipInRange, type IpRange } from './ip.js';
+export { canonicalIp } from '../x509/san.js';
 export { profileFor } from './resolve.js';
-export { checkCsrIssuance, type CsrIssuance } from './forCsr.js';

@@ -1,6 +1,6 @@
-import { domainToASCII } from 'node:url';
 import { getPublicSuffix } from 'tldts';
 import { badRequest } from '../errors/index.js';
+import { canonicalDnsLabel, canonicalDnsName, checkTopLabel, MAX_DNS_LABEL_LENGTH, MAX_DNS_NAME_LENGTH, type Refuse } from '../x509/san.js';
 
 /**
  * DNS names as profiles see them, and the `allowed_domains` rules they are matched against.
@@ -10,12 +10,6 @@ import { badRequest } from '../errors/index.js';
  * and "xn--bcher-kva.example.org" are the same name to every rule.
  */
 
-export const MAX_NAME_LENGTH = 253;
-export const MAX_LABEL_LENGTH = 63;
-
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** `rule` says which check failed: 'syntax' for a malformed name, 'public_suffix' for a wildcard over a public suffix. */
 const invalid = (input: string, why: string, rule: 'syntax' | 'public_suffix' = 'syntax') =>
   badRequest('NAME_INVALID', `"${input}" is not a valid DNS name: ${why}.`, { rule, name: input });
@@ -24,40 +18,8 @@ const invalid = (input: string, why: string, rule: 'syntax' | 'public_suffix' = 
 const ruleInvalid = (input: string, why: string) =>
   badRequest('NAME_INVALID', `"${input}" is not a valid allowed_domains rule: ${why}.`, { rule: 'allowed_domains', name: input });
 
-type Refuse = (why: string) => Error;
-
 /** One trailing dot (the DNS root) is dropped; two would leave an empty label, which is refused. */
 const stripRootDot = (name: string) => (name.endsWith('.') ? name.slice(0, -1) : name);
-
-/**
- * Lower case and A-labels. ASCII input is only lower-cased: the WHATWG host parser behind
- * domainToASCII would turn "0x7f.1" into "127.0.0.1", and we must not rewrite a name into another.
- * Existing A-labels are still checked to be valid punycode.
- */
-function toAscii(name: string, refuse: Refuse): string {
-  if (ASCII.test(name)) {
-    const lower = name.toLowerCase();
-    for (const label of lower.split('.')) {
-      if (label.startsWith('xn--') && domainToASCII(label) !== label) throw refuse(`label "${label}" is not valid punycode`);
-    }
-    return lower;
-  }
-  // domainToASCII returns '' for what IDNA refuses.
-  const ascii = domainToASCII(name);
-  if (!ascii) throw refuse('not a valid internationalised domain name');
-  return ascii;
-}
-
-function checkLabel(label: string, refuse: Refuse): void {
-  if (!label) throw refuse('empty label');
-  if (label.length > MAX_LABEL_LENGTH) throw refuse(`label "${label.slice(0, 20)}…" is longer than ${MAX_LABEL_LENGTH} characters`);
-  if (!LABEL.test(label)) throw refuse(`label "${label}" may only have letters, digits and inner hyphens`);
-}
-
-/** A numeric top label is never a host name (RFC 3696 2.); this also keeps "10.0.0.1" out of DNS names. */
-function checkTopLabel(label: string, refuse: Refuse): void {
-  if (/^\d+$/.test(label)) throw refuse('the last label is all digits');
-}
 
 /**
  * True when `name` is itself a public suffix: an ICANN one ("com", "co.uk") or one from the
@@ -80,18 +42,8 @@ export function normaliseDnsName(input: string): string {
 }
 
 function canonicalName(input: string, refuse: Refuse): string {
-  const name = stripRootDot(input);
-  if (!name) throw refuse('empty name');
-  const wildcard = name.startsWith('*.');
-  const rest = wildcard ? name.slice(2) : name;
-  if (rest.includes('*')) throw refuse('a wildcard is only allowed as the whole leftmost label');
-  const ascii = toAscii(rest, refuse);
-  const full = wildcard ? `*.${ascii}` : ascii;
-  if (full.length > MAX_NAME_LENGTH) throw refuse(`longer than ${MAX_NAME_LENGTH} characters`);
-  const labels = ascii.split('.');
-  for (const label of labels) checkLabel(label, refuse);
-  checkTopLabel(labels[labels.length - 1], refuse);
-  if (wildcard && isPublicSuffix(ascii)) throw invalid(input, `a wildcard may not cover the public suffix "${ascii}"`, 'public_suffix');
+  const full = canonicalDnsName(input, refuse);
+  if (isWildcard(full) && isPublicSuffix(full.slice(2))) throw invalid(input, `a wildcard may not cover the public suffix "${full.slice(2)}"`, 'public_suffix');
   return full;
 }
 
@@ -132,17 +84,15 @@ function normaliseGlob(input: string, refuse: Refuse): string {
     if (label.includes('*')) {
       const lower = label.toLowerCase();
       if (!/^[a-z0-9*-]+$/.test(lower)) throw refuse(`glob label "${label}" may only have letters, digits, hyphens and "*"`);
-      if (lower.length > MAX_LABEL_LENGTH) throw refuse(`label "${label.slice(0, 20)}…" is longer than ${MAX_LABEL_LENGTH} characters`);
+      if (lower.length > MAX_DNS_LABEL_LENGTH) throw refuse(`label "${label.slice(0, 20)}…" is longer than ${MAX_DNS_LABEL_LENGTH} characters`);
       return lower;
     }
-    const ascii = toAscii(label, refuse);
-    checkLabel(ascii, refuse);
-    return ascii;
+    return canonicalDnsLabel(label, refuse);
   });
   const top = labels[labels.length - 1];
   if (!top.includes('*')) checkTopLabel(top, refuse);
   const out = labels.join('.');
-  if (out.length > MAX_NAME_LENGTH) throw refuse(`longer than ${MAX_NAME_LENGTH} characters`);
+  if (out.length > MAX_DNS_NAME_LENGTH) throw refuse(`longer than ${MAX_DNS_NAME_LENGTH} characters`);
   return out;
 }
 

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { RenewalSetting } from './renewal.js';
-import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';
+import { KEY_TYPES, REASON_NAMES, subjectTextProblem, type KeyType, type ReasonCode } from '../x509/index.js';
 
 /** Request bodies of the API, validated where they enter. */
 
-const printable = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
+/** Text that goes into certificates or records as it is: well-formed Unicode, no control characters (lib/x509 subjectTextProblem). */
+const printable = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((s, ctx) => {
+      const problem = subjectTextProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must not have ${problem}` });
+    });
 
 export const SubjectSchema = z
   .object({

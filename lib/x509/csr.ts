@@ -6,7 +6,7 @@ import { keyTypeOf, type KeyType } from './keys.js';
 import { decodeName, nameToString } from './name.js';
 import { OID } from './oids.js';
 import { pemToDer } from './pem.js';
-import { ipToBytes, parseSan, type San } from './san.js';
+import { ipFromBytes, ipToBytes, parseSan, type San } from './san.js';
 
 export const MAX_CSR_BYTES = 64 * 1024;
 
@@ -80,6 +80,15 @@ function parseDer(der: Buffer): ParsedCsr {
     throw new AppError('CSR_KEY_UNSUPPORTED', 400, `The CSR key (${what}) is not accepted; use RSA 2048/3072/4096, EC P-256/P-384 or Ed25519.`);
   }
 
+  // Baseline Requirements 6.1.6: an odd exponent of at least 65537. With e=1 any "signature" s
+  // verifies (s^1 mod n = s), so the CSR would prove no private key; e=3 invites low-exponent attacks.
+  const e = publicKey.asymmetricKeyDetails?.publicExponent;
+  if (publicKey.asymmetricKeyType === 'rsa' && (e === undefined || e < 65537n || e % 2n === 0n)) {
+    throw badRequest('CSR_KEY_UNSUPPORTED', `The CSR's RSA key has public exponent ${e}; the Baseline Requirements (6.1.6) ask for an odd exponent of at least 65537: make the key with the usual 65537.`, {
+      public_exponent: String(e),
+    });
+  }
+
   const algParts = children(der, alg);
   if (!algParts[0]) throw malformed('empty signature algorithm');
   const algOid = oidOf(der, algParts[0]);
@@ -103,8 +112,10 @@ function parseDer(der: Buffer): ParsedCsr {
     const attrs = decodeName(subjectDer);
     subjectText = nameToString(subjectDer);
     commonName = attrs.find((a) => a.type === 'CN')?.value;
-  } catch {
-    throw malformed('the subject is not a valid Name');
+  } catch (e) {
+    // SUBJECT_INVALID (a value we would not copy) names its field; a broken structure is malformed.
+    if (e instanceof AppError) throw e;
+    throw malformed(`the subject is not a valid Name${e instanceof DerError ? ` (${e.message})` : ''}`);
   }
   return {
     der,
@@ -144,17 +155,22 @@ function requestedSans(der: Buffer, attributes: Tlv): San[] {
   return sans;
 }
 
+/** An IA5String name as text: read as 'ascii', a byte 0xE1 would quietly become "a", another name. */
+function ia5Name(value: Buffer, what: string): string {
+  if (value.some((b) => b < 0x20 || b > 0x7e)) throw badRequest('SAN_INVALID', `The CSR asks for ${what} with bytes outside printable ASCII; write IDNs as A-labels (xn--).`);
+  return value.toString('latin1');
+}
+
 function generalName(buf: Buffer, gn: Tlv): San {
   const value = content(buf, gn);
   switch (gn.tag) {
     case 0x82:
-      return parseSan(`DNS:${value.toString('ascii')}`);
+      return parseSan(`DNS:${ia5Name(value, 'a DNS name')}`);
     case 0x81:
-      return parseSan(`email:${value.toString('ascii')}`);
+      return parseSan(`email:${ia5Name(value, 'an email address')}`);
     case 0x87: {
       if (value.length !== 4 && value.length !== 16) throw malformed('an IP address name has a bad length');
-      const ip = value.length === 4 ? [...value].join('.') : value.toString('hex').match(/.{4}/g)!.join(':');
-      const san = parseSan(`IP:${ip}`);
+      const san = parseSan(`IP:${ipFromBytes(value)}`);
       if (!ipToBytes(san.value).equals(value)) throw malformed('an IP address name does not round-trip');
       return san;
     }

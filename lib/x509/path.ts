@@ -18,10 +18,10 @@ import { decodeName, nameToString } from './name.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
 import { toPem } from './pem.js';
-import type { San } from './san.js';
+import { ipFromBytes, type San } from './san.js';
 
 export interface UploadedChainInput {
-  /** The certificate the external CA issued for our CSR (PEM; text around the block is ignored). */
+  /** The certificate the external CA issued for our CSR: one PEM block (text around it is ignored). */
   certificatePem: string;
   /** Every external intermediate and the root, PEM (RFC 7468), any order, duplicates allowed. */
   bundlePem: string;
@@ -53,8 +53,6 @@ export interface VerifiedChain {
   subject: string;
   /** Its subjectKeyIdentifier extension, if any: the authorityKeyIdentifier of what the CA issues. */
   subjectKeyId?: Buffer;
-  /** False when its keyUsage lacks cRLSign: the CA must not sign CRLs. */
-  crlSign: boolean;
 }
 
 export const MAX_CHAIN_PEM_BYTES = 64 * 1024;
@@ -108,6 +106,11 @@ export interface Cert {
 
 const KU_KEY_CERT_SIGN = 5;
 const KU_CRL_SIGN = 6;
+/** What the new CA's own certificate must allow. */
+const OWN_USAGES: Array<[number, string]> = [
+  [KU_KEY_CERT_SIGN, 'keyCertSign'],
+  [KU_CRL_SIGN, 'cRLSign'],
+];
 
 /** Extensions this verification processes (or, for extKeyUsage, understands): others may not be critical. */
 const PROCESSED_EXTENSIONS = new Set<string>([OID.basicConstraints, OID.keyUsage, OID.nameConstraints, OID.subjectAltName, OID.subjectKeyIdentifier, OID.authorityKeyIdentifier, OID.extKeyUsage]);
@@ -167,8 +170,6 @@ function authorityKeyId(v: Buffer): Buffer | undefined {
   return id && Buffer.from(content(v, id));
 }
 
-const ipText = (b: Buffer) => (b.length === 4 ? [...b].join('.') : b.toString('hex').match(/.{4}/g)!.join(':'));
-
 function ia5(b: Buffer, what: string): string {
   if (/[^\x20-\x7e]/.test(b.toString('latin1'))) fail(`${what} has characters outside printable ASCII`);
   return b.toString('latin1');
@@ -183,7 +184,7 @@ function subjectAltNames(v: Buffer): San[] {
     else if (gn.tag === 0x81) out.push({ type: 'email', value: ia5(value, 'an rfc822Name') });
     else if (gn.tag === 0x87) {
       if (value.length !== 4 && value.length !== 16) fail('an iPAddress name is neither 4 nor 16 bytes');
-      out.push({ type: 'ip', value: ipText(value) });
+      out.push({ type: 'ip', value: ipFromBytes(value) });
     }
   }
   return out;
@@ -219,8 +220,8 @@ function subtrees(v: Buffer, field: Tlv): Subtrees {
       if (value.length !== 8 && value.length !== 32) fail('an iPAddress constraint is neither 8 nor 32 bytes');
       const half = value.length / 2;
       const prefix = prefixOf(value.subarray(half));
-      if (prefix === undefined) throw new UnsupportedConstraint(`an iPAddress constraint with a non-contiguous mask (${ipText(value.subarray(half))})`);
-      out.ip.push(`${ipText(value.subarray(0, half))}/${prefix}`);
+      if (prefix === undefined) throw new UnsupportedConstraint(`an iPAddress constraint with a non-contiguous mask (${ipFromBytes(value.subarray(half))})`);
+      out.ip.push(`${ipFromBytes(value.subarray(0, half))}/${prefix}`);
     } else {
       throw new UnsupportedConstraint(`a constraint on ${GENERAL_NAME_FORMS[base.tag] ?? `names of tag 0x${base.tag.toString(16)}`} names, which this service cannot enforce`);
     }
@@ -362,7 +363,8 @@ export function readCertificate(der: Buffer): Cert {
 
 const PEM_BLOCK = /-----BEGIN ([^\r\n]*?)-----([\s\S]*?)-----END ([^\r\n]*?)-----/g;
 
-function pemCertificates(text: string, code: string, part: 'certificate' | 'bundle'): Buffer[] {
+/** The certificates of a PEM text, and how many PEM blocks it holds (of any label). */
+function pemCertificates(text: string, code: string, part: 'certificate' | 'bundle'): { ders: Buffer[]; blocks: number } {
   if (typeof text !== 'string') throw badRequest(code, `The ${part} must be PEM text.`, { part });
   if (text.length > MAX_CHAIN_PEM_BYTES) throw badRequest(code, `The ${part} is larger than ${MAX_CHAIN_PEM_BYTES} bytes.`, { part });
   const out: Buffer[] = [];
@@ -381,7 +383,7 @@ function pemCertificates(text: string, code: string, part: 'certificate' | 'bund
     out.push(Buffer.from(b64, 'base64'));
   }
   if (text.slice(covered).includes('-----BEGIN ')) throw badRequest(code, `The ${part} has a PEM block without its END line.`, { part });
-  return out;
+  return { ders: out, blocks };
 }
 
 function parseBlock(der: Buffer, code: string, part: 'certificate' | 'bundle', block: number): Cert {
@@ -500,6 +502,16 @@ function validatePath(path: Cert[], now: Date): Omit<VerifiedChain, 'certificate
     }
   }
 
+  // The new CA signs its own CRLs: without cRLSign, `openssl verify -crl_check` refuses every one of them.
+  const missing = OWN_USAGES.filter(([bit]) => !path[0].keyUsage?.has(bit)).map(([, name]) => name);
+  if (missing.length) {
+    throw badRequest(
+      'CA_CERTIFICATE_KEY_USAGE',
+      `The certificate ${q(path[0])} has a keyUsage that lacks ${missing.join(' and ')}: this CA signs certificates and CRLs, so ask the external CA to issue it with keyUsage keyCertSign, cRLSign.`,
+      { subject: path[0].subject, missing },
+    );
+  }
+
   // pathLenConstraint (RFC 5280 6.1.4 (l), (m)): the non-self-issued CA certificates below a CA,
   // the new CA included (what it issues are leaves or further CAs), must not exceed its limit.
   let remaining = path[0].basicConstraints!.pathLen ?? Infinity;
@@ -542,7 +554,6 @@ function validatePath(path: Cert[], now: Date): Omit<VerifiedChain, 'certificate
     subjectDer: own.subjectDer,
     subject: own.subject,
     subjectKeyId: own.subjectKeyId,
-    crlSign: own.keyUsage?.has(KU_CRL_SIGN) ?? false,
   };
 }
 
@@ -563,26 +574,30 @@ function sameKey(spkiDer: Buffer, expected: Buffer): boolean {
  * - CERTIFICATE_KEY_MISMATCH: the certificate is not for our key;
  * - CHAIN_INCOMPLETE: an issuer (up to the root) is missing from the bundle;
  * - CHAIN_INVALID: a link fails (signature, validity, CA flag, keyUsage, pathLen, name constraints,
- *   unknown critical extension, ...), `details: { link, subject }`.
+ *   unknown critical extension, ...), `details: { link, subject }`;
+ * - CA_CERTIFICATE_KEY_USAGE: the certificate's keyUsage lacks cRLSign (or keyCertSign),
+ *   `details: { subject, missing }`.
  */
 export function verifyUploadedChain(input: UploadedChainInput): VerifiedChain {
   const { now } = input;
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('now must be a valid Date');
   const own = pemCertificates(input.certificatePem, 'CERTIFICATE_MALFORMED', 'certificate');
-  if (!own.length) throw badRequest('CERTIFICATE_MALFORMED', 'The certificate holds no PEM "CERTIFICATE" block.', { part: 'certificate' });
-  const cert = parseBlock(own[0], 'CERTIFICATE_MALFORMED', 'certificate', 1);
+  if (!own.ders.length) throw badRequest('CERTIFICATE_MALFORMED', 'The certificate holds no PEM "CERTIFICATE" block.', { part: 'certificate' });
+  // Exactly one: with more, which one is meant is a guess (and the rest belong in the chain).
+  if (own.blocks > 1) {
+    throw badRequest('CERTIFICATE_MALFORMED', `The certificate holds ${own.blocks} PEM blocks; give only the certificate issued for this CA's CSR, and its issuers in the chain.`, { part: 'certificate' });
+  }
+  const cert = parseBlock(own.ders[0], 'CERTIFICATE_MALFORMED', 'certificate', 1);
 
   if (!sameKey(cert.spkiDer, input.expectedSpkiDer)) {
     throw badRequest('CERTIFICATE_KEY_MISMATCH', `The certificate ${q(cert)} is for a different key than this CA's certificate request; upload the certificate issued for its CSR.`, { subject: cert.subject });
   }
 
-  // Certificates appended after the first one in the certificate field count as part of the bundle.
-  const blocks = [...own.slice(1).map((der, i) => ({ der, part: 'certificate' as const, block: i + 2 })), ...pemCertificates(input.bundlePem, 'CHAIN_MALFORMED', 'bundle').map((der, i) => ({ der, part: 'bundle' as const, block: i + 1 }))];
   const pool: Cert[] = [];
-  for (const b of blocks) {
-    if (b.der.equals(cert.der) || pool.some((c) => c.der.equals(b.der))) continue;
+  for (const [i, der] of pemCertificates(input.bundlePem, 'CHAIN_MALFORMED', 'bundle').ders.entries()) {
+    if (der.equals(cert.der) || pool.some((c) => c.der.equals(der))) continue;
     if (pool.length >= MAX_BUNDLE_CERTIFICATES) throw badRequest('CHAIN_MALFORMED', `The bundle holds more than ${MAX_BUNDLE_CERTIFICATES} distinct certificates.`, { part: 'bundle' });
-    pool.push(parseBlock(b.der, b.part === 'bundle' ? 'CHAIN_MALFORMED' : 'CERTIFICATE_MALFORMED', b.part, b.block));
+    pool.push(parseBlock(der, 'CHAIN_MALFORMED', 'bundle', i + 1));
   }
 
   const { paths, error } = buildPaths(cert, pool, now.getTime());

@@ -7,9 +7,15 @@ export function toPem(der: Buffer, label: PemLabel): string {
   return `-----BEGIN ${label}-----\n${b64.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** The DER of the first PEM block with one of the labels (RFC 7468, lax whitespace). */
+/**
+ * The DER of THE PEM block, which must carry one of the labels (RFC 7468, lax whitespace). Text
+ * around it (openssl's dump before the block) is ignored, a second block is not: where one object
+ * is expected, a second would otherwise be dropped without a word, or used instead.
+ */
 export function pemToDer(pem: string, labels: string | string[], code = 'PEM_MALFORMED'): Buffer {
   const wanted = Array.isArray(labels) ? labels : [labels];
+  const blocks = pem.match(/-----BEGIN /g)?.length ?? 0;
+  if (blocks > 1) throw badRequest(code, `Expected one PEM "${wanted[0]}" block, but the text holds ${blocks} PEM blocks; send only that one.`, { blocks });
   const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
   if (!m || !wanted.includes(m[1])) throw badRequest(code, `Expected a PEM "${wanted[0]}" block.`);
   const body = m[2].replace(/\s+/g, '');

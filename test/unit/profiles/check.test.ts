@@ -151,11 +151,24 @@ describe('IP names', () => {
   it('must lie in allowed_ip_ranges, IPv4 and IPv6', () => {
     const p = profile({ allowed_ip_ranges: ['10.0.0.0/8', '2001:db8:1::/48'] });
     expect(checkIssuance(p, request({ sans: [ip('10.20.30.40'), ip('2001:db8:1:ffff::5')] })).sans).toHaveLength(2);
-    for (const bad of ['11.0.0.1', '192.0.2.1', '2001:db8:2::1', '::ffff:10.0.0.1']) {
+    for (const bad of ['11.0.0.1', '192.0.2.1', '2001:db8:2::1']) {
       const e = refusal(p, request({ sans: [ip(bad)] }));
       expect(e).toMatchObject({ code: 'PROFILE_IP_NOT_ALLOWED', details: { rule: 'allowed_ip_ranges' } });
       expect(e.message).toContain('allowed_ip_ranges are 10.0.0.0/8, 2001:db8:1::/48');
     }
+  });
+
+  it('refuses IPv4 written inside IPv6 (mapped, compatible) and zone ids, as a SAN and as a CN', () => {
+    const p = profile({ allowed_ip_ranges: ['10.0.0.0/8', '::/0'] });
+    for (const bad of ['::ffff:10.0.0.1', '::ffff:a00:1', '::10.0.0.1', 'fe80::1%eth0']) {
+      for (const r of [request({ sans: [ip(bad)] }), request({ sans: [ip('10.0.0.1')], subject: { CN: bad } })]) {
+        const e = refusal(p, r);
+        expect(e).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax', name: bad } });
+        expect(e.message).toMatch(bad.includes('%') ? /zone id/ : /use the plain IPv4 address 10\.0\.0\.1/);
+      }
+    }
+    // IPv6's own unspecified and loopback addresses are not IPv4 in disguise.
+    expect(checkIssuance(p, request({ sans: [ip('::1'), ip('::')] })).sans).toEqual([ip('::1'), ip('::')]);
   });
 });
 
@@ -170,6 +183,14 @@ describe('email names', () => {
     expect(checkIssuance(p, request({ sans: [email('ops@Example.ORG'), email('a@db.svc.example.org')] })).sans).toEqual([email('ops@example.org'), email('a@db.svc.example.org')]);
     expect(refusal(p, request({ sans: [email('ops@evil.org')] }))).toMatchObject({ code: 'PROFILE_EMAIL_NOT_ALLOWED', details: { rule: 'allowed_domains' } });
     expect(checkIssuance(profile({ allow_email_sans: true, allow_any_name: true }), request({ sans: [email('ops@evil.org')] })).sans).toEqual([email('ops@evil.org')]);
+  });
+
+  it('reads a CN with "@" with the same address syntax as a SAN', () => {
+    const p = profile({ allow_email_sans: true, allow_any_name: true });
+    for (const cn of ['a b@example.org', '.ops@example.org', 'ops@*.example.org', '@example.org']) {
+      expect(refusal(p, request({ subject: { CN: cn } }))).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax', name: cn } });
+    }
+    expect(checkIssuance(p, request({ subject: { CN: 'Ops@Example.ORG' } })).subject).toEqual({ CN: 'Ops@Example.ORG' });
   });
 });
 
@@ -358,5 +379,19 @@ describe('backdating', () => {
   it('refuses a start in the future or an invalid date', () => {
     expect(refusal(profile({ max_backdate: 3600 }), request({ notBefore: new Date(NOW.getTime() + 1000) }))).toMatchObject({ code: 'PROFILE_NOT_BEFORE_INVALID', details: { rule: 'max_backdate' } });
     expect(refusal(profile({ max_backdate: 3600 }), request({ notBefore: new Date('nonsense') })).code).toBe('PROFILE_NOT_BEFORE_INVALID');
+  });
+});
+
+describe('a CN written like a host name is a DNS name, checked as one', () => {
+  it('refuses an invalid one even with allow_any_name (a 64-character label, an underscore, a numeric last label)', () => {
+    for (const cn of [`${'a'.repeat(64)}.example.org`, 'a_b.example.org', 'release-1.2', 'a..example.org']) {
+      expect(refusal(DEFAULT_PROFILE, request({ subject: { CN: cn } }))).toMatchObject({ code: 'NAME_INVALID', details: { rule: 'syntax' } });
+    }
+  });
+
+  it('still takes free text that is no host name (spaces, one label with "_") with allow_any_name', () => {
+    for (const cn of ['Web frontend', 'svc_backup', 'Example Inc.', 'x'.repeat(64)]) {
+      expect(checkIssuance(DEFAULT_PROFILE, request({ subject: { CN: cn } })).subject).toEqual({ CN: cn });
+    }
   });
 });

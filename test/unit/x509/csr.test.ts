@@ -32,6 +32,11 @@ describe('parseCsr on CSRs made by openssl', () => {
     });
   }
 
+  it('refuses an IPv4-mapped IPv6 name in the CSR (it would pass for 127.0.0.1 in Go)', () => {
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'mapped', ['DNS:a.example.org', 'IP:::ffff:127.0.0.1']);
+    expect(() => parseCsr(csr)).toThrow(expect.objectContaining({ code: 'SAN_INVALID', status: 400, message: expect.stringContaining('use the plain IPv4 address 127.0.0.1') }));
+  });
+
   it('reads a CSR without extensions', () => {
     expect(parseCsr(makeCsr(tmp.dir, 'ec256', 'plain').csr).sans).toEqual([]);
   });

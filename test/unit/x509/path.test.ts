@@ -74,16 +74,23 @@ describe('verifyUploadedChain', () => {
     expect(r.subject).toBe('O=Tenant,CN=Tenant CA');
     expect(r.subjectDer.equals(encodeName({ CN: 'Tenant CA', O: 'Tenant' }))).toBe(true);
     expect(r.subjectKeyId?.toString('hex').toUpperCase()).toBe(/Subject Key Identifier:\s+([0-9A-F:]+)/.exec(openssl(['x509', '-noout', '-text'], goodCert))![1].replace(/:/g, ''));
-    expect(r.crlSign).toBe(true);
 
     // openssl agrees with the order we return.
     expect(opensslVerdict(r.certificatePem, r.chainPem.slice(0, -1), r.chainPem[r.chainPem.length - 1])).toMatch(/: OK/);
   });
 
-  it('takes certificates appended to the uploaded one as part of the bundle, and drops unrelated ones', () => {
+  it('drops unrelated certificates of the bundle', () => {
     const unrelated = pki.root('Someone Else');
-    const r = verify(`${goodCert}\n${root.pem}\n${extInt.pem}`, [unrelated.pem]);
+    const r = verify(goodCert, [unrelated.pem, root.pem, extInt.pem]);
     expect(r.chainPem.map(der)).toEqual([der(extInt.pem), der(root.pem)]);
+  });
+
+  it('CERTIFICATE_MALFORMED when the certificate field holds more than the one certificate (no silent pick of the first)', () => {
+    for (const field of [`${goodCert}\n${root.pem}\n${extInt.pem}`, `${extInt.pem}${goodCert}`, `${goodCert}${ours.csrPem}`]) {
+      const e = refusal(() => verify(field, [root.pem, extInt.pem]));
+      expect(e).toMatchObject({ code: 'CERTIFICATE_MALFORMED', status: 400, details: { part: 'certificate' } });
+      expect(e.message).toMatch(/holds \d PEM blocks; give only the certificate issued for this CA's CSR/);
+    }
   });
 
   it('CHAIN_INCOMPLETE when the root is missing, naming the certificate whose issuer is absent', () => {
@@ -143,6 +150,17 @@ describe('verifyUploadedChain', () => {
     // A CA flag without keyCertSign (keyUsage stripped by the external CA's profile) is not enough either.
     const noKu = pki.issue(extInt, { csrPath: ours.csrPath, ext: ['basicConstraints = critical,CA:TRUE', ...KEY_IDS] }).pem;
     expect(refusal(() => verify(noKu, [root.pem, extInt.pem])).message).toMatch(/^link 1: .* may not sign certificates \(no keyUsage extension\)/);
+  });
+
+  it('CA_CERTIFICATE_KEY_USAGE when our certificate may sign certificates but not CRLs (openssl -crl_check would reject our CRLs)', () => {
+    const noCrlSign = ourCert(extInt, ['keyUsage = critical,keyCertSign']);
+    expect(openssl(['x509', '-noout', '-ext', 'keyUsage'], noCrlSign)).not.toMatch(/CRL Sign/);
+    const e = refusal(() => verify(noCrlSign, [root.pem, extInt.pem]));
+    expect(e).toMatchObject({ code: 'CA_CERTIFICATE_KEY_USAGE', status: 400, details: { subject: 'O=Tenant,CN=Tenant CA', missing: ['cRLSign'] } });
+    expect(e.message).toMatch(/lacks cRLSign/);
+    // Issuers above need not sign CRLs for us: only keyCertSign is asked of them.
+    const intNoCrl = pki.issue(root, { cn: 'Ext Intermediate', ext: caExt('critical,CA:TRUE').map((l) => (l.startsWith('keyUsage') ? 'keyUsage = critical,keyCertSign' : l)) }) as Issuer;
+    expect(verify(ourCert(intNoCrl), [root.pem, intNoCrl.pem]).chainPem).toHaveLength(2);
   });
 
   it('pathLenConstraint 0 on the external intermediate leaves no room for our CA', () => {

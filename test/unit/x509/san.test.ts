@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalIp as profileCanonicalIp } from '../../../lib/profiles/index.js';
+import { canonicalIp } from '../../../lib/x509/san.js';
 import { parseSan, parseSans } from '../../../lib/x509/index.js';
 
 describe('parseSan', () => {
@@ -17,7 +19,7 @@ describe('parseSan', () => {
     ['a..example.org', 'empty label'],
     ['a.*.example.org', 'leftmost'],
     ['*.org', 'two labels'],
-    ['foo*.example.org', 'characters'],
+    ['foo*.example.org', 'leftmost'],
     [`${'a'.repeat(64)}.example.org`, '63'],
     [`${'a.'.repeat(127)}org`, '253'],
     ['-a.example.org', 'characters'],
@@ -28,6 +30,29 @@ describe('parseSan', () => {
     ['email:x@*.example.org', 'wildcard'],
   ])('refuses %s', (input, why) => {
     expect(() => parseSan(input)).toThrow(expect.objectContaining({ code: 'SAN_INVALID', status: 400, message: expect.stringContaining(why) }));
+  });
+
+  it.each([
+    ['IP:::ffff:127.0.0.1', 'IPv4-mapped', '127.0.0.1'],
+    ['::ffff:7f00:1', 'IPv4-mapped', '127.0.0.1'],
+    ['IP:[::FFFF:10.1.2.3]', 'IPv4-mapped', '10.1.2.3'],
+    ['IP:::127.0.0.1', 'IPv4-compatible', '127.0.0.1'],
+    ['IP:::a00:1', 'IPv4-compatible', '10.0.0.1'],
+  ])('refuses IPv4 inside IPv6: %s (%s), naming the address %s', (input, kind, v4) => {
+    expect(() => parseSan(input)).toThrow(expect.objectContaining({ code: 'SAN_INVALID', status: 400, message: expect.stringContaining(`${kind}`) }));
+    expect(() => parseSan(input)).toThrow(expect.objectContaining({ message: expect.stringContaining(`use the plain IPv4 address ${v4}`) }));
+  });
+
+  it('keeps :: and ::1, which are IPv6 addresses of their own, and 64:ff9b:: (NAT64) names', () => {
+    expect(parseSans(['IP:::1', 'IP:::', 'IP:64:ff9b::a00:1']).map((s) => s.value)).toEqual(['::1', '::', '64:ff9b::a00:1']);
+  });
+
+  it.each([['IP:::1%eth0'], ['fe80::1%25eth0'], ['IP:[fe80::1%eth0]']])('refuses the zone id in %s with a 400, not a crash', (input) => {
+    expect(() => parseSan(input)).toThrow(expect.objectContaining({ code: 'SAN_INVALID', status: 400, message: expect.stringContaining('zone id') }));
+  });
+
+  it('is the one canonical-IP reading the profiles use too', () => {
+    expect(profileCanonicalIp).toBe(canonicalIp);
   });
 
   it('dedupes after normalising, and bounds the list', () => {
