@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PROFILE, checkCsrIssuance } from '../../../lib/profiles/index.js';
+import { decideIssuance } from '../../../lib/ra/index.js';
 import { assembleCsr } from '../../../lib/x509/csrBuilder.js';
 import { octetString, oid, sequence, set, smallInteger, tlv } from '../../../lib/x509/derWriter.js';
 import { decodeName, encodeName, parseCsr, signatureAlgorithmFor, toPem } from '../../../lib/x509/index.js';
@@ -28,7 +28,7 @@ function csrFor(subjectDer: Buffer, sanDer?: Buffer): string {
   return toPem(assembleCsr(info, alg, sign(alg.hash, info, key.privateKey)), 'CERTIFICATE REQUEST');
 }
 
-const subjectOf = (pem: string) => checkCsrIssuance(DEFAULT_PROFILE, { csr: parseCsr(pem), sans: ['DNS:good.example.org'], mayExceedMaxTtl: false, now: new Date() }).subject;
+const subjectOf = (pem: string) => decideIssuance({ id: 'ca', status: 'active', notAfter: '2099-01-01T00:00:00Z' }, { csr: parseCsr(pem), sans: ['DNS:good.example.org'], profile: 'default' }, new Date()).subject;
 
 describe('CSR subjects: what is copied must be text, exactly', () => {
   it('reads the string types a subject may use', () => {
