@@ -13,7 +13,7 @@ import { checkNameConstraints, parseCsr, parseSans } from '../../lib/x509/index.
  * against the CA's profile here, so that bad input is a 400 now rather than a failed job later;
  * the worker checks them all again.
  */
-export const handler = projectRoute({ body: IssueCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' }, body: IssueCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   const target = { project_id: projectId };
   enforce('ca:certificates:create', credentials, target);

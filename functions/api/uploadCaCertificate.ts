@@ -17,7 +17,7 @@ const CLOCK_SKEW_MS = 60_000;
  * external intermediate and the root. The chain is verified here (RFC 5280; no key is involved):
  * a bundle that does not verify is a 400 naming the broken link, and the CA stays as it was.
  */
-export const handler = projectRoute({ body: UploadCaCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' }, body: UploadCaCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId } = credentials;
   enforce('ca:cas:update', credentials, { project_id: projectId });
   const ca = await cas.get(projectId, params.id);

@@ -121,3 +121,65 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     expect(body.error.code).toBe('QUERY_INVALID');
   });
 });
+
+describe('ids that cannot exist are not found, never a 500', () => {
+  // Over DynamoDB's key size limits: such an id used to reach the store and fail there.
+  const long = 'x'.repeat(1100);
+  const subject = { subject: { CN: 'x' } };
+  it.each([
+    ['GET', '/v1/cas/{long}', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/chain', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/csr', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/csr', subject, 'CA_NOT_FOUND'],
+    ['PUT', '/v1/cas/{long}/certificate', { certificate: 'x' }, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/reissue', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/rotate', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/certificates', { sans: ['DNS:a.example.org'] }, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/profiles', undefined, 'CA_NOT_FOUND'],
+    ['PUT', '/v1/cas/{long}/profiles/web', {}, 'CA_NOT_FOUND'],
+    ['DELETE', '/v1/cas/{long}/profiles/web', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/certificates/{long}', undefined, 'CERTIFICATE_NOT_FOUND'],
+    ['POST', '/v1/certificates/{long}/revoke', {}, 'CERTIFICATE_NOT_FOUND'],
+    ['GET', '/v1/jobs/{long}', undefined, 'JOB_NOT_FOUND'],
+    ['GET', '/v1/containers/{long}', undefined, 'CONTAINER_NOT_FOUND'],
+    ['GET', '/v1/cas/not-a-uuid', undefined, 'CA_NOT_FOUND'],
+  ])('%s %s: 404', async (method, path, body, code) => {
+    const { status, body: answer } = await api(method, path.replace('{long}', long), { token: admin, ...(body !== undefined ? { body } : {}) });
+    expect(answer.error?.code).toBe(code);
+    expect(status).toBe(404);
+    expect(JSON.stringify(answer)).not.toContain(long);
+  });
+
+  it('a profile name that no profile can have: 404 PROFILE_NOT_FOUND; creating one: 400 naming the path parameter', async () => {
+    const gone = await api('DELETE', `/v1/cas/${ca.id}/profiles/${'n'.repeat(1100)}`, { token: admin });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.code).toBe('PROFILE_NOT_FOUND');
+    const made = await api('PUT', `/v1/cas/${ca.id}/profiles/${'n'.repeat(1100)}`, { token: admin, body: {} });
+    expect(made.status).toBe(400);
+    expect(made.body.error).toMatchObject({ code: 'PATH_INVALID', details: { field: 'name' } });
+  });
+
+  it('the public CRL and OCSP routes: no CRL, and OCSP "unauthorized"', async () => {
+    for (const path of [`/v1/public/${'p'.repeat(1100)}/cas/${ca.id}/crl`, `/v1/public/p1/cas/${long}/crl`]) {
+      const { status, body } = await api('GET', path);
+      expect(status).toBe(404);
+      expect(body.error.code).toBe('CRL_NOT_FOUND');
+    }
+    const res = await fetch(`${process.env.API_URL ?? 'http://127.0.0.1:13000'}/v1/public/p1/cas/${long}/ocsp`, { method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: Buffer.from('3000', 'hex') });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/ocsp-response');
+  });
+
+  it.each([
+    ['/v1/certificates?ca_id=', 'ca_id'],
+    ['/v1/events?object_id=', 'object_id'],
+    ['/v1/cas?marker=', 'marker'],
+    ['/v1/certificates?marker=', 'marker'],
+    ['/v1/containers?marker=', 'marker'],
+    ['/v1/events?marker=', 'marker'],
+  ])('an id in the query that cannot exist (%s…): 400 QUERY_INVALID', async (prefix, field) => {
+    const { status, body } = await api('GET', `${prefix}${long}`, { token: admin });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'QUERY_INVALID', details: { field } });
+  });
+});

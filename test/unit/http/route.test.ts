@@ -47,6 +47,12 @@ describe('paging', () => {
     expect(() => pageParams({ limit: 'x' })).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', status: 400 }));
     expect(() => pageParams({ marker: "'; drop" })).toThrow(expect.objectContaining({ code: 'QUERY_INVALID' }));
   });
+  it('takes as marker only what could be an id: a UUID', () => {
+    expect(pageParams({ marker: '0b9c6f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f' }).marker).toBe('0b9c6f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f');
+    for (const marker of ['-'.repeat(36), 'a'.repeat(36), `${'0'.repeat(8)}-${'0'.repeat(4)}-${'0'.repeat(4)}-${'0'.repeat(4)}-${'0'.repeat(11)}-`, 'x'.repeat(1100)]) {
+      expect(() => pageParams({ marker }), marker).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', details: { field: 'marker' } }));
+    }
+  });
   it('links the next page only when there is one', () => {
     expect(pageLinks('http://h/v1/x', {}, 2)).toEqual([]);
     const [next] = pageLinks('http://h/v1/x', { ca_id: 'c', marker: 'old' }, 2, 'm2');
