@@ -20,7 +20,36 @@ export function readJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2,
   } catch {
     throw badRequest('BODY_MALFORMED_JSON', 'The body is not valid JSON.');
   }
+  refuseProtoKeys(value);
   return validateBody(schema, value);
+}
+
+/**
+ * JSON.parse keeps a `"__proto__"` key as an own property, but copying the object (zod records,
+ * spreads) either drops it or makes it the prototype: refused outright, naming where it is.
+ * Iterative, as a 64 KiB body can nest deeper than the stack.
+ */
+function refuseProtoKeys(value: unknown): void {
+  interface At {
+    v: unknown;
+    key?: string;
+    up?: At;
+  }
+  const pathOf = (at: At): string[] => {
+    const path: string[] = [];
+    for (let a: At | undefined = at; a?.key !== undefined; a = a.up) path.unshift(a.key);
+    return path;
+  };
+  const todo: At[] = [{ v: value }];
+  for (let at = todo.pop(); at; at = todo.pop()) {
+    const v = at.v;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Object.hasOwn(v, '__proto__')) {
+      const field = [...pathOf(at), '__proto__'].join('.');
+      throw badRequest('BODY_INVALID', `Field "${field}": "__proto__" is not a field name.`, { field });
+    }
+    for (const [key, child] of Object.entries(v)) if (typeof child === 'object' && child !== null) todo.push({ v: child, key, up: at });
+  }
 }
 
 /** 400 BODY_INVALID naming the first field that fails `schema`. */

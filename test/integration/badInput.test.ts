@@ -183,3 +183,29 @@ describe('ids that cannot exist are not found, never a 500', () => {
     expect(body.error).toMatchObject({ code: 'QUERY_INVALID', details: { field } });
   });
 });
+
+describe('"__proto__" in a body is refused, naming where it is', () => {
+  it.each([
+    ['/v1/cas', '{"subject":{"CN":"proto"},"__proto__":{"validity_days":1}}', '__proto__'],
+    ['/v1/cas', '{"subject":{"CN":"proto","__proto__":{"O":"Evil"}}}', 'subject.__proto__'],
+    ['/v1/cas', '{"subject":{"CN":"proto"},"name_constraints":{"permitted_dns":["a.example.org"],"__proto__":[]}}', 'name_constraints.__proto__'],
+  ])('POST %s %s: 400 naming %s', async (path, raw, field) => {
+    const { status, body } = await api('POST', path, { token: admin, raw, headers: { 'Content-Type': 'application/json' } });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field } });
+    expect(body.error.message).toContain(field);
+  });
+
+  it('also on routes whose body is read as a free-form record first (profiles, webhook)', async () => {
+    const raw = '{"__proto__":{"allow_any_name":true}}';
+    for (const [method, path] of [
+      ['PUT', `/v1/cas/${ca.id}/profiles/proto`],
+      ['PUT', '/v1/webhook'],
+    ]) {
+      const { status, body } = await api(method, path, { token: admin, raw, headers: { 'Content-Type': 'application/json' } });
+      expect(status, path).toBe(400);
+      expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field: '__proto__' } });
+    }
+    expect((await api('GET', `/v1/cas/${ca.id}/profiles`, { token: admin })).body.profiles.map((p: any) => p.name)).not.toContain('proto');
+  });
+});
