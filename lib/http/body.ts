@@ -4,13 +4,17 @@ import { AppError, badRequest } from '../errors/index.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Parses and validates a JSON body: 415 for another content type, 413 when too big, 400 otherwise. */
+/**
+ * Parses and validates a JSON body: 415 for another content type, 413 when too big, 400 otherwise.
+ * No body at all (and no content type) is read as `{}`: a POST whose fields all have defaults needs none.
+ */
 export function readJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, contentType: string | undefined, schema: S): z.infer<S> {
+  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  if (raw.length === 0 && contentType === undefined) return validateBody(schema, {});
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the body as JSON with "Content-Type: application/json".');
   }
-  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   if (raw.length > MAX_BODY_BYTES) {
     throw new AppError('BODY_TOO_LARGE', 413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, createActiveCa, keystoneToken } from '../support/api.js';
+import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
 
 let admin: string;
@@ -207,5 +207,29 @@ describe('"__proto__" in a body is refused, naming where it is', () => {
       expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field: '__proto__' } });
     }
     expect((await api('GET', `/v1/cas/${ca.id}/profiles`, { token: admin })).body.profiles.map((p: any) => p.name)).not.toContain('proto');
+  });
+});
+
+describe('a request without a body, where every field has a default', () => {
+  it('POST /v1/certificates/{id}/revoke with no body and no Content-Type revokes (reason: unspecified)', async () => {
+    const issued = await api('POST', certs(), { token: admin, body: { csr: goodCsr } });
+    expect(issued.status).toBe(202);
+    expect((await waitForJob(admin, issued.body.job.id)).status).toBe('succeeded');
+    const { status, body } = await api('POST', `/v1/certificates/${issued.body.certificate.id}/revoke`, { token: admin });
+    expect(body.error).toBeUndefined();
+    expect(status).toBe(200);
+    expect(body.certificate).toMatchObject({ status: 'revoked', revocation_reason: 'unspecified' });
+  });
+
+  it('a route whose body has required fields: 400 naming the missing one, not 415', async () => {
+    const { status, body } = await api('POST', '/v1/cas', { token: admin });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field: 'subject' } });
+  });
+
+  it('a body that is there still needs Content-Type: application/json', async () => {
+    const { status, body } = await api('POST', `/v1/certificates/${crypto.randomUUID()}/revoke`, { token: admin, raw: '{"reason":"keyCompromise"}', headers: { 'Content-Type': 'text/plain' } });
+    expect(status).toBe(415);
+    expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 });

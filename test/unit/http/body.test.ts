@@ -15,6 +15,19 @@ describe('readJsonBody', () => {
     expect(() => readJsonBody(ev('{}'), 'text/plain', schema)).toThrow(expect.objectContaining({ status: 415 }));
     expect(() => readJsonBody(ev('{}'), undefined, schema)).toThrow(expect.objectContaining({ status: 415 }));
   });
+  it('no body and no content type: the schema is given {} (a POST whose fields all have defaults)', () => {
+    const defaults = z.object({ reason: z.string().default('unspecified') }).strict();
+    const none = { isBase64Encoded: false } as unknown as APIGatewayProxyEventV2;
+    expect(readJsonBody(none, undefined, defaults)).toEqual({ reason: 'unspecified' });
+    expect(readJsonBody(ev(''), undefined, defaults)).toEqual({ reason: 'unspecified' });
+    expect(readJsonBody(ev('', true), undefined, defaults)).toEqual({ reason: 'unspecified' });
+    // Required fields: the usual 400 naming the first one missing.
+    expect(() => readJsonBody(none, undefined, schema)).toThrow(expect.objectContaining({ status: 400, code: 'BODY_INVALID', details: { field: 'name' } }));
+    // A body that is there still needs its media type; an empty one declared as JSON is not JSON.
+    expect(() => readJsonBody(ev('{}'), undefined, defaults)).toThrow(expect.objectContaining({ status: 415 }));
+    expect(() => readJsonBody(ev(''), 'text/plain', defaults)).toThrow(expect.objectContaining({ status: 415 }));
+    expect(() => readJsonBody(ev(''), 'application/json', defaults)).toThrow(expect.objectContaining({ code: 'BODY_MALFORMED_JSON' }));
+  });
   it('413 above 64 KiB', () => {
     expect(() => readJsonBody(ev(`{"name":"${'a'.repeat(65 * 1024)}"}`), 'application/json', schema)).toThrow(expect.objectContaining({ status: 413, code: 'BODY_TOO_LARGE' }));
   });
