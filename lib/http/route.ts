@@ -57,8 +57,13 @@ const header = (event: APIGatewayProxyEventV2, name: string) => {
   return undefined;
 };
 
+/** What serverless-offline (13) puts in requestContext.requestId of every HTTP API request. */
+const OFFLINE_REQUEST_ID = 'offlineContext_resourceId';
+
+/** API Gateway's id of the request; where there is none worth the name (locally), a fresh one. */
 export function requestIdOf(event: APIGatewayProxyEventV2): string {
-  return `req-${event.requestContext?.requestId ?? crypto.randomUUID()}`;
+  const given = event.requestContext?.requestId;
+  return `req-${given && given !== OFFLINE_REQUEST_ID ? given : crypto.randomUUID()}`;
 }
 
 function baseUrlOf(event: APIGatewayProxyEventV2): string {

@@ -233,3 +233,18 @@ describe('a request without a body, where every field has a default', () => {
     expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 });
+
+describe('request ids', () => {
+  it('every request gets its own x-openstack-request-id, public or authenticated', async () => {
+    const ids = [];
+    for (const [path, token] of [['/', undefined], ['/', undefined], ['/v1/cas?limit=1', admin], ['/v1/cas?limit=1', admin], ['/v1/jobs/nope', admin]]) {
+      const { headers, body } = await api('GET', path!, { token });
+      const id = headers.get('x-openstack-request-id');
+      expect(id).toMatch(/^req-[0-9a-f-]{36}$/);
+      if (body?.error) expect(body.error.request_id).toBe(id);
+      ids.push(id);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.join()).not.toContain('offlineContext');
+  });
+});

@@ -40,6 +40,21 @@ describe('publicRoute', () => {
   });
 });
 
+describe('request ids', () => {
+  it('one per request: serverless-offline gives every request the same requestContext.requestId', async () => {
+    const route = publicRoute(async () => ({ status: 200, body: {} }));
+    const offline = () => ({ headers: {}, routeKey: 'GET /', requestContext: { requestId: 'offlineContext_resourceId' } }) as unknown as APIGatewayProxyEventV2;
+    const ids = [];
+    for (const e of [offline(), offline(), { headers: {} } as unknown as APIGatewayProxyEventV2]) ids.push((await route(e, ctx)).headers?.['x-openstack-request-id']);
+    for (const id of ids) expect(id).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+  it('keeps the id API Gateway gives', async () => {
+    const res = await publicRoute(async () => ({ status: 200, body: {} }))(event({}), ctx);
+    expect(res.headers?.['x-openstack-request-id']).toBe('req-r1');
+  });
+});
+
 describe('paging', () => {
   it('reads limit and marker', () => {
     expect(pageParams({})).toEqual({ limit: 50, marker: undefined });
