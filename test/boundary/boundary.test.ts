@@ -31,6 +31,31 @@ beforeAll(() => {
 });
 
 const statements = (role: string): Statement[] => template.Resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const roles = () => Object.keys(template.Resources).filter((name) => template.Resources[name].Type === 'AWS::IAM::Role');
+const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** A statement's resources as ARN globs, with the pseudo parameters of one account and region. */
+function resourceGlobs(resource: unknown): string[] {
+  return list(resource).map((r: any) => {
+    if (typeof r === 'string') return r;
+    const sub = r['Fn::Sub'];
+    if (typeof sub === 'string') return sub.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012');
+    const [logical, attr] = r['Fn::GetAtt'] ?? [];
+    const target = template.Resources[logical];
+    if (attr === 'Arn' && target?.Type === 'AWS::Logs::LogGroup') return `arn:aws:logs:us-east-1:123456789012:log-group:${target.Properties.LogGroupName}:*`;
+    return JSON.stringify(r); // matches no log stream
+  });
+}
+const globMatches = (glob: string, arn: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+
+/** Whether `role` may write log events into a stream of `logGroup`. */
+function canWriteLogs(role: string, logGroup: string): boolean {
+  const stream = `arn:aws:logs:us-east-1:123456789012:log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+  return statements(role).some(
+    (s) => s.Effect === 'Allow' && list(s.Action).some((a) => ['logs:PutLogEvents', 'logs:*'].includes(a)) && resourceGlobs(s.Resource).some((g) => globMatches(g, stream)),
+  );
+}
+const logGroupOf = (fnLogicalId: string) => `/aws/lambda/${template.Resources[fnLogicalId].Properties.FunctionName}`;
 const actions = (role: string) => statements(role).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 
@@ -59,6 +84,30 @@ describe('IAM: the API role cannot reach keys', () => {
     const notifier = JSON.stringify(statements('NotifierRole'));
     expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue|kms:/);
     for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret/);
+  });
+
+  it('no role but the worker may write the worker’s logs, none but the notifier the notifier’s', () => {
+    const worker = logGroupOf('WorkerLambdaFunction');
+    const notifier = logGroupOf('NotifierLambdaFunction');
+    expect(worker).toBe('/aws/lambda/openstack-ca-prod-worker');
+    expect(notifier).toBe('/aws/lambda/openstack-ca-prod-notifier');
+    expect(roles().length).toBeGreaterThanOrEqual(3);
+    for (const role of roles()) {
+      expect(canWriteLogs(role, worker), `${role} writes ${worker}`).toBe(role === 'WorkerRole');
+      expect(canWriteLogs(role, notifier), `${role} writes ${notifier}`).toBe(role === 'NotifierRole');
+    }
+    expect(JSON.stringify(statements('ApiRole'))).not.toMatch(/-(worker|notifier)\b/);
+  });
+
+  it('the API role writes the logs of every function that runs as it (the scheduler too), and of no other', () => {
+    const all = functions();
+    expect(all.map(([name]) => name)).toContain('RenewDueLambdaFunction');
+    for (const [name, r] of all) {
+      const asApi = JSON.stringify(r.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': ['ApiRole', 'Arn'] });
+      expect(canWriteLogs('ApiRole', logGroupOf(name)), name).toBe(asApi);
+    }
+    expect(canWriteLogs('ApiRole', '/aws/lambda/openstack-ca-prod-someNewFunction')).toBe(false);
+    expect(canWriteLogs('ApiRole', '/aws/lambda/another-service-prod-getCa')).toBe(false);
   });
 
   it('no role has a wildcard action or resource', () => {
