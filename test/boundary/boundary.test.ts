@@ -30,7 +30,13 @@ beforeAll(() => {
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 });
 
-const statements = (role: string): Statement[] => template.Resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+/** A role's statements: its inline policies and any AWS::IAM::Policy attached to it. */
+const statements = (role: string): Statement[] => [
+  ...(template.Resources[role].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement),
+  ...Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(JSON.stringify({ Ref: role })))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement),
+];
 const roles = () => Object.keys(template.Resources).filter((name) => template.Resources[name].Type === 'AWS::IAM::Role');
 const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
@@ -80,10 +86,47 @@ describe('IAM: the API role cannot reach keys', () => {
     for (const needed of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(worker).toContain(needed);
   });
 
-  it('the notifier cannot reach CA keys: no worker secret, no KMS, no jobs; the others cannot open webhook secrets', () => {
+  it('the notifier cannot reach CA keys: no worker secret or key, no jobs, no KMS but its own key; the others cannot open webhook secrets', () => {
     const notifier = JSON.stringify(statements('NotifierRole'));
-    expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue|kms:/);
-    for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret/);
+    expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue/);
+    for (const s of statements('NotifierRole').filter((s) => list(s.Action).some((a) => a.startsWith('kms:')))) {
+      expect(s).toEqual({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: { 'Fn::GetAtt': ['NotifierKey', 'Arn'] } });
+    }
+    for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret|NotifierKey/);
+  });
+
+  it('the notifier key secret is encrypted with its own rotating KMS key, which only the notifier may decrypt with', () => {
+    expect(template.Resources.NotifierKeySecret.Properties.KmsKeyId).toEqual({ Ref: 'NotifierKey' });
+    const key = template.Resources.NotifierKey;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const keyPolicy = key.Properties.KeyPolicy.Statement as Array<{ Effect: string; Action: string | string[]; Principal: unknown }>;
+    const decryptors = keyPolicy.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => a === 'kms:Decrypt' || a === 'kms:*' || a === 'kms:Decrypt*'));
+    expect(decryptors.map((s) => JSON.stringify(s.Principal))).toEqual([JSON.stringify({ AWS: { 'Fn::GetAtt': ['NotifierRole', 'Arn'] } })]);
+    // The account may administer the key (else it could never be changed) but not use it to decrypt.
+    for (const s of keyPolicy) if (JSON.stringify(s.Principal).includes(':root')) expect(list(s.Action).filter((a) => /^kms:(\*|Decrypt|ReEncrypt)/.test(a))).toEqual([]);
+    expect(statements('NotifierRole')).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: { 'Fn::GetAtt': ['NotifierKey', 'Arn'] } });
+    for (const role of roles().filter((r) => r !== 'NotifierRole')) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKey/);
+  });
+
+  it('the notifier’s key, secret, role and function can be created in some order (no circular dependency)', () => {
+    const refs = (x: unknown, out = new Set<string>()): Set<string> => {
+      if (Array.isArray(x)) for (const v of x) refs(v, out);
+      else if (x && typeof x === 'object') {
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'Ref' && typeof v === 'string') out.add(v);
+          else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? v[0] : String(v).split('.')[0]);
+          else if (k === 'Fn::Sub') for (const m of JSON.stringify(v).matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) out.add(m[1]);
+          else refs(v, out);
+        }
+      }
+      return out;
+    };
+    const deps = (name: string) => new Set([...refs(template.Resources[name].Properties), ...list((template.Resources[name] as any).DependsOn ?? [])].filter((d) => d in template.Resources));
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean => [...deps(from)].some((d) => d === to || (!seen.has(d) && (seen.add(d), reaches(d, to, seen))));
+    const notifierResources = Object.keys(template.Resources).filter((n) => n.startsWith('Notifier'));
+    expect(notifierResources).toEqual(expect.arrayContaining(['NotifierKey', 'NotifierRole', 'NotifierKeySecret', 'NotifierLambdaFunction']));
+    for (const name of notifierResources) expect(reaches(name, name), name).toBe(false);
   });
 
   it('no role but the worker may write the worker’s logs, none but the notifier the notifier’s', () => {
