@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -20,12 +21,14 @@ interface Statement {
   Resource: unknown;
 }
 
-beforeAll(() => {
+// Asynchronously: on a busy machine `osls package` can take over a minute, and a worker blocked that
+// long misses vitest's RPC deadline ("Timeout calling onTaskUpdate"), failing the run.
+beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'ca-package-'));
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
+  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
     cwd: ROOT,
     env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: 'package-only', AWS_SECRET_ACCESS_KEY: 'package-only', ESBUILD_WORK_FOLDER: WORK },
-    stdio: 'pipe',
+    maxBuffer: 64 * 1024 * 1024,
   });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 });
