@@ -5,7 +5,7 @@ import { cas } from '../../lib/store/index.js';
 import { caChainPems } from '../../lib/views/index.js';
 
 /** GET /v1/cas/{id}/chain — the CA's certificate and its issuers' up to the root, as a list and as one PEM bundle. */
-export const handler = projectRoute({}, async ({ params, query, credentials }) => {
+export const handler = projectRoute({ params: { id: 'ca' } }, async ({ params, query, credentials }) => {
   enforce('ca:cas:get', credentials, { project_id: credentials.projectId });
   const ca = await cas.get(credentials.projectId, params.id);
   if (!ca) throw notFound('CA_NOT_FOUND', `No CA ${params.id} in your project.`);

@@ -4,7 +4,7 @@ import { enforce } from '../../lib/policy/index.js';
 import { cas } from '../../lib/store/index.js';
 
 /** GET /v1/cas/{id}/csr — an external intermediate's CSR, for the owner's external CA to sign. */
-export const handler = projectRoute({}, async ({ params, credentials }) => {
+export const handler = projectRoute({ params: { id: 'ca' } }, async ({ params, credentials }) => {
   enforce('ca:cas:get', credentials, { project_id: credentials.projectId });
   const ca = await cas.get(credentials.projectId, params.id);
   if (!ca) throw notFound('CA_NOT_FOUND', `No CA ${params.id} in your project.`);

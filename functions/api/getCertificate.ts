@@ -5,7 +5,7 @@ import { cas, certificates } from '../../lib/store/index.js';
 import { caChainPems, certificateView } from '../../lib/views/index.js';
 
 /** GET /v1/certificates/{id} — the leaf PEM with its chain (the issuing CA and its issuers), serial, validity, status. */
-export const handler = projectRoute({}, async ({ params, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'certificate' } }, async ({ params, credentials, baseUrl }) => {
   enforce('ca:certificates:get', credentials, { project_id: credentials.projectId });
   const cert = await certificates.get(credentials.projectId, params.id);
   if (!cert) throw notFound('CERTIFICATE_NOT_FOUND', `No certificate ${params.id} in your project.`);

@@ -13,7 +13,7 @@ import { parseCsr } from '../../lib/x509/index.js';
  * job later), policy answers the questions the decision raises (wildcards, TTL beyond max), and
  * the request is recorded with those answers; the worker decides again before it signs.
  */
-export const handler = projectRoute({ body: IssueCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' }, body: IssueCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   const target = { project_id: projectId };
   enforce('ca:certificates:create', credentials, target);

@@ -4,12 +4,11 @@ import { enforce } from '../../lib/policy/index.js';
 import { events } from '../../lib/store/index.js';
 
 /** GET /v1/events[?action=&object_id=] — the project's audit trail, newest first, limit/marker paginated. */
-export const handler = projectRoute({}, async ({ query, credentials, baseUrl }) => {
+export const handler = projectRoute({ query: { object_id: 'object' } }, async ({ query, credentials, baseUrl }) => {
   enforce('ca:events:list', credentials, { project_id: credentials.projectId });
   const { limit, marker } = pageParams(query);
   const { action, object_id: objectId } = query;
   if (action !== undefined && !/^[a-z._]{1,64}$/.test(action)) throw badRequest('QUERY_INVALID', '"action" is an event action such as "job.succeeded".', { field: 'action' });
-  if (objectId !== undefined && !/^[0-9a-f-]{36}$/i.test(objectId)) throw badRequest('QUERY_INVALID', '"object_id" must be an object id.', { field: 'object_id' });
   const where = action || objectId ? (e: { action: string; object?: { id: string } }) => (!action || e.action === action) && (!objectId || e.object?.id === objectId) : undefined;
   const page = await events.list(credentials.projectId, limit, marker, where);
   return {

@@ -7,10 +7,16 @@ import { toPem } from '../../lib/x509/index.js';
  * GET /v1/public/{project}/cas/{id}/crl — the CA's CRL as the worker signed it; DER
  * (application/pkix-crl), or PEM with `?format=pem`. Public: relying parties have no token.
  */
-export const handler = publicRoute(async ({ event }) => {
-  const { project = '', id = '' } = event.pathParameters ?? {};
-  const crl = /^[A-Za-z0-9_-]{1,64}$/.test(project) && /^[0-9a-f-]{36}$/.test(id) ? await crls.get(project, id) : undefined;
-  if (!crl) throw notFound('CRL_NOT_FOUND', `No CRL has been published for CA ${id}.`);
+const noCrl = (id?: string) => notFound('CRL_NOT_FOUND', `No CRL has been published for ${id ? `CA ${id}` : 'that CA'}.`);
+
+const notPublished = () => {
+  throw noCrl();
+};
+
+export const handler = publicRoute({ params: { project: 'project', id: 'ca' }, notFound: notPublished }, async ({ event }) => {
+  const { project, id } = event.pathParameters as { project: string; id: string };
+  const crl = await crls.get(project, id);
+  if (!crl) throw noCrl(id);
   const der = Buffer.from(crl.derBase64, 'base64');
   const headers = { 'Cache-Control': `public, max-age=${Math.max(0, Math.floor((Date.parse(crl.nextUpdate) - Date.now()) / 1000))}`, 'Last-Modified': new Date(crl.thisUpdate).toUTCString() };
   if (event.queryStringParameters?.format === 'pem') return { status: 200, headers, binary: { data: Buffer.from(toPem(der, 'X509 CRL')), contentType: 'application/x-pem-file' } };

@@ -18,8 +18,11 @@ function requestBytes(event: APIGatewayProxyEventV2): Buffer {
   return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'binary');
 }
 
-export const handler = publicRoute(async ({ event }) => {
-  const { project = '', id = '' } = event.pathParameters ?? {};
+const unauthorized = () => answer(ocspErrorResponse('unauthorized'));
+
+// A project or CA id that cannot exist has no answers on file either.
+export const handler = publicRoute({ params: { project: 'project', id: 'ca' }, notFound: unauthorized }, async ({ event }) => {
+  const { project, id } = event.pathParameters as { project: string; id: string };
   let request;
   try {
     request = parseOcspRequest(requestBytes(event));
@@ -27,12 +30,12 @@ export const handler = publicRoute(async ({ event }) => {
     return answer(ocspErrorResponse('malformedRequest'));
   }
   const certId = request.certIds[0];
-  const ca = /^[A-Za-z0-9_-]{1,64}$/.test(project) && /^[0-9a-f-]{36}$/.test(id) ? await cas.get(project, id) : undefined;
+  const ca = await cas.get(project, id);
   if (!ca?.certificatePem || request.certIds.length !== 1 || !matchesIssuer(certId, issuerHashes(new X509Certificate(ca.certificatePem).raw, HASH_OF[certId.hashAlgorithmOid] ?? 'sha1'))) {
-    return answer(ocspErrorResponse('unauthorized'));
+    return unauthorized();
   }
   const stored = await ocspResponses.get(project, ca.id, certId.serialHex);
-  if (!stored || Date.parse(stored.nextUpdate) <= Date.now()) return answer(ocspErrorResponse('unauthorized'));
+  if (!stored || Date.parse(stored.nextUpdate) <= Date.now()) return unauthorized();
   const maxAge = Math.max(0, Math.floor((Date.parse(stored.nextUpdate) - Date.now()) / 1000));
   return answer(Buffer.from(stored.derBase64, 'base64'), { 'Cache-Control': `public, max-age=${maxAge}`, 'Last-Modified': new Date(stored.thisUpdate).toUTCString() });
 });

@@ -10,7 +10,7 @@ import { profileView } from '../../lib/views/index.js';
  * PUT /v1/cas/{id}/profiles/{name} — creates or replaces a CA's issuance profile (like a Vault
  * role). Fields left out take their defaults; `default` replaces the built-in profile.
  */
-export const handler = projectRoute({ body: z.record(z.string(), z.unknown()) }, async ({ params, body, credentials }) => {
+export const handler = projectRoute({ params: { id: 'ca', name: 'newProfile' }, body: z.record(z.string(), z.unknown()) }, async ({ params, body, credentials }) => {
   enforce('ca:profiles:update', credentials, { project_id: credentials.projectId });
   if (body.name !== undefined && body.name !== params.name) throw badRequest('BODY_INVALID', `Field "name": the path names the profile ("${params.name}"); leave it out.`, { field: 'name' });
   const profile = validateBody(Profile, { ...body, name: params.name });

@@ -10,7 +10,7 @@ import { caView, jobView } from '../../lib/views/index.js';
  * POST /v1/cas/{id}/csr — a new CSR for the same key with another subject, for external CAs that
  * refuse mismatched O/OU/C. Only while the CA still waits for its certificate.
  */
-export const handler = projectRoute({ body: RegenerateCsrBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' }, body: RegenerateCsrBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   enforce('ca:cas:update', credentials, { project_id: projectId });
   const ca = await cas.get(projectId, params.id);

@@ -12,7 +12,7 @@ import { jobView } from '../../lib/views/index.js';
  * lists the jobs (follow them with GET /v1/jobs/{id}); a large CA is worked through page by page
  * with `marker`.
  */
-export const handler = projectRoute({}, async ({ params, query, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' } }, async ({ params, query, credentials, baseUrl }) => {
   const { projectId } = credentials;
   enforce('ca:cas:update', credentials, { project_id: projectId });
   const ca = await cas.get(projectId, params.id);

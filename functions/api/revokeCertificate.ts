@@ -11,7 +11,7 @@ import { caChainPems, certificateView } from '../../lib/views/index.js';
  * re-signs the CA's CRL and the certificate's OCSP answer (the API signs nothing). Idempotent:
  * revoking again answers the same, with the first time and reason, and queues nothing.
  */
-export const handler = projectRoute({ body: RevokeCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'certificate' }, body: RevokeCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   enforce('ca:certificates:revoke', credentials, { project_id: projectId });
   let cert = await certificates.get(projectId, params.id);

@@ -9,7 +9,7 @@ import { caView, jobView } from '../../lib/views/index.js';
  * POST /v1/cas/{id}/rotate — rolls the CA over to a new key and certificate under the same name;
  * a root's new key is cross-signed by the old one (GET /v1/cas/{id}/chain?variant=cross).
  */
-export const handler = projectRoute({}, async ({ params, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' } }, async ({ params, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   enforce('ca:cas:update', credentials, { project_id: projectId });
   const ca = await cas.get(projectId, params.id);

@@ -16,7 +16,7 @@ const CLOCK_SKEW_MS = 60_000;
  * bundle that does not verify is a 400 naming the broken link at once; then the worker verifies
  * it again and installs it (only the worker writes a CA's certificate): 202 with the job.
  */
-export const handler = projectRoute({ body: UploadCaCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
+export const handler = projectRoute({ params: { id: 'ca' }, body: UploadCaCertificateBody }, async ({ params, body, credentials, baseUrl }) => {
   const { projectId, userId } = credentials;
   enforce('ca:cas:update', credentials, { project_id: projectId });
   const ca = await cas.get(projectId, params.id);

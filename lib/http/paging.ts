@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/index.js';
+import { isUuid } from './params.js';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
@@ -11,7 +12,7 @@ export function pageParams(query: Record<string, string | undefined>): { limit: 
     limit = Math.min(Number(query.limit), MAX_PAGE);
   }
   const marker = query.marker;
-  if (marker !== undefined && !/^[0-9a-f-]{36}$/i.test(marker)) throw badRequest('QUERY_INVALID', '"marker" must be the id of an item from a previous page.', { field: 'marker' });
+  if (marker !== undefined && !isUuid(marker)) throw badRequest('QUERY_INVALID', '"marker" must be the id of an item from a previous page.', { field: 'marker' });
   return { limit, marker };
 }
 

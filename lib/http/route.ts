@@ -6,6 +6,7 @@ import { log, errorFields } from '../log/index.js';
 import { authConfigFromEnv, keystoneAuthenticator, type Credentials } from '../auth/index.js';
 import { recordEvent } from '../events/index.js';
 import { readJsonBody } from './body.js';
+import { checkQuery, pathParamError, unfitPathParam, type ParamKind, type PathParamKind } from './params.js';
 import { binary, errorResult, json, type HttpResult } from './response.js';
 
 export interface RouteRequest<B> {
@@ -32,6 +33,20 @@ export interface RouteResult {
 interface RouteOptions<S extends z.ZodType | undefined> {
   /** Body schema: when set, the route takes a JSON body validated by it. */
   body?: S;
+  /**
+   * What each path parameter names, e.g. `{ id: 'ca' }`: a value that cannot be one is answered
+   * (404 with the object's code) before the body is read or the handler runs.
+   */
+  params?: Record<string, PathParamKind>;
+  /** Query parameters that are ids, e.g. `{ ca_id: 'ca' }`: present and malformed is a 400 QUERY_INVALID. */
+  query?: Record<string, ParamKind>;
+}
+
+interface PublicRouteOptions {
+  /** As for project routes, e.g. `{ project: 'project', id: 'ca' }`. */
+  params: Record<string, ParamKind>;
+  /** The route's own answer when a path parameter cannot name anything (or throw the AppError). */
+  notFound: () => RouteResult;
 }
 
 let authenticate: ReturnType<typeof keystoneAuthenticator> | undefined;
@@ -42,8 +57,13 @@ const header = (event: APIGatewayProxyEventV2, name: string) => {
   return undefined;
 };
 
+/** What serverless-offline (13) puts in requestContext.requestId of every HTTP API request. */
+const OFFLINE_REQUEST_ID = 'offlineContext_resourceId';
+
+/** API Gateway's id of the request; where there is none worth the name (locally), a fresh one. */
 export function requestIdOf(event: APIGatewayProxyEventV2): string {
-  return `req-${event.requestContext?.requestId ?? crypto.randomUUID()}`;
+  const given = event.requestContext?.requestId;
+  return `req-${given && given !== OFFLINE_REQUEST_ID ? given : crypto.randomUUID()}`;
 }
 
 function baseUrlOf(event: APIGatewayProxyEventV2): string {
@@ -69,6 +89,9 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
       if (!credentials.projectId) {
         throw forbidden('PROJECT_SCOPE_REQUIRED', 'This call needs a project-scoped token; ask Keystone for a token scoped to your project.');
       }
+      const unfit = unfitPathParam(opts.params, event.pathParameters);
+      if (unfit) throw pathParamError(...unfit);
+      checkQuery(opts.query, event.queryStringParameters ?? {});
       const body = opts.body ? readJsonBody(event, header(event, 'content-type'), opts.body) : undefined;
       const result = await fn({
         event,
@@ -101,12 +124,20 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
   });
 }
 
-/** A public route (no token), e.g. the version document. */
-export function publicRoute(fn: (req: { event: APIGatewayProxyEventV2; baseUrl: string; requestId: string }) => Promise<RouteResult>) {
+type PublicHandler = (req: { event: APIGatewayProxyEventV2; baseUrl: string; requestId: string }) => Promise<RouteResult>;
+
+/** A public route (no token), e.g. the version document; with `params`, its path is checked first. */
+export function publicRoute(fn: PublicHandler): ReturnType<typeof publicHandler>;
+export function publicRoute(opts: PublicRouteOptions, fn: PublicHandler): ReturnType<typeof publicHandler>;
+export function publicRoute(a: PublicRouteOptions | PublicHandler, b?: PublicHandler) {
+  return typeof a === 'function' ? publicHandler(undefined, a) : publicHandler(a, b!);
+}
+
+function publicHandler(opts: PublicRouteOptions | undefined, fn: PublicHandler) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
     try {
-      const result = await fn({ event, baseUrl: baseUrlOf(event), requestId });
+      const result = opts && unfitPathParam(opts.params, event.pathParameters) ? opts.notFound() : await fn({ event, baseUrl: baseUrlOf(event), requestId });
       const headers = { 'x-openstack-request-id': requestId, ...result.headers };
       return result.binary ? binary(result.status, result.binary.data, result.binary.contentType, headers) : json(result.status, result.body, headers);
     } catch (e) {

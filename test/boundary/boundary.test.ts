@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -20,17 +21,50 @@ interface Statement {
   Resource: unknown;
 }
 
-beforeAll(() => {
+// Asynchronously: on a busy machine `osls package` can take over a minute, and a worker blocked that
+// long misses vitest's RPC deadline ("Timeout calling onTaskUpdate"), failing the run.
+beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'ca-package-'));
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
+  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
     cwd: ROOT,
     env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: 'package-only', AWS_SECRET_ACCESS_KEY: 'package-only', ESBUILD_WORK_FOLDER: WORK },
-    stdio: 'pipe',
+    maxBuffer: 64 * 1024 * 1024,
   });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 });
 
-const statements = (role: string): Statement[] => template.Resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+/** A role's statements: its inline policies and any AWS::IAM::Policy attached to it. */
+const statements = (role: string): Statement[] => [
+  ...(template.Resources[role].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement),
+  ...Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(JSON.stringify({ Ref: role })))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement),
+];
+const roles = () => Object.keys(template.Resources).filter((name) => template.Resources[name].Type === 'AWS::IAM::Role');
+const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** A statement's resources as ARN globs, with the pseudo parameters of one account and region. */
+function resourceGlobs(resource: unknown): string[] {
+  return list(resource).map((r: any) => {
+    if (typeof r === 'string') return r;
+    const sub = r['Fn::Sub'];
+    if (typeof sub === 'string') return sub.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012');
+    const [logical, attr] = r['Fn::GetAtt'] ?? [];
+    const target = template.Resources[logical];
+    if (attr === 'Arn' && target?.Type === 'AWS::Logs::LogGroup') return `arn:aws:logs:us-east-1:123456789012:log-group:${target.Properties.LogGroupName}:*`;
+    return JSON.stringify(r); // matches no log stream
+  });
+}
+const globMatches = (glob: string, arn: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+
+/** Whether `role` may write log events into a stream of `logGroup`. */
+function canWriteLogs(role: string, logGroup: string): boolean {
+  const stream = `arn:aws:logs:us-east-1:123456789012:log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+  return statements(role).some(
+    (s) => s.Effect === 'Allow' && list(s.Action).some((a) => ['logs:PutLogEvents', 'logs:*'].includes(a)) && resourceGlobs(s.Resource).some((g) => globMatches(g, stream)),
+  );
+}
+const logGroupOf = (fnLogicalId: string) => `/aws/lambda/${template.Resources[fnLogicalId].Properties.FunctionName}`;
 const actions = (role: string) => statements(role).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 
@@ -55,10 +89,71 @@ describe('IAM: the API role cannot reach keys', () => {
     for (const needed of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(worker).toContain(needed);
   });
 
-  it('the notifier cannot reach CA keys: no worker secret, no KMS, no jobs; the others cannot open webhook secrets', () => {
+  it('the notifier cannot reach CA keys: no worker secret or key, no jobs, no KMS but its own key; the others cannot open webhook secrets', () => {
     const notifier = JSON.stringify(statements('NotifierRole'));
-    expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue|kms:/);
-    for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret/);
+    expect(notifier).not.toMatch(/ServiceCredentialsSecret|WorkerKey|JobsQueue/);
+    for (const s of statements('NotifierRole').filter((s) => list(s.Action).some((a) => a.startsWith('kms:')))) {
+      expect(s).toEqual({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: { 'Fn::GetAtt': ['NotifierKey', 'Arn'] } });
+    }
+    for (const role of ['ApiRole', 'WorkerRole']) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKeySecret|NotifierKey/);
+  });
+
+  it('the notifier key secret is encrypted with its own rotating KMS key, which only the notifier may decrypt with', () => {
+    expect(template.Resources.NotifierKeySecret.Properties.KmsKeyId).toEqual({ Ref: 'NotifierKey' });
+    const key = template.Resources.NotifierKey;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const keyPolicy = key.Properties.KeyPolicy.Statement as Array<{ Effect: string; Action: string | string[]; Principal: unknown }>;
+    const decryptors = keyPolicy.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => a === 'kms:Decrypt' || a === 'kms:*' || a === 'kms:Decrypt*'));
+    expect(decryptors.map((s) => JSON.stringify(s.Principal))).toEqual([JSON.stringify({ AWS: { 'Fn::GetAtt': ['NotifierRole', 'Arn'] } })]);
+    // The account may administer the key (else it could never be changed) but not use it to decrypt.
+    for (const s of keyPolicy) if (JSON.stringify(s.Principal).includes(':root')) expect(list(s.Action).filter((a) => /^kms:(\*|Decrypt|ReEncrypt)/.test(a))).toEqual([]);
+    expect(statements('NotifierRole')).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: { 'Fn::GetAtt': ['NotifierKey', 'Arn'] } });
+    for (const role of roles().filter((r) => r !== 'NotifierRole')) expect(JSON.stringify(statements(role)), role).not.toMatch(/NotifierKey/);
+  });
+
+  it('the notifier’s key, secret, role and function can be created in some order (no circular dependency)', () => {
+    const refs = (x: unknown, out = new Set<string>()): Set<string> => {
+      if (Array.isArray(x)) for (const v of x) refs(v, out);
+      else if (x && typeof x === 'object') {
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'Ref' && typeof v === 'string') out.add(v);
+          else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? v[0] : String(v).split('.')[0]);
+          else if (k === 'Fn::Sub') for (const m of JSON.stringify(v).matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) out.add(m[1]);
+          else refs(v, out);
+        }
+      }
+      return out;
+    };
+    const deps = (name: string) => new Set([...refs(template.Resources[name].Properties), ...list((template.Resources[name] as any).DependsOn ?? [])].filter((d) => d in template.Resources));
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean => [...deps(from)].some((d) => d === to || (!seen.has(d) && (seen.add(d), reaches(d, to, seen))));
+    const notifierResources = Object.keys(template.Resources).filter((n) => n.startsWith('Notifier'));
+    expect(notifierResources).toEqual(expect.arrayContaining(['NotifierKey', 'NotifierRole', 'NotifierKeySecret', 'NotifierLambdaFunction']));
+    for (const name of notifierResources) expect(reaches(name, name), name).toBe(false);
+  });
+
+  it('no role but the worker may write the worker’s logs, none but the notifier the notifier’s', () => {
+    const worker = logGroupOf('WorkerLambdaFunction');
+    const notifier = logGroupOf('NotifierLambdaFunction');
+    expect(worker).toBe('/aws/lambda/openstack-ca-prod-worker');
+    expect(notifier).toBe('/aws/lambda/openstack-ca-prod-notifier');
+    expect(roles().length).toBeGreaterThanOrEqual(3);
+    for (const role of roles()) {
+      expect(canWriteLogs(role, worker), `${role} writes ${worker}`).toBe(role === 'WorkerRole');
+      expect(canWriteLogs(role, notifier), `${role} writes ${notifier}`).toBe(role === 'NotifierRole');
+    }
+    expect(JSON.stringify(statements('ApiRole'))).not.toMatch(/-(worker|notifier)\b/);
+  });
+
+  it('the API role writes the logs of every function that runs as it (the scheduler too), and of no other', () => {
+    const all = functions();
+    expect(all.map(([name]) => name)).toContain('RenewDueLambdaFunction');
+    for (const [name, r] of all) {
+      const asApi = JSON.stringify(r.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': ['ApiRole', 'Arn'] });
+      expect(canWriteLogs('ApiRole', logGroupOf(name)), name).toBe(asApi);
+    }
+    expect(canWriteLogs('ApiRole', '/aws/lambda/openstack-ca-prod-someNewFunction')).toBe(false);
+    expect(canWriteLogs('ApiRole', '/aws/lambda/another-service-prod-getCa')).toBe(false);
   });
 
   it('no role has a wildcard action or resource', () => {

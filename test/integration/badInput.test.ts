@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, createActiveCa, keystoneToken } from '../support/api.js';
+import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, tempDir } from '../support/openssl.js';
 
 let admin: string;
@@ -119,5 +119,132 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     const { status, body } = await api('GET', '/v1/certificates?limit=-1', { token: admin });
     expect(status).toBe(400);
     expect(body.error.code).toBe('QUERY_INVALID');
+  });
+});
+
+describe('ids that cannot exist are not found, never a 500', () => {
+  // Over DynamoDB's key size limits: such an id used to reach the store and fail there.
+  const long = 'x'.repeat(1100);
+  const subject = { subject: { CN: 'x' } };
+  it.each([
+    ['GET', '/v1/cas/{long}', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/chain', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/csr', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/csr', subject, 'CA_NOT_FOUND'],
+    ['PUT', '/v1/cas/{long}/certificate', { certificate: 'x' }, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/reissue', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/rotate', undefined, 'CA_NOT_FOUND'],
+    ['POST', '/v1/cas/{long}/certificates', { sans: ['DNS:a.example.org'] }, 'CA_NOT_FOUND'],
+    ['GET', '/v1/cas/{long}/profiles', undefined, 'CA_NOT_FOUND'],
+    ['PUT', '/v1/cas/{long}/profiles/web', {}, 'CA_NOT_FOUND'],
+    ['DELETE', '/v1/cas/{long}/profiles/web', undefined, 'CA_NOT_FOUND'],
+    ['GET', '/v1/certificates/{long}', undefined, 'CERTIFICATE_NOT_FOUND'],
+    ['POST', '/v1/certificates/{long}/revoke', {}, 'CERTIFICATE_NOT_FOUND'],
+    ['GET', '/v1/jobs/{long}', undefined, 'JOB_NOT_FOUND'],
+    ['GET', '/v1/containers/{long}', undefined, 'CONTAINER_NOT_FOUND'],
+    ['GET', '/v1/cas/not-a-uuid', undefined, 'CA_NOT_FOUND'],
+  ])('%s %s: 404', async (method, path, body, code) => {
+    const { status, body: answer } = await api(method, path.replace('{long}', long), { token: admin, ...(body !== undefined ? { body } : {}) });
+    expect(answer.error?.code).toBe(code);
+    expect(status).toBe(404);
+    expect(JSON.stringify(answer)).not.toContain(long);
+  });
+
+  it('a profile name that no profile can have: 404 PROFILE_NOT_FOUND; creating one: 400 naming the path parameter', async () => {
+    const gone = await api('DELETE', `/v1/cas/${ca.id}/profiles/${'n'.repeat(1100)}`, { token: admin });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.code).toBe('PROFILE_NOT_FOUND');
+    const made = await api('PUT', `/v1/cas/${ca.id}/profiles/${'n'.repeat(1100)}`, { token: admin, body: {} });
+    expect(made.status).toBe(400);
+    expect(made.body.error).toMatchObject({ code: 'PATH_INVALID', details: { field: 'name' } });
+  });
+
+  it('the public CRL and OCSP routes: no CRL, and OCSP "unauthorized"', async () => {
+    for (const path of [`/v1/public/${'p'.repeat(1100)}/cas/${ca.id}/crl`, `/v1/public/p1/cas/${long}/crl`]) {
+      const { status, body } = await api('GET', path);
+      expect(status).toBe(404);
+      expect(body.error.code).toBe('CRL_NOT_FOUND');
+    }
+    const res = await fetch(`${process.env.API_URL ?? 'http://127.0.0.1:13000'}/v1/public/p1/cas/${long}/ocsp`, { method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: Buffer.from('3000', 'hex') });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/ocsp-response');
+  });
+
+  it.each([
+    ['/v1/certificates?ca_id=', 'ca_id'],
+    ['/v1/events?object_id=', 'object_id'],
+    ['/v1/cas?marker=', 'marker'],
+    ['/v1/certificates?marker=', 'marker'],
+    ['/v1/containers?marker=', 'marker'],
+    ['/v1/events?marker=', 'marker'],
+  ])('an id in the query that cannot exist (%s…): 400 QUERY_INVALID', async (prefix, field) => {
+    const { status, body } = await api('GET', `${prefix}${long}`, { token: admin });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'QUERY_INVALID', details: { field } });
+  });
+});
+
+describe('"__proto__" in a body is refused, naming where it is', () => {
+  it.each([
+    ['/v1/cas', '{"subject":{"CN":"proto"},"__proto__":{"validity_days":1}}', '__proto__'],
+    ['/v1/cas', '{"subject":{"CN":"proto","__proto__":{"O":"Evil"}}}', 'subject.__proto__'],
+    ['/v1/cas', '{"subject":{"CN":"proto"},"name_constraints":{"permitted_dns":["a.example.org"],"__proto__":[]}}', 'name_constraints.__proto__'],
+  ])('POST %s %s: 400 naming %s', async (path, raw, field) => {
+    const { status, body } = await api('POST', path, { token: admin, raw, headers: { 'Content-Type': 'application/json' } });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field } });
+    expect(body.error.message).toContain(field);
+  });
+
+  it('also on routes whose body is read as a free-form record first (profiles, webhook)', async () => {
+    const raw = '{"__proto__":{"allow_any_name":true}}';
+    for (const [method, path] of [
+      ['PUT', `/v1/cas/${ca.id}/profiles/proto`],
+      ['PUT', '/v1/webhook'],
+    ]) {
+      const { status, body } = await api(method, path, { token: admin, raw, headers: { 'Content-Type': 'application/json' } });
+      expect(status, path).toBe(400);
+      expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field: '__proto__' } });
+    }
+    expect((await api('GET', `/v1/cas/${ca.id}/profiles`, { token: admin })).body.profiles.map((p: any) => p.name)).not.toContain('proto');
+  });
+});
+
+describe('a request without a body, where every field has a default', () => {
+  it('POST /v1/certificates/{id}/revoke with no body and no Content-Type revokes (reason: unspecified)', async () => {
+    const issued = await api('POST', certs(), { token: admin, body: { csr: goodCsr } });
+    expect(issued.status).toBe(202);
+    expect((await waitForJob(admin, issued.body.job.id)).status).toBe('succeeded');
+    const { status, body } = await api('POST', `/v1/certificates/${issued.body.certificate.id}/revoke`, { token: admin });
+    expect(body.error).toBeUndefined();
+    expect(status).toBe(200);
+    expect(body.certificate).toMatchObject({ status: 'revoked', revocation_reason: 'unspecified' });
+  });
+
+  it('a route whose body has required fields: 400 naming the missing one, not 415', async () => {
+    const { status, body } = await api('POST', '/v1/cas', { token: admin });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'BODY_INVALID', details: { field: 'subject' } });
+  });
+
+  it('a body that is there still needs Content-Type: application/json', async () => {
+    const { status, body } = await api('POST', `/v1/certificates/${crypto.randomUUID()}/revoke`, { token: admin, raw: '{"reason":"keyCompromise"}', headers: { 'Content-Type': 'text/plain' } });
+    expect(status).toBe(415);
+    expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('request ids', () => {
+  it('every request gets its own x-openstack-request-id, public or authenticated', async () => {
+    const ids = [];
+    for (const [path, token] of [['/', undefined], ['/', undefined], ['/v1/cas?limit=1', admin], ['/v1/cas?limit=1', admin], ['/v1/jobs/nope', admin]]) {
+      const { headers, body } = await api('GET', path!, { token });
+      const id = headers.get('x-openstack-request-id');
+      expect(id).toMatch(/^req-[0-9a-f-]{36}$/);
+      if (body?.error) expect(body.error.request_id).toBe(id);
+      ids.push(id);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.join()).not.toContain('offlineContext');
   });
 });

@@ -40,12 +40,33 @@ describe('publicRoute', () => {
   });
 });
 
+describe('request ids', () => {
+  it('one per request: serverless-offline gives every request the same requestContext.requestId', async () => {
+    const route = publicRoute(async () => ({ status: 200, body: {} }));
+    const offline = () => ({ headers: {}, routeKey: 'GET /', requestContext: { requestId: 'offlineContext_resourceId' } }) as unknown as APIGatewayProxyEventV2;
+    const ids = [];
+    for (const e of [offline(), offline(), { headers: {} } as unknown as APIGatewayProxyEventV2]) ids.push((await route(e, ctx)).headers?.['x-openstack-request-id']);
+    for (const id of ids) expect(id).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+  it('keeps the id API Gateway gives', async () => {
+    const res = await publicRoute(async () => ({ status: 200, body: {} }))(event({}), ctx);
+    expect(res.headers?.['x-openstack-request-id']).toBe('req-r1');
+  });
+});
+
 describe('paging', () => {
   it('reads limit and marker', () => {
     expect(pageParams({})).toEqual({ limit: 50, marker: undefined });
     expect(pageParams({ limit: '500' }).limit).toBe(200);
     expect(() => pageParams({ limit: 'x' })).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', status: 400 }));
     expect(() => pageParams({ marker: "'; drop" })).toThrow(expect.objectContaining({ code: 'QUERY_INVALID' }));
+  });
+  it('takes as marker only what could be an id: a UUID', () => {
+    expect(pageParams({ marker: '0b9c6f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f' }).marker).toBe('0b9c6f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f');
+    for (const marker of ['-'.repeat(36), 'a'.repeat(36), `${'0'.repeat(8)}-${'0'.repeat(4)}-${'0'.repeat(4)}-${'0'.repeat(4)}-${'0'.repeat(11)}-`, 'x'.repeat(1100)]) {
+      expect(() => pageParams({ marker }), marker).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', details: { field: 'marker' } }));
+    }
   });
   it('links the next page only when there is one', () => {
     expect(pageLinks('http://h/v1/x', {}, 2)).toEqual([]);
