@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_DELETABLE_PARTITION_PREFIX, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -70,9 +71,8 @@ const functions = () => Object.entries(template.Resources).filter(([, r]) => r.T
 
 describe('IAM: the API role cannot reach keys', () => {
   it('has exactly the actions it needs', () => {
-    expect(new Set(actions('ApiRole'))).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']),
-    );
+    const allowed = statements('ApiRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
+    expect(new Set(allowed)).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']));
   });
 
   it('cannot read the worker secret, receive or delete jobs, or decrypt with the worker key', () => {
@@ -129,7 +129,8 @@ describe('IAM: the API role cannot reach keys', () => {
     const reaches = (from: string, to: string, seen = new Set<string>()): boolean => [...deps(from)].some((d) => d === to || (!seen.has(d) && (seen.add(d), reaches(d, to, seen))));
     const notifierResources = Object.keys(template.Resources).filter((n) => n.startsWith('Notifier'));
     expect(notifierResources).toEqual(expect.arrayContaining(['NotifierKey', 'NotifierRole', 'NotifierKeySecret', 'NotifierLambdaFunction']));
-    for (const name of notifierResources) expect(reaches(name, name), name).toBe(false);
+    // Every resource of the template, the worker's key, secret and role among them.
+    for (const name of Object.keys(template.Resources)) expect(reaches(name, name), name).toBe(false);
   });
 
   it('no role but the worker may write the worker’s logs, none but the notifier the notifier’s', () => {
@@ -185,6 +186,40 @@ describe('IAM: the API role cannot reach keys', () => {
     const permissions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties.FunctionName).includes('WorkerLambdaFunction'));
     expect(permissions).toEqual([]);
     expect(text).toContain('WorkerEventSourceMappingSQSJobsQueue');
+  });
+});
+
+describe('IAM: the API role cannot write what the worker trusts', () => {
+  const dynamo = (role: string) => statements(role).filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
+
+  it('has no PutItem or batch write (UpdateItem cannot drop what it does not name)', () => {
+    const allowed = dynamo('ApiRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
+    expect(new Set(allowed)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem']));
+  });
+
+  it('is denied every write naming an attribute the worker trusts: the list the store enforces locally', () => {
+    const deny = dynamo('ApiRole').filter((s) => s.Effect === 'Deny');
+    expect(deny).toHaveLength(1);
+    expect(list(deny[0].Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']));
+    expect((deny[0] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } });
+    for (const trusted of ['keyRef', 'certificatePem', 'chainPem', 'subjectKeyId', 'derBase64', 'crlRevokedAt', 'claimToken']) expect(WORKER_ONLY_ATTRIBUTES).toContain(trusted);
+    // The notifier, which also writes events, is under the same denial.
+    expect(dynamo('NotifierRole').find((s) => s.Effect === 'Deny')).toMatchObject({ Condition: (deny[0] as any).Condition });
+    expect(dynamo('NotifierRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action))).not.toContain('dynamodb:PutItem');
+  });
+
+  it('deletes only in the webhooks\' own partitions', () => {
+    const deletes = dynamo('ApiRole').filter((s) => s.Effect === 'Allow' && list(s.Action).includes('dynamodb:DeleteItem'));
+    expect(deletes).toHaveLength(1);
+    expect(list(deletes[0].Action)).toEqual(['dynamodb:DeleteItem']);
+    expect((deletes[0] as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_DELETABLE_PARTITION_PREFIX}*`] } });
+  });
+
+  it('every function that runs as ApiRole or NotifierRole has the local mirror of these rules switched on', () => {
+    for (const [, fn] of functions()) {
+      const role = JSON.stringify(fn.Properties.Role);
+      if (role.includes('ApiRole') || role.includes('NotifierRole')) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
+    }
   });
 });
 
