@@ -31,7 +31,8 @@ const config = (): AuthConfig => ({
   jws: { dir: process.env.KEYSTONE_JWS_PUBLIC_KEY_DIR, rolesCacheSeconds: 60 },
   revocation: {
     credentials: { authUrl: JWS_URL, username: 'revoker', password: 'rvpass', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
-    intervalSeconds: 0.2,
+    // Long enough that a loaded machine still polls within two intervals (what keeps the list fresh).
+    intervalSeconds: 1.5,
   },
 });
 
@@ -114,7 +115,7 @@ describe('Keystone jws tokens', () => {
     await auth(other);
     const res = await fetch(`${JWS_URL}/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': doomed, 'X-Subject-Token': doomed } });
     expect(res.status).toBe(204);
-    await new Promise((r) => setTimeout(r, 300)); // past the 0.2 s revocation interval
+    await new Promise((r) => setTimeout(r, 1600)); // past the 1.5 s revocation interval
     await expect(auth(doomed)).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     const calls = countValidations();
     expect((await auth(other)).userName).toBe('alice');
