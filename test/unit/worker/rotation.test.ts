@@ -1,0 +1,61 @@
+import { X509Certificate } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newJob } from '../../../lib/jobs/index.js';
+import { makeCsr, tempDir, verifyChain } from '../../support/openssl.js';
+import { activeRoot, memoryWorker, pendingCertificate } from '../../support/worker.js';
+
+/** Job `ca.rotate` on the in-memory store: a new key recorded before it signs, a cross certificate, one rotation per job. */
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const P = 'project-a';
+
+async function rotationJob(w: ReturnType<typeof memoryWorker>, caId: string) {
+  const job = newJob('ca.rotate', P, 'user-1', { caId });
+  await w.store.jobs.create(job);
+  await w.store.cas.update(P, caId, { rotationJobId: job.id });
+  return job;
+}
+
+describe('CA rotation', () => {
+  it('certifies the new key by the old one, and leaves issue under the new key', async () => {
+    const w = memoryWorker();
+    const before = await activeRoot(w, P);
+    expect(await w.run(await rotationJob(w, before.id))).toBe('succeeded');
+    const after = (await w.store.cas.get(P, before.id))!;
+    expect(after).toMatchObject({ keyGeneration: 1, previousCertificatePem: before.certificatePem });
+    expect(after.pendingKeyRef).toBeUndefined();
+    expect(after.keyRef).not.toBe(before.keyRef);
+    const cross = new X509Certificate(after.crossCertificatePem!);
+    expect(cross.verify(new X509Certificate(before.certificatePem!).publicKey)).toBe(true);
+    expect(cross.publicKey.equals(new X509Certificate(after.certificatePem!).publicKey)).toBe(true);
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'after.example.org', ['DNS:after.example.org']);
+    const { cert, job } = await pendingCertificate(w.store, P, before.id, { csrPem: csr, sans: ['DNS:after.example.org'] });
+    expect(await w.run(job)).toBe('succeeded');
+    expect(verifyChain(tmp.dir, after.certificatePem!, (await w.store.certificates.get(P, cert.id))!.certificatePem!)).toContain('OK');
+  });
+
+  it('two concurrent deliveries of one rotation make one new key', async () => {
+    const w = memoryWorker();
+    const ca = await activeRoot(w, P);
+    const job = await rotationJob(w, ca.id);
+    const outcomes = await Promise.all([w.run(job), w.run(job)]);
+    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    expect(w.secrets.size).toBe(2);
+  });
+
+  it('a rotation that stopped after recording its new key reuses it', async () => {
+    const w = memoryWorker();
+    const ca = await activeRoot(w, P);
+    const job = await rotationJob(w, ca.id);
+    const real = w.ctx.driver.sign;
+    let calls = 0;
+    w.ctx.driver = { ...w.ctx.driver, sign: async (...args) => (++calls === 2 ? Promise.reject(new Error('the worker died here')) : real(...args)) };
+    expect(await w.run(job, 1)).toBe('retry');
+    const recorded = (await w.store.cas.get(P, ca.id))!.pendingKeyRef;
+    expect(recorded).toBeDefined();
+    w.ctx.driver = { ...w.ctx.driver, sign: real };
+    expect(await w.run(job, 2)).toBe('succeeded');
+    expect((await w.store.cas.get(P, ca.id))!.keyRef).toBe(recorded);
+    expect(w.secrets.size).toBe(2);
+  });
+});
