@@ -37,7 +37,8 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   // the request was not granted (a wildcard, a TTL beyond max_ttl) is refused, not signed.
   const decision = decideIssuance(ca, issuanceRequestOf(cert), now);
   const missing = ungranted(decision.questions, grantsOf(cert));
-  if (missing.length) throw new JobRefusedError(`certificate ${cert.id} asks for ${missing.join(' and ')}, which its request was not granted`);
+  // Fails (it does not wait): the profile may have changed since (a renewal past a lowered max_ttl).
+  if (missing.length) throw new AppError('POLICY_NOT_GRANTED', 403, `certificate ${cert.id} now asks for ${missing.map((q) => (q === 'wildcard' ? 'a wildcard name' : 'a TTL beyond the profile\'s max_ttl')).join(' and ')}, which its request was not granted; someone allowed to must request it`);
 
   // A server-side key goes only to a user who still holds a role on the project (Barbican ACLs are per
   // user: a renewal or reissue would otherwise hand a fresh key to someone who has left).

@@ -42,10 +42,11 @@ describe('the worker issues through the RA and the CA module', () => {
     const w = memoryWorker();
     const ca = await activeRoot(w, P);
     const { csr } = makeCsr(tmp.dir, 'ec256', '*.example.org', ['DNS:*.example.org']);
-    const { job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:*.example.org'] });
+    const { cert, job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:*.example.org'] });
     const before = w.signatures();
-    expect(await w.run(job)).toBe('refused');
+    expect(await w.run(job)).toBe('failed');
     expect(w.signatures()).toBe(before);
+    expect((await w.store.certificates.get(P, cert.id))!.failureReason).toMatch(/^POLICY_NOT_GRANTED: .* a wildcard name, which its request was not granted/);
     const granted = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:*.example.org'], wildcardAllowed: true });
     expect(await w.run(granted.job)).toBe('succeeded');
   });
