@@ -1,4 +1,4 @@
-import { verify, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import { children, content, CRL_OID, decodeName, decodeOid, encodeNameConstraints, ipToBytes, isEmptyConstraints, OID, readCertificate, readTlv, type Cert } from '../x509/index.js';
 import type { CertificatePlan, Issuer } from './types.js';
