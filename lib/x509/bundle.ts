@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { badRequest } from '../errors/index.js';
+import { pemBlocks } from './pem.js';
 
 /**
  * Checks a certificate bundle a tenant hands over (the Octavia certificate container): the
@@ -24,14 +25,12 @@ export interface ValidatedBundle {
   keyType: string;
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
 /** Every certificate of a PEM bundle (RFC 7468), or a single DER certificate. */
 export function splitCertificates(data: Buffer, what: string): X509Certificate[] {
   const text = data.toString('latin1');
-  const blocks = text.match(PEM_CERT);
+  const blocks = pemBlocks(text).filter((b) => b.label === 'CERTIFICATE');
   try {
-    if (blocks) return blocks.map((b) => new X509Certificate(b));
+    if (blocks.length) return blocks.map((b) => new X509Certificate(b.der && !b.mismatched ? b.der : Buffer.alloc(0)));
     if (text.trim() === '') return [];
     return [new X509Certificate(data)];
   } catch {

@@ -17,7 +17,7 @@ import { certificateParts, children, content, decodeOid, decodeTime, derBoolean,
 import { decodeName, nameToString } from './name.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
-import { toPem } from './pem.js';
+import { pemBlocks, toPem } from './pem.js';
 import { ipFromBytes, type San } from './san.js';
 
 export interface UploadedChainInput {
@@ -361,29 +361,23 @@ export function readCertificate(der: Buffer): Cert {
 // ---------------------------------------------------------------------------------------------
 // PEM (RFC 7468, lax: text between blocks, any line breaks and whitespace inside)
 
-const PEM_BLOCK = /-----BEGIN ([^\r\n]*?)-----([\s\S]*?)-----END ([^\r\n]*?)-----/g;
-
 /** The certificates of a PEM text, and how many PEM blocks it holds (of any label). */
 function pemCertificates(text: string, code: string, part: 'certificate' | 'bundle'): { ders: Buffer[]; blocks: number } {
   if (typeof text !== 'string') throw badRequest(code, `The ${part} must be PEM text.`, { part });
   if (text.length > MAX_CHAIN_PEM_BYTES) throw badRequest(code, `The ${part} is larger than ${MAX_CHAIN_PEM_BYTES} bytes.`, { part });
+  const found = pemBlocks(text);
   const out: Buffer[] = [];
-  let blocks = 0;
-  let covered = 0;
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    blocks++;
-    const [, label, body, endLabel] = m;
-    // An unterminated block swallowed by the next BEGIN shows up as a BEGIN inside the body.
-    if (label !== endLabel || body.includes('-----')) throw badRequest(code, `PEM block ${blocks} of the ${part} is malformed (its BEGIN and END lines do not match).`, { part, block: blocks });
-    covered = m.index! + m[0].length;
-    if (/PRIVATE KEY/.test(label)) throw badRequest(code, `The ${part} holds a private key (PEM block ${blocks}); send certificates only, and treat that key as exposed.`, { part, block: blocks });
-    if (label !== 'CERTIFICATE') continue;
-    const b64 = body.replace(/\s+/g, '');
-    if (!b64 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4) throw badRequest(code, `PEM block ${blocks} of the ${part} is not valid base64.`, { part, block: blocks });
-    out.push(Buffer.from(b64, 'base64'));
+  for (const [i, b] of found.entries()) {
+    const block = i + 1;
+    if (b.unterminated && block === found.length) throw badRequest(code, `The ${part} has a PEM block without its END line.`, { part });
+    // An unterminated block followed by another is a BEGIN the next block swallowed.
+    if (b.unterminated || b.mismatched) throw badRequest(code, `PEM block ${block} of the ${part} is malformed (its BEGIN and END lines do not match).`, { part, block });
+    if (/PRIVATE KEY/.test(b.label)) throw badRequest(code, `The ${part} holds a private key (PEM block ${block}); send certificates only, and treat that key as exposed.`, { part, block });
+    if (b.label !== 'CERTIFICATE') continue;
+    if (!b.der) throw badRequest(code, `PEM block ${block} of the ${part} is not valid base64.`, { part, block });
+    out.push(b.der);
   }
-  if (text.slice(covered).includes('-----BEGIN ')) throw badRequest(code, `The ${part} has a PEM block without its END line.`, { part });
-  return { ders: out, blocks };
+  return { ders: out, blocks: found.length };
 }
 
 function parseBlock(der: Buffer, code: string, part: 'certificate' | 'bundle', block: number): Cert {
