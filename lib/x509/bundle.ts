@@ -30,9 +30,12 @@ export interface ValidatedBundle {
 /** Every certificate of a PEM bundle (RFC 7468; other blocks are ignored), or a single DER certificate, read by `read`. */
 function certificatesOf<T>(data: Buffer, what: string, read: (der: Buffer) => T): T[] {
   const text = data.toString('latin1');
-  const blocks = pemBlocks(text).filter((b) => b.label === 'CERTIFICATE');
+  const found = pemBlocks(text);
+  // A BEGIN line left open at the very end is not a certificate, and was never taken for one.
+  if (found.at(-1)?.unterminated) found.pop();
+  const blocks = found.filter((b) => b.label === 'CERTIFICATE');
   try {
-    if (blocks.length) return blocks.map((b) => read(b.der && !b.mismatched ? b.der : Buffer.alloc(0)));
+    if (blocks.length) return blocks.map((b) => read(b.der && b.padded && !b.mismatched ? b.der : Buffer.alloc(0)));
     if (text.trim() === '') return [];
     return [read(data)];
   } catch {

@@ -15,9 +15,8 @@ import { createPublicKey } from 'node:crypto';
 import { badRequest } from '../errors/index.js';
 import { readCertificate, type Cert } from './certificateReader.js';
 import { DerError } from './der.js';
-import type { NameConstraints } from './nameConstraints.js';
 import { buildPaths } from './pathBuild.js';
-import { q, validatePath } from './pathValidate.js';
+import { q, validatePath, type PathFacts } from './pathValidate.js';
 import { pemBlocks, toPem } from './pem.js';
 
 export interface UploadedChainInput {
@@ -30,29 +29,11 @@ export interface UploadedChainInput {
   now: Date;
 }
 
-export interface VerifiedChain {
+export interface VerifiedChain extends PathFacts {
   /** The uploaded certificate, re-encoded as one clean PEM block. */
   certificatePem: string;
   /** Its issuers in order, issuer after subject, ending with the root; unused bundle certificates are dropped. */
   chainPem: string[];
-  /**
-   * How many non-self-issued intermediate CAs may still follow the new CA (the least over the
-   * path, its own pathLenConstraint included); undefined when nothing limits it. 0: leaves only.
-   * A sub-CA the new CA issues must then carry a pathLen of at most this value minus 1.
-   */
-  pathLenConstraint?: number;
-  /** Name constraints of every CA of the path that has any, root first, the new CA's own last. */
-  nameConstraints: NameConstraints[];
-  /** Validity of the uploaded certificate. */
-  notBefore: Date;
-  notAfter: Date;
-  /** The earliest notAfter of the whole path: nothing the new CA issues verifies beyond it. */
-  pathNotAfter: Date;
-  /** The subject Name of the uploaded certificate, byte for byte: the issuer Name of what the CA issues. */
-  subjectDer: Buffer;
-  subject: string;
-  /** Its subjectKeyIdentifier extension, if any: the authorityKeyIdentifier of what the CA issues. */
-  subjectKeyId?: Buffer;
 }
 
 export const MAX_CHAIN_PEM_BYTES = 64 * 1024;
@@ -75,7 +56,7 @@ function pemCertificates(text: string, code: string, part: 'certificate' | 'bund
     if (b.unterminated || b.mismatched) throw badRequest(code, `PEM block ${block} of the ${part} is malformed (its BEGIN and END lines do not match).`, { part, block });
     if (/PRIVATE KEY/.test(b.label)) throw badRequest(code, `The ${part} holds a private key (PEM block ${block}); send certificates only, and treat that key as exposed.`, { part, block });
     if (b.label !== 'CERTIFICATE') continue;
-    if (!b.der) throw badRequest(code, `PEM block ${block} of the ${part} is not valid base64.`, { part, block });
+    if (!b.der || !b.padded) throw badRequest(code, `PEM block ${block} of the ${part} is not valid base64.`, { part, block });
     out.push(b.der);
   }
   return { ders: out, blocks: found.length };

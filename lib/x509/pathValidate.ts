@@ -7,18 +7,29 @@
  */
 import { AppError, badRequest } from '../errors/index.js';
 import type { Cert } from './certificateReader.js';
+import { KU } from './extensionReaders.js';
 import { checkNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 import { OID } from './oids.js';
 
 /** What a valid path tells about the new CA (see VerifiedChain in path.ts). */
 export interface PathFacts {
+  /**
+   * How many non-self-issued intermediate CAs may still follow the new CA (the least over the
+   * path, its own pathLenConstraint included); undefined when nothing limits it. 0: leaves only.
+   * A sub-CA the new CA issues must then carry a pathLen of at most this value minus 1.
+   */
   pathLenConstraint?: number;
+  /** Name constraints of every CA of the path that has any, root first, the new CA's own last. */
   nameConstraints: NameConstraints[];
+  /** Validity of the uploaded certificate. */
   notBefore: Date;
   notAfter: Date;
+  /** The earliest notAfter of the whole path: nothing the new CA issues verifies beyond it. */
   pathNotAfter: Date;
+  /** The subject Name of the uploaded certificate, byte for byte: the issuer Name of what the CA issues. */
   subjectDer: Buffer;
   subject: string;
+  /** Its subjectKeyIdentifier extension, if any: the authorityKeyIdentifier of what the CA issues. */
   subjectKeyId?: Buffer;
 }
 
@@ -26,12 +37,10 @@ export const q = (c: Cert) => `"${c.subject}"`;
 
 export const invalid = (link: number, c: Cert, what: string) => badRequest('CHAIN_INVALID', `link ${link}: ${q(c)} ${what}`, { link, subject: c.subject });
 
-const KU_KEY_CERT_SIGN = 5;
-const KU_CRL_SIGN = 6;
 /** What the new CA's own certificate must allow. */
 const OWN_USAGES: Array<[number, string]> = [
-  [KU_KEY_CERT_SIGN, 'keyCertSign'],
-  [KU_CRL_SIGN, 'cRLSign'],
+  [KU.keyCertSign, 'keyCertSign'],
+  [KU.cRLSign, 'cRLSign'],
 ];
 
 /** Extensions this verification processes (or, for extKeyUsage, understands): others may not be critical. */
@@ -67,7 +76,7 @@ export function validatePath(path: Cert[], now: Date): PathFacts {
     // Every certificate of the path signs certificates: the issuers, and the new CA itself.
     const bc = c.basicConstraints;
     if (!bc || !bc.ca) throw invalid(link, c, `is not a CA (${bc ? 'basicConstraints cA false' : 'no basicConstraints extension'}).`);
-    if (i === 0 ? !c.keyUsage?.has(KU_KEY_CERT_SIGN) : c.keyUsage && !c.keyUsage.has(KU_KEY_CERT_SIGN)) {
+    if (i === 0 ? !c.keyUsage?.has(KU.keyCertSign) : c.keyUsage && !c.keyUsage.has(KU.keyCertSign)) {
       throw invalid(link, c, `may not sign certificates (${c.keyUsage ? 'keyUsage lacks keyCertSign' : 'no keyUsage extension'}).`);
     }
     if (i < n - 1) {

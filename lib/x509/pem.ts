@@ -11,7 +11,9 @@ export function toPem(der: Buffer, label: PemLabel): string {
 export interface PemBlock {
   /** The label of its BEGIN line. */
   label: string;
-  /** The decoded body; undefined when it is not base64 (or empty). */
+  /** The body's base64 is a whole number of 4-character groups (pemToDer does not insist, the chain readers do). */
+  padded?: boolean;
+  /** The decoded body; undefined when it is empty or has characters outside base64. */
   der?: Buffer;
   /** Its END line names another label, or something else sits inside its body. */
   mismatched?: boolean;
@@ -22,11 +24,6 @@ export interface PemBlock {
 const BEGIN = /-----BEGIN (?:([^\r\n]*?)-----)?/g;
 const END = /-----END ([^\r\n]*?)-----/g;
 
-function decodeBase64(body: string): Buffer | undefined {
-  const b64 = body.replace(/\s+/g, '');
-  if (!b64 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4) return undefined;
-  return Buffer.from(b64, 'base64');
-}
 
 /**
  * THE PEM scanner (RFC 7468, lax): every block of a text in order, any line breaks and whitespace
@@ -53,7 +50,8 @@ export function pemBlocks(text: string): PemBlock[] {
       continue;
     }
     const body = text.slice(bodyStart, end.index);
-    const block: PemBlock = { label, der: decodeBase64(body) };
+    const base64 = body.replace(/\s+/g, '');
+    const block: PemBlock = { label, padded: base64.length % 4 === 0, der: base64 && /^[A-Za-z0-9+/]*={0,2}$/.test(base64) ? Buffer.from(base64, 'base64') : undefined };
     if (end[1] !== label || body.includes('-----')) block.mismatched = true;
     out.push(block);
     pos = end.index + end[0].length;
