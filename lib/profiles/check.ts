@@ -1,5 +1,5 @@
 import { AppError, badRequest } from '../errors/index.js';
-import { canonicalEmail, canonicalIp, commonNameKind, type KeyType, type San } from '../x509/index.js';
+import { canonicalEmail, canonicalIp, commonNameKind, type ExtKeyUsageName, type KeyType, type San } from '../x509/index.js';
 import type { NameAttribute } from '../x509/name.js';
 import { ipInRange, parseIpRange, type IpRange } from './ip.js';
 import { isWildcard, matchingRule, normaliseDnsName, parseDomainRule, type DomainRule } from './names.js';
@@ -15,7 +15,7 @@ import { SUBJECT_FIELDS, type EcCurve, type ExtKeyUsage, type KeyFamily, type Ke
 export type SubjectFields = Partial<Record<SubjectField, string>>;
 
 /** extendedKeyUsage names as lib/x509 spells them (the OID names). */
-export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection';
+export type { ExtKeyUsageName };
 
 export interface IssuanceRequest {
   keyType: KeyType;

@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/index.js';
-import { canonicalIp, ipFromBytes } from '../x509/san.js';
+import { canonicalIp, ipFromBytes, maskAddress } from '../x509/san.js';
 
 /**
  * `allowed_ip_ranges` entries. Address families never cross: an IPv4 range is matched by IPv4
@@ -29,7 +29,7 @@ export function parseIpRange(input: string): IpRange {
   const prefixText = slash < 0 ? String(max) : input.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) throw rangeInvalid(input, `the prefix length must be 0 to ${max}`);
   const prefix = Number(prefixText);
-  const network = mask(ip.bytes, prefix);
+  const network = maskAddress(ip.bytes, prefix);
   if (!network.equals(ip.bytes)) throw rangeInvalid(input, `bits are set after the first ${prefix}; did you mean ${ipFromBytes(network)}/${prefix}?`);
   return { family: ip.family, bytes: ip.bytes, prefix, value: `${ip.text}/${prefix}` };
 }
@@ -44,14 +44,5 @@ export function ipInRange(ip: string, range: IpRange): boolean {
   } catch {
     return false;
   }
-  return c.family === range.family && mask(c.bytes, range.prefix).equals(range.bytes);
-}
-
-function mask(bytes: Buffer, prefix: number): Buffer {
-  const out = Buffer.from(bytes);
-  for (let i = 0; i < out.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    out[i] &= (0xff << (8 - keep)) & 0xff;
-  }
-  return out;
+  return c.family === range.family && maskAddress(c.bytes, range.prefix).equals(range.bytes);
 }

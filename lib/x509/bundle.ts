@@ -1,5 +1,8 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { badRequest } from '../errors/index.js';
+import { readCertificate, type Cert } from './certificateReader.js';
+import { checkLinks } from './chain.js';
+import { pemBlocks } from './pem.js';
 
 /**
  * Checks a certificate bundle a tenant hands over (the Octavia certificate container): the
@@ -24,20 +27,24 @@ export interface ValidatedBundle {
   keyType: string;
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Every certificate of a PEM bundle (RFC 7468), or a single DER certificate. */
-export function splitCertificates(data: Buffer, what: string): X509Certificate[] {
+/** Every certificate of a PEM bundle (RFC 7468; other blocks are ignored), or a single DER certificate, read by `read`. */
+function certificatesOf<T>(data: Buffer, what: string, read: (der: Buffer) => T): T[] {
   const text = data.toString('latin1');
-  const blocks = text.match(PEM_CERT);
+  const found = pemBlocks(text);
+  // A BEGIN line left open at the very end is not a certificate, and was never taken for one.
+  if (found.at(-1)?.unterminated) found.pop();
+  const blocks = found.filter((b) => b.label === 'CERTIFICATE');
   try {
-    if (blocks) return blocks.map((b) => new X509Certificate(b));
+    if (blocks.length) return blocks.map((b) => read(b.der && b.padded && !b.mismatched ? b.der : Buffer.alloc(0)));
     if (text.trim() === '') return [];
-    return [new X509Certificate(data)];
+    return [read(data)];
   } catch {
     throw badRequest('BUNDLE_INVALID', `The ${what} is not a PEM or DER X.509 certificate.`, { part: what });
   }
 }
+
+/** Every certificate of a PEM bundle (RFC 7468), or a single DER certificate. */
+export const splitCertificates = (data: Buffer, what: string): X509Certificate[] => certificatesOf(data, what, (der) => new X509Certificate(der));
 
 function loadKey(bundle: CertificateBundle): KeyObject {
   const passphrase = bundle.passphrase?.toString('utf8');
@@ -63,45 +70,42 @@ function loadKey(bundle: CertificateBundle): KeyObject {
   throw badRequest('BUNDLE_INVALID', 'The private key is not a PEM or DER private key.', { part: 'private_key' });
 }
 
-const describe = (c: X509Certificate) => `"${c.subject.replace(/\n/g, ', ')}"`;
+const describe = (c: Cert) => `"${c.x509.subject.replace(/\n/g, ', ')}"`;
 
 export function validateCertificateBundle(bundle: CertificateBundle, now: Date): ValidatedBundle {
-  const [leaf, ...extra] = splitCertificates(bundle.certificate, 'certificate');
+  const [leaf, ...extra] = certificatesOf(bundle.certificate, 'certificate', readCertificate);
   if (!leaf) throw badRequest('BUNDLE_INVALID', 'The container holds no certificate.', { part: 'certificate' });
   // Some tools put the chain after the leaf in the same file; accept it as intermediates.
-  const intermediates = [...extra, ...(bundle.intermediates ? splitCertificates(bundle.intermediates, 'intermediates') : [])];
+  const intermediates = [...extra, ...(bundle.intermediates ? certificatesOf(bundle.intermediates, 'intermediates', readCertificate) : [])];
 
   const key = loadKey(bundle);
-  if (!leaf.checkPrivateKey(key)) throw badRequest('BUNDLE_KEY_MISMATCH', 'The private key does not belong to the certificate.', { part: 'private_key' });
+  if (!leaf.x509.checkPrivateKey(key)) throw badRequest('BUNDLE_KEY_MISMATCH', 'The private key does not belong to the certificate.', { part: 'private_key' });
 
   const t = now.getTime();
   for (const c of [leaf, ...intermediates]) {
-    if (Date.parse(c.validTo) <= t) throw badRequest('BUNDLE_EXPIRED', `The certificate ${describe(c)} expired at ${new Date(c.validTo).toISOString()}.`, { subject: c.subject });
-    if (Date.parse(c.validFrom) > t) throw badRequest('BUNDLE_NOT_YET_VALID', `The certificate ${describe(c)} is not valid before ${new Date(c.validFrom).toISOString()}.`, { subject: c.subject });
+    if (c.notAfter.getTime() <= t) throw badRequest('BUNDLE_EXPIRED', `The certificate ${describe(c)} expired at ${c.notAfter.toISOString()}.`, { subject: c.x509.subject });
+    if (c.notBefore.getTime() > t) throw badRequest('BUNDLE_NOT_YET_VALID', `The certificate ${describe(c)} is not valid before ${c.notBefore.toISOString()}.`, { subject: c.x509.subject });
   }
 
   // Each certificate must be issued and signed by the next one; the chain may end at a root or not.
-  const chain = [leaf, ...intermediates];
-  for (let i = 0; i + 1 < chain.length; i++) {
-    const [child, parent] = [chain[i], chain[i + 1]];
-    if (!parent.ca) throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(parent)} is not a CA certificate, yet it should have issued ${describe(child)}.`, { link: i + 1 });
-    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
-      throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(child)} is not signed by the next certificate of the bundle, ${describe(parent)}; put the intermediates in order, issuer after subject.`, { link: i + 1 });
-    }
+  const broken = checkLinks([leaf, ...intermediates]);
+  if (broken?.fault === 'not-ca') {
+    throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(broken.parent)} is not a CA certificate, yet it should have issued ${describe(broken.child)}.`, { link: broken.link });
   }
-  const last = chain[chain.length - 1];
-  if (last !== leaf && last.checkIssued(last) && !last.verify(last.publicKey)) {
-    throw badRequest('BUNDLE_CHAIN_INVALID', `The root ${describe(last)} has a bad self-signature.`, { link: chain.length - 1 });
+  if (broken?.fault === 'not-issued') {
+    throw badRequest('BUNDLE_CHAIN_INVALID', `${describe(broken.child)} is not signed by the next certificate of the bundle, ${describe(broken.parent)}; put the intermediates in order, issuer after subject.`, { link: broken.link });
   }
+  if (broken) throw badRequest('BUNDLE_CHAIN_INVALID', `The root ${describe(broken.child)} has a bad self-signature.`, { link: broken.link });
 
+  const x = leaf.x509;
   return {
-    certificatePem: leaf.toString().trim(),
-    chainPem: intermediates.map((c) => c.toString().trim()),
-    subject: leaf.subject.replace(/\n/g, ', '),
-    sans: (leaf.subjectAltName ?? '').split(', ').filter(Boolean).map((s) => s.replace(/^IP Address:/, 'IP:')),
-    serial: leaf.serialNumber.toLowerCase(),
-    notBefore: new Date(leaf.validFrom).toISOString(),
-    notAfter: new Date(leaf.validTo).toISOString(),
+    certificatePem: x.toString().trim(),
+    chainPem: intermediates.map((c) => c.x509.toString().trim()),
+    subject: x.subject.replace(/\n/g, ', '),
+    sans: (x.subjectAltName ?? '').split(', ').filter(Boolean).map((s) => s.replace(/^IP Address:/, 'IP:')),
+    serial: x.serialNumber.toLowerCase(),
+    notBefore: leaf.notBefore.toISOString(),
+    notAfter: leaf.notAfter.toISOString(),
     keyType: key.asymmetricKeyType ?? 'unknown',
   };
 }

@@ -21,7 +21,8 @@ export {
   type OcspCertStatus,
 } from './ocsp.js';
 export { lintCertificate, assertLintClean, type LintFinding, type LintKind } from './lint.js';
-export { verifyUploadedChain, readCertificate, type VerifiedChain, type Cert } from './path.js';
+export { verifyUploadedChain, type VerifiedChain } from './path.js';
+export { readCertificate, parseCertificate, type Cert } from './certificateReader.js';
 export { buildCsrInfo, assembleCsr } from './csrBuilder.js';
 export { checkNameConstraints, encodeNameConstraints, normaliseNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';

@@ -15,7 +15,7 @@ import { lintAuthorityKeyId, lintExtensionList, lintKeyExtensions } from './lint
 import { err, type LintFinding, type LintKind } from './lintFinding.js';
 import { lintIssuer } from './lintIssuer.js';
 import { lintNameFields, lintSubjectAltName } from './lintNames.js';
-import { parseCertificate, type Parsed } from './lintRead.js';
+import { parseCertificate, type Parsed } from './certificateReader.js';
 import { lintPublicKey, lintValidity, lintVersionSerialAlgorithm } from './lintStructure.js';
 
 export type { LintFinding, LintKind } from './lintFinding.js';

@@ -4,7 +4,8 @@
  */
 import { DerError } from './der.js';
 import { err, warn, type LintFinding, type LintKind } from './lintFinding.js';
-import { authorityKeyId, basicConstraints, extKeyUsages, keyUsageBits, KU, subjectKeyId, type Extension, type Parsed } from './lintRead.js';
+import type { Extension, Parsed } from './certificateReader.js';
+import { authorityKeyId, basicConstraints, extKeyUsages, keyUsageBits, KU, subjectKeyId } from './extensionReaders.js';
 import type { KeyFamily } from './lintStructure.js';
 import { OID } from './oids.js';
 

@@ -5,7 +5,8 @@
 import { createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { DerError } from './der.js';
 import { err, warn, type LintFinding, type LintKind } from './lintFinding.js';
-import { basicConstraints, keyUsageBits, KU, parseCertificate, subjectKeyId, type BasicConstraints, type Extension, type Parsed } from './lintRead.js';
+import { parseCertificate, type Extension, type Parsed } from './certificateReader.js';
+import { basicConstraints, keyUsageBits, KU, subjectKeyId, type BasicConstraints } from './extensionReaders.js';
 import { keyFamily, SIGNATURE_ALGORITHMS } from './lintStructure.js';
 import { OID } from './oids.js';
 

@@ -4,7 +4,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { err, warn, type LintFinding, type LintKind } from './lintFinding.js';
-import type { Parsed } from './lintRead.js';
+import type { Parsed } from './certificateReader.js';
 import { OID } from './oids.js';
 
 /** Object identifiers only these checks need (the shared ones are in oids.ts). */

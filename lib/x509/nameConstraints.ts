@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/index.js';
 import { sequence, tlv } from './derWriter.js';
-import { canonicalDnsName, canonicalEmail, canonicalIp, commonNameAsSan, ipToBytes, type Refuse, type San } from './san.js';
+import { canonicalDnsName, canonicalEmail, canonicalIp, commonNameAsSan, ipToBytes, maskAddress, netmask, type Refuse, type San } from './san.js';
 
 /**
  * Name constraints of an intermediate CA (RFC 5280 4.2.1.10) for the name types the service
@@ -30,12 +30,9 @@ function cidr(range: string): { addr: Buffer; prefix: number } {
   return { addr: bytes, prefix };
 }
 
-const mask = (bytes: number, prefix: number) => Buffer.from(Array.from({ length: bytes }, (_, i) => (prefix >= (i + 1) * 8 ? 0xff : prefix <= i * 8 ? 0 : (0xff << (8 - (prefix - i * 8))) & 0xff)));
-
 const ipSubtree = (range: string) => {
   const { addr, prefix } = cidr(range);
-  const m = mask(addr.length, prefix);
-  return Buffer.concat([addr.map((b, i) => b & m[i]), m]);
+  return Buffer.concat([maskAddress(addr, prefix), netmask(addr.length, prefix)]);
 };
 
 /** "example.org" (that name and any under it) or ".example.org" (only names under it), canonical, no wildcard. */
@@ -115,8 +112,7 @@ function ipWithin(ip: string, range: string): boolean {
   const { addr, prefix } = cidr(range);
   const bytes = ipToBytes(ip);
   if (bytes.length !== addr.length) return false;
-  const m = mask(addr.length, prefix);
-  return bytes.every((b, i) => (b & m[i]) === (addr[i] & m[i]));
+  return maskAddress(bytes, prefix).equals(maskAddress(addr, prefix));
 }
 
 function emailWithin(address: string, base: string): boolean {

@@ -86,6 +86,16 @@ export function ipFromBytes(bytes: Buffer): string {
   return new URL(`http://[${bytes.toString('hex').match(/.{4}/g)!.join(':')}]/`).hostname.slice(1, -1);
 }
 
+/** The netmask of `prefix` leading one bits, `length` bytes long (4 or 16). */
+export const netmask = (length: number, prefix: number): Buffer =>
+  Buffer.from(Array.from({ length }, (_, i) => (prefix >= (i + 1) * 8 ? 0xff : prefix <= i * 8 ? 0 : (0xff << (8 - (prefix - i * 8))) & 0xff)));
+
+/** The address bytes with every bit after the first `prefix` cleared: the network of a CIDR range. */
+export const maskAddress = (bytes: Buffer, prefix: number): Buffer => {
+  const m = netmask(bytes.length, prefix);
+  return Buffer.from(bytes.map((b, i) => b & m[i]));
+};
+
 /** The IPv4 address hidden in an IPv6 one, and how: mapped ::ffff:0:0/96, or compatible ::/96 but for :: and ::1. */
 function embeddedIpv4(b: Buffer): { how: string; v4: string } | undefined {
   const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
