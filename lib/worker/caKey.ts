@@ -4,7 +4,7 @@ import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
 import type { Issuer } from '../ca/index.js';
 import type { CaRecord } from '../store/index.js';
-import { encodeName, type KeyType } from '../x509/index.js';
+import { encodeName, keyTypeOf, readCertificate, type KeyType } from '../x509/index.js';
 import type { WorkerContext } from './context.js';
 
 /**
@@ -70,10 +70,14 @@ export function isActive(ca: CaRecord): ca is ActiveCa {
 /**
  * An active CA as an issuer: its key by the job's name for it, checked against its certificate
  * (the public half the certificate certifies must be the key's), so a swapped reference cannot sign.
+ * Its Name and key type come from that certificate (worker-written), not from fields of the record
+ * the API may write.
  */
 export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContext): Promise<Issuer & { certificate: X509Certificate }> {
-  const key = await caSigningKey({ ...name, generation: ca.keyGeneration }, ca.keyType, ca.keyRef, ctx);
   const certificate = new X509Certificate(ca.certificatePem);
+  const keyType = keyTypeOf(certificate.publicKey);
+  if (!keyType) throw new AppError('CA_KEY_UNSUPPORTED', 409, `CA ${name.caId}'s certificate has a key this service does not sign with`);
+  const key = await caSigningKey({ ...name, generation: ca.keyGeneration }, keyType, ca.keyRef, ctx);
   if (!key.publicKey.equals(certificate.publicKey)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${name.caId} does not match its certificate`);
-  return { nameDer: issuerNameOf(ca), keyType: ca.keyType, key, subjectKeyId: Buffer.from(ca.subjectKeyId, 'hex'), certificate };
+  return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(ca.subjectKeyId, 'hex'), certificate };
 }

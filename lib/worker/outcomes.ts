@@ -7,5 +7,12 @@ export class JobRefusedError extends AppError {
   }
 }
 
+/** A record that says other than what the worker certified (a field the API may write was changed). */
+export class RecordContradictsCertificateError extends AppError {
+  constructor(reason: string) {
+    super('STORE_RECORD_CONTRADICTS_CERTIFICATE', 500, reason);
+  }
+}
+
 /** A job that cannot succeed however often it runs (bad CSR, CA gone): fail it with a readable reason. */
 export const isPermanent = (e: unknown): e is AppError => e instanceof AppError && e.status < 500;

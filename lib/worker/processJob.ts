@@ -6,7 +6,7 @@ import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
 import { MisboundRecordError, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { JOB_KINDS } from './jobKinds.js';
-import { isPermanent, JobRefusedError } from './outcomes.js';
+import { isPermanent, JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 
 export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
 
@@ -57,7 +57,7 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
     // Another delivery holds the claim, or finished first: this one does nothing more.
     if (e instanceof StaleRecordError) return 'skipped';
     if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId, ctx);
-    if (e instanceof MisboundRecordError || e instanceof IssuedNotDecidedError) {
+    if (e instanceof MisboundRecordError || e instanceof IssuedNotDecidedError || e instanceof RecordContradictsCertificateError) {
       await failJob(job, `${e.code}: ${e.message}`, ctx);
       return alarm(e, job.id, job.projectId, ctx);
     }
@@ -100,7 +100,7 @@ async function refuse(reason: string, jobId: string | undefined, projectId: stri
  * signed certificate that differs from the decision (a driver that did not do as told). Nothing
  * was kept; the operators are alerted (an error log line) and the tenant's trail has an alarm.
  */
-async function alarm(e: MisboundRecordError | IssuedNotDecidedError, jobId: string, projectId: string, ctx: WorkerContext): Promise<Outcome> {
+async function alarm(e: MisboundRecordError | IssuedNotDecidedError | RecordContradictsCertificateError, jobId: string, projectId: string, ctx: WorkerContext): Promise<Outcome> {
   log.error('issuance alarm', { jobId, project: projectId, code: e.code, reason: e.message });
   await recordEvent({ projectId, action: 'issuance.alarm', outcome: 'refused', reason: `${e.code}: ${e.message}`, object: { type: 'job', id: jobId } }, ctx.store);
   return 'refused';

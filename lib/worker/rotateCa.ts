@@ -1,12 +1,27 @@
 import { caPlan, issue, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import type { CaRecord, JobRecord } from '../store/index.js';
-import { subjectKeyIdentifier } from '../x509/index.js';
-import { caSigningKey, isActive, issuerFor, issuerNameOf, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
+import type { X509Certificate } from 'node:crypto';
+import { encodeNameConstraints, isEmptyConstraints, OID, readCertificate, subjectKeyIdentifier } from '../x509/index.js';
+import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
-import { JobRefusedError } from './outcomes.js';
+import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { publishCrl } from './revocation.js';
+
+/**
+ * The record's path length and name constraints go into the new certificate: they must be what
+ * the current certificate says (worker-written), or the rotation would widen a CA through fields
+ * the API can write.
+ */
+function sameAsCertified(ca: CaRecord, certificate: X509Certificate): void {
+  const current = readCertificate(certificate.raw);
+  const nc = current.extensions.get(OID.nameConstraints)?.value;
+  const recorded = ca.nameConstraints && !isEmptyConstraints(ca.nameConstraints) ? encodeNameConstraints(ca.nameConstraints) : undefined;
+  if ((nc?.toString('hex') ?? '') !== (recorded?.toString('hex') ?? '') || current.basicConstraints?.pathLen !== ca.pathLen) {
+    throw new RecordContradictsCertificateError(`CA ${ca.id}: its record's path length or name constraints are not those of its certificate; not rotated`);
+  }
+}
 
 function active(ca: CaRecord | undefined, what: string): ActiveCa {
   if (!ca) throw new JobRefusedError(`${what} is not in the project`);
@@ -51,7 +66,9 @@ async function rotate(job: JobRecord, ca: ActiveCa, claimed: CaRecord, parent: A
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
   const ski = subjectKeyIdentifier(spkiDer);
   const old = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
-  const plan = { ...caPlan(ca, spkiDer, parent ? 'intermediate' : 'root', now, parent && new Date(parent.notAfter)), subjectDer: issuerNameOf(ca) } as const;
+  sameAsCertified(ca, old.certificate);
+  // The same Name as the certificate it replaces, byte for byte.
+  const plan = { ...caPlan(ca, spkiDer, parent ? 'intermediate' : 'root', now, parent && new Date(parent.notAfter)), subjectDer: old.nameDer } as const;
   const self: Issuer = { nameDer: plan.subjectDer, keyType: ca.keyType, key, subjectKeyId: ski };
   const fresh = await issue(plan, parent ? await issuerFor(parent, { projectId: job.projectId, caId: parent.id }, ctx) : self, ctx.driver, now);
   // The cross certificate: the same name and new key, vouched for by the old key (an intermediate to relying parties).

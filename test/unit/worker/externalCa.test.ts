@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newJob } from '../../../lib/jobs/index.js';
 import { CA_EXT, ExternalPki } from '../../support/externalCa.js';
 import { makeCsr, tempDir } from '../../support/openssl.js';
-import { memoryWorker, pendingCa, pendingCertificate } from '../../support/worker.js';
+import { memoryWorker, pendingCa, pendingCertificate, type MemoryWorker } from '../../support/worker.js';
 
 /**
  * Defect: uploading an external CA's certificate replaced the admin's name_constraints with the
@@ -14,6 +14,14 @@ import { memoryWorker, pendingCa, pendingCertificate } from '../../support/worke
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const P = 'project-a';
+
+/** What PUT /v1/cas/{id}/certificate records: the upload, and the job that installs it. */
+async function uploaded(w: MemoryWorker, caId: string, certificatePem: string, chainPem: string) {
+  const install = newJob('ca.install', P, 'user-1', { caId });
+  await w.store.jobs.create(install);
+  await w.store.cas.update(P, caId, { upload: { certificatePem, chainPem }, installJobId: install.id });
+  return install;
+}
 
 describe('an external intermediate installed by the worker', () => {
   it('enforces the admin\'s name constraints and the external chain\'s, both', async () => {
@@ -28,10 +36,7 @@ describe('an external intermediate installed by the worker', () => {
     const csrPath = join(tmp.dir, 'ext.csr');
     writeFileSync(csrPath, waiting.caCsrPem!);
     const signed = pki.issue(root, { csrPath, via: 'ca', ext: CA_EXT });
-    const install = newJob('ca.install', P, 'user-1', { caId: ca.id });
-    await w.store.jobs.create(install);
-    await w.store.cas.update(P, ca.id, { upload: { certificatePem: signed.pem, chainPem: root.pem }, installJobId: install.id });
-    expect(await w.run(install)).toBe('succeeded');
+    expect(await w.run(await uploaded(w, ca.id, signed.pem, root.pem))).toBe('succeeded');
     const active = (await w.store.cas.get(P, ca.id))!;
     expect(active.status).toBe('active');
     expect(active.upload).toBeUndefined();
@@ -53,10 +58,7 @@ describe('an external intermediate installed by the worker', () => {
     const pki = new ExternalPki(tmp.dir);
     const root = pki.root('Corp Root 2');
     const other = pki.issue(root, { cn: 'Test CA', via: 'ca', ext: CA_EXT });
-    const install = newJob('ca.install', P, 'user-1', { caId: ca.id });
-    await w.store.jobs.create(install);
-    await w.store.cas.update(P, ca.id, { upload: { certificatePem: other.pem, chainPem: root.pem }, installJobId: install.id });
-    expect(await w.run(install)).toBe('failed');
+    expect(await w.run(await uploaded(w, ca.id, other.pem, root.pem))).toBe('failed');
     const after = (await w.store.cas.get(P, ca.id))!;
     expect(after.status).toBe('awaiting_certificate');
     expect(after.certificatePem).toBeUndefined();

@@ -59,3 +59,20 @@ describe('CA rotation', () => {
     expect(w.secrets.size).toBe(2);
   });
 });
+
+describe('CA rotation never widens a CA through its record', () => {
+  it('refuses when the record\'s name constraints or path length are not its certificate\'s', async () => {
+    const w = memoryWorker();
+    const root = await activeRoot(w, P);
+    const inter = await activeRoot(w, P, { parentId: root.id, nameConstraints: { permittedDns: ['apps.example.org'] }, pathLen: 0 });
+    // What a compromised API could write: both are fields of the request.
+    await w.store.cas.update(P, inter.id, { nameConstraints: undefined, pathLen: undefined });
+    const job = await rotationJob(w, inter.id);
+    const before = w.signatures();
+    expect(await w.run(job)).toBe('refused');
+    expect(w.signatures()).toBe(before);
+    expect((await w.store.cas.get(P, inter.id))!.certificatePem).toBe(inter.certificatePem);
+    expect((await w.store.jobs.get(P, job.id))!).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^STORE_RECORD_CONTRADICTS_CERTIFICATE: /) });
+    expect((await w.store.events.list(P, 50, undefined, (e) => e.action === 'issuance.alarm')).items).toHaveLength(1);
+  });
+});
