@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AppError } from '../errors/index.js';
-import { children, content, CRL_OID, decodeName, decodeOid, encodeNameConstraints, ipToBytes, isEmptyConstraints, OID, readCertificate, readTlv, type Cert } from '../x509/index.js';
+import { children, content, CRL_OID, decodeName, decodeOid, encodeNameConstraints, signatureAlgorithmFor, subjectKeyIdentifier, ipToBytes, isEmptyConstraints, OID, readCertificate, readTlv, type Cert } from '../x509/index.js';
 import type { CertificatePlan, Issuer } from './types.js';
 
 /**
@@ -74,10 +74,14 @@ export function verifyIssued(der: Buffer, plan: CertificatePlan, issuer: Issuer)
   const second = (d: Date) => Math.floor(d.getTime() / 1000);
   if (second(c.notBefore) !== second(plan.notBefore) || second(c.notAfter) !== second(plan.notAfter)) diff.push('validity');
   if (!new X509Certificate(der).verify(issuer.key.publicKey)) diff.push('signature');
+  if (!c.algorithmsAgree || c.signatureOid !== signatureAlgorithmFor(issuer.keyType).oid) diff.push('signature algorithm');
+  const ski = c.extensions.get(OIDS.subjectKeyIdentifier);
+  // A CA's key identifier is what the certificates it signs name as their authority: it must be there and right.
+  if (ski ? !c.subjectKeyId?.equals(subjectKeyIdentifier(plan.spkiDer)) : plan.kind !== 'leaf') diff.push('subjectKeyIdentifier');
 
   const isCa = plan.kind !== 'leaf';
-  if ((c.basicConstraints?.ca ?? false) !== isCa || !c.extensions.has(OIDS.basicConstraints) || (isCa && c.basicConstraints?.pathLen !== plan.pathLen)) diff.push('basicConstraints');
-  if (!c.keyUsage || !sameSet(c.keyUsage, expectedKeyUsage(plan))) diff.push('keyUsage');
+  if ((c.basicConstraints?.ca ?? false) !== isCa || !c.extensions.get(OIDS.basicConstraints)?.critical || (isCa && c.basicConstraints?.pathLen !== plan.pathLen)) diff.push('basicConstraints');
+  if (!c.keyUsage || !sameSet(c.keyUsage, expectedKeyUsage(plan)) || !c.extensions.get(OIDS.keyUsage)?.critical) diff.push('keyUsage');
   const eku = c.extensions.get(OIDS.extKeyUsage);
   const wantEku = isCa ? [] : (plan.extKeyUsage ?? ['serverAuth', 'clientAuth']).map((e) => EKU_OIDS[e]);
   if (wantEku.length ? !eku || !sameSet(ekuOids(eku.value), wantEku) : !!eku) diff.push('extKeyUsage');

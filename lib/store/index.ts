@@ -1,5 +1,5 @@
 export * from './types.js';
-export { StaleRecordError } from './records.js';
+export { StaleRecordError, ClaimHeldError } from './records.js';
 export { MisboundRecordError } from './binding.js';
 export type { Store, Repository, Claim, Claimable } from './store.js';
 export { cas, jobs, certificates, webhooks, crls, ocspResponses, containers, events, dynamoStore } from './repositories.js';

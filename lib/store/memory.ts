@@ -1,5 +1,5 @@
-import { assertBound } from './binding.js';
-import { StaleRecordError } from './records.js';
+import { assertBound, isBound } from './binding.js';
+import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
@@ -30,9 +30,9 @@ export function memoryStore(): MemoryStore {
     if (raw.has(keyOf(kind, record.projectId, record.id))) throw new Error(`ConditionalCheckFailed: ${kind} ${record.id} exists`);
     write(kind, record);
   };
-  const patch = <T>(kind: string, projectId: string, id: string, fields: Item, ok: (current: Item) => boolean, why: string, touch = true): T => {
+  const patch = <T>(kind: string, projectId: string, id: string, fields: Item, ok: (current: Item) => boolean, why: string, touch = true, Stale = StaleRecordError): T => {
     const current = raw.get(keyOf(kind, projectId, id));
-    if (!current || !ok(current)) throw new StaleRecordError(`${kind} ${id} ${why}`);
+    if (!current || !ok(current)) throw new Stale(`${kind} ${id} ${why}`);
     assertBound(kind, current, projectId, id);
     const next: Item = touch ? { ...current, updatedAt: new Date().toISOString() } : { ...current };
     for (const [k, v] of Object.entries(fields)) {
@@ -58,6 +58,8 @@ export function memoryStore(): MemoryStore {
         { claimToken: claim.token, claimUntil: claim.until },
         (c) => whenStatus.includes(c.status as string) && (c.claimToken === undefined || (c.claimUntil as string) < now.toISOString() || c.claimToken === claim.token),
         'is claimed by another delivery or not in an expected state',
+        true,
+        ClaimHeldError,
       ),
     updateClaimed: async (projectId: string, id: string, token: string, fields: Partial<T>, release = false) =>
       patch<T>(kind, projectId, id, { ...(fields as Item), ...(release ? { claimToken: undefined, claimUntil: undefined } : {}) }, (c) => c.claimToken === token, 'is not claimed by this delivery'),
@@ -67,7 +69,8 @@ export function memoryStore(): MemoryStore {
     [...raw.entries()]
       .filter(([k]) => k.startsWith(`${kind}|${projectId}|`))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, v]) => assertBound(kind, copy(v) as T, projectId));
+      .map(([, v]) => copy(v) as T)
+      .filter((v) => isBound(kind, v, projectId));
   const page = <T extends { id: string }>(all: T[], limit: number, marker?: string, descending = false): Page<T> => {
     const ordered = descending ? [...all].reverse() : all;
     const start = marker ? ordered.findIndex((i) => (descending ? i.id < marker : i.id > marker)) : 0;
@@ -93,7 +96,8 @@ export function memoryStore(): MemoryStore {
       },
       list: async (projectId, limit, marker, caId) =>
         page(
-          items<CertificateRecord>('CERT', projectId).filter((c) => !caId || assertBound('CERT', c, projectId, undefined, { caId })),
+          // The CA index holds only what was written under this CA; an item naming another CA is left out, as a query's would be.
+          items<CertificateRecord>('CERT', projectId).filter((c) => !caId || c.caId === caId),
           limit,
           marker,
         ),

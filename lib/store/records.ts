@@ -3,12 +3,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { fromItem, key, pk, type Kind } from './keys.js';
 import type { Page } from './types.js';
-import { assertBound } from './binding.js';
+import { assertBound, isBound } from './binding.js';
 import type { Claim } from './store.js';
 
 /** Thrown when a conditional write loses (the record is not in the state the caller expected). */
 export class StaleRecordError extends Error {
-  readonly code = 'STALE_RECORD';
+  readonly code: string = 'STALE_RECORD';
+}
+
+/** Another delivery holds the claim (or the record is past the state to claim it in): this one does nothing. */
+export class ClaimHeldError extends StaleRecordError {
+  override readonly code = 'CLAIM_HELD';
 }
 
 /**
@@ -107,6 +112,9 @@ export async function updateRecord<T>(
     });
     condition += ` AND #cond IN (${placeholders.join(', ')})`;
   }
+  // The API role may not have the worker's attributes returned by a write (IAM counts returned
+  // attributes under dynamodb:Attributes): it writes, then reads the record back.
+  const returnAll = process.env.STORE_WRITER !== 'api';
   try {
     const out = await documentClient().send(
       new UpdateCommand({
@@ -116,9 +124,14 @@ export async function updateRecord<T>(
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: returnAll ? 'ALL_NEW' : 'NONE',
       }),
     );
+    if (!returnAll) {
+      const written = await getRecord<T>(kind, projectId, id);
+      if (!written) throw new StaleRecordError(`${kind} ${id} is gone`);
+      return written;
+    }
     return assertBound(kind, fromItem<T>(out.Attributes ?? {}), projectId, id);
   } catch (e) {
     if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${id} is not in an expected state`);
@@ -164,7 +177,8 @@ export async function listRecords<T>(kind: Kind, projectId: string, opts: ListOp
   for (let round = 0; round < 20; round++) {
     const out = await documentClient().send(new QueryCommand(input));
     for (const raw of out.Items ?? []) {
-      const item = assertBound(kind, fromItem<T & { id: string }>(raw), projectId, undefined, opts.bound);
+      const item = fromItem<T & { id: string }>(raw);
+      if (!isBound(kind, item, projectId, opts.bound)) continue;
       if (!opts.where || opts.where(item as Record<string, unknown>)) items.push(item);
     }
     if (items.length > opts.limit || !out.LastEvaluatedKey) break;
@@ -201,7 +215,7 @@ export async function claimRecord<T>(kind: Kind, projectId: string, id: string, 
     );
     return assertBound(kind, fromItem<T>(out.Attributes ?? {}), projectId, id);
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`${kind} ${id} is claimed by another delivery or no longer ${whenStatus.join('/')}`);
+    if (e instanceof ConditionalCheckFailedException) throw new ClaimHeldError(`${kind} ${id} is claimed by another delivery or no longer ${whenStatus.join('/')}`);
     throw e;
   }
 }

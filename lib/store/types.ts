@@ -147,6 +147,11 @@ export interface CrlRecord {
   nextUpdate: string;
   derBase64: string;
   updatedAt: string;
+  /**
+   * Every revocation this CA's CRLs have carried (worker-only): the next CRL starts from these, so
+   * a certificate record moved out of the CA's index cannot drop off the CRL.
+   */
+  revokedSerials?: Array<{ serial: string; revokedAt: string; reason?: ReasonCode }>;
 }
 
 /** A pre-signed OCSP response for one certificate (id = `<caId>:<serial>`), served by the API as is. */

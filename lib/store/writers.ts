@@ -39,6 +39,7 @@ export function checkApiWrite(command: unknown): void {
     if (!pk.startsWith(API_DELETABLE_PARTITION_PREFIX)) throw new WriteDeniedError(`the API role may delete only in ${API_DELETABLE_PARTITION_PREFIX}* partitions`);
   }
   if (command instanceof UpdateCommand) {
+    if (command.input.ReturnValues === 'ALL_NEW' || command.input.ReturnValues === 'ALL_OLD') throw new WriteDeniedError('the API role may not have whole items returned by a write (they hold the worker\'s attributes): read them back');
     const touched = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames).filter((a) => workerOnly.has(a));
     if (touched.length) throw new WriteDeniedError(`the API role may not write ${touched.join(', ')} (the worker's)`);
   }

@@ -4,7 +4,8 @@ import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
 import type { Issuer } from '../ca/index.js';
 import type { CaRecord } from '../store/index.js';
-import { encodeName, keyTypeOf, readCertificate, type KeyType } from '../x509/index.js';
+import { encodeName, encodeNameConstraints, isEmptyConstraints, keyTypeOf, OID, readCertificate, type KeyType } from '../x509/index.js';
+import { RecordContradictsCertificateError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
 
 /**
@@ -80,4 +81,21 @@ export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContex
   const key = await caSigningKey({ ...name, generation: ca.keyGeneration }, keyType, ca.keyRef, ctx);
   if (!key.publicKey.equals(certificate.publicKey)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${name.caId} does not match its certificate`);
   return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(ca.subjectKeyId, 'hex'), certificate };
+}
+
+/**
+ * A CA record's path length and name constraints, which go into what it signs (a rotation's new
+ * certificate, an intermediate's path length), must be what its certificate says (worker-written):
+ * else a CA would be widened through fields the API can write.
+ */
+export function recordMatchesCertificate(ca: CaRecord, certificate: X509Certificate): void {
+  const current = readCertificate(certificate.raw);
+  const certified = current.basicConstraints?.pathLen;
+  // An external CA's record may be narrower than what its CA wrote (the admin's path length and
+  // constraints are enforced on top), never wider; our own CAs' records say exactly what we wrote.
+  const wider = certified !== undefined && (ca.pathLen === undefined || ca.pathLen > certified);
+  const nc = current.extensions.get(OID.nameConstraints)?.value;
+  const recorded = ca.nameConstraints && !isEmptyConstraints(ca.nameConstraints) ? encodeNameConstraints(ca.nameConstraints) : undefined;
+  const differs = !ca.external && (certified !== ca.pathLen || (nc?.toString('hex') ?? '') !== (recorded?.toString('hex') ?? ''));
+  if (wider || differs) throw new RecordContradictsCertificateError(`CA ${ca.id}: its record's path length or name constraints are not those of its certificate; not used`);
 }

@@ -1,13 +1,14 @@
+import { X509Certificate } from 'node:crypto';
 import { caPlan, issue, signCsr, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import type { KeyHandle } from '../drivers/index.js';
 import type { CaRecord, JobRecord } from '../store/index.js';
 import { encodeName, subjectKeyIdentifier } from '../x509/index.js';
-import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
+import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, recordMatchesCertificate, type ActiveCa } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { decideSubordinate } from '../ra/index.js';
-import { JobRefusedError } from './outcomes.js';
+import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { publishCrl } from './revocation.js';
 
 type Result = { type: 'ca'; id: string };
@@ -22,7 +23,14 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<R
   const caId = job.params.caId;
   const ca = await ctx.store.cas.get(job.projectId, caId);
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
-  if (ca.status !== 'pending') return { type: 'ca', id: ca.id };
+  if (ca.status !== 'pending') {
+    // A delivery that stopped after activating the CA may not have published its first CRL.
+    if (isActive(ca) && !(await ctx.store.crls.get(job.projectId, ca.id))) await publishCrl(ca, await issuerFor(ca, { projectId: job.projectId, caId }, ctx), ctx, 'revoked');
+    return { type: 'ca', id: ca.id };
+  }
+  // A CA the worker has certified is never made again: a record set back to pending (a field the
+  // API may write) would otherwise have its key certified a second time, under other constraints.
+  if (ca.certificatePem) throw new RecordContradictsCertificateError(`CA ${ca.id} already has a certificate; it is not made again`);
   const parent = ca.parentId ? await activeParent(ca, ca.parentId, ctx) : undefined;
   const now = ctx.now();
   const claim = newClaim(now);
@@ -85,7 +93,8 @@ async function recordedKey(ca: CaRecord, token: string, ctx: WorkerContext): Pro
 async function activeParent(ca: CaRecord, parentId: string, ctx: WorkerContext): Promise<ActiveCa> {
   const parent = await ctx.store.cas.get(ca.projectId, parentId);
   if (!parent) throw new JobRefusedError(`parent CA ${parentId} is not in project ${ca.projectId}`);
-  // Decided again, on the parent as it is now and the path length recorded for this CA.
+  // Decided again, on the parent as it is now (its record as its certificate says) and the path length recorded for this CA.
+  if (isActive(parent)) recordMatchesCertificate(parent, new X509Certificate(parent.certificatePem));
   decideSubordinate(parent, ca.pathLen ?? (parent.pathLen === undefined ? undefined : Infinity), ctx.now());
   if (!isActive(parent)) throw conflict('CA_NOT_ACTIVE', `parent CA ${parentId} is ${parent.status}`);
   return parent;

@@ -4,12 +4,12 @@ import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
 import { decideIssuance, grantsOf, issuanceRequestOf, ungranted, type IssuanceDecision } from '../ra/index.js';
 import { renewAtFor } from '../requests/index.js';
-import { nextExpiryNotice, type CertificateRecord, type JobRecord } from '../store/index.js';
+import { nextExpiryNotice, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { encodeName } from '../x509/index.js';
 import { isActive, issuerFor, type ActiveCa } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
-import { JobRefusedError } from './outcomes.js';
+import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { presignOcsp, publishCrl } from './revocation.js';
 
 type Result = { type: 'certificate'; id: string };
@@ -29,6 +29,8 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   }
   if (cert.status === 'issued' || cert.status === 'revoked') return { type: 'certificate', id: cert.id };
   if (cert.status === 'failed') throw conflict('CERTIFICATE_FAILED', `certificate ${cert.id} has already failed`);
+  // Revoked on a CRL by the worker: a record set back to pending is not finished, nor renewed.
+  if (cert.crlRevokedAt) throw new RecordContradictsCertificateError(`certificate ${cert.id} was revoked at ${cert.crlRevokedAt}; it is not issued again`);
   if (!ca) throw new JobRefusedError(`CA ${caId} is not in project ${job.projectId}`);
   if (!isActive(ca)) throw conflict('CA_NOT_ACTIVE', `CA ${caId} is ${ca.status}`);
 
@@ -101,6 +103,10 @@ async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateR
   throw new AppError('KEY_DELIVERY_INTERRUPTED', 409, reason);
 }
 
+const ignoreStale = (e: unknown) => {
+  if (!(e instanceof StaleRecordError)) throw e;
+};
+
 /** What follows issuance is independent, so written side by side; the OCSP answer exists before the job says succeeded. */
 async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: Awaited<ReturnType<typeof issuerFor>>, ctx: WorkerContext): Promise<void> {
   const notBefore = new Date(cert.notBefore!);
@@ -108,7 +114,8 @@ async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateReco
   const notice = nextExpiryNotice(notAfter, ctx.now());
   await Promise.all([
     notice && ctx.store.expiryNotices.put({ id: cert.id, projectId: job.projectId, expiresAt: notAfter.toISOString(), days: notice.days, notifyAt: notice.notifyAt.toISOString() }),
-    cert.renewal && ctx.store.renewals.schedule(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString()),
+    // Not if it was revoked meanwhile (the schedule is conditional on `issued`).
+    cert.renewal && ctx.store.renewals.schedule(job.projectId, cert.id, renewAtFor(notBefore, notAfter, cert.renewal).toISOString()).catch(ignoreStale),
     cert.renewedFrom &&
       recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` }, ctx.store),
     presignOcsp(ca, issuer, cert, ctx),

@@ -3,7 +3,7 @@ import { isAppError } from '../errors/index.js';
 import { parseJobMessage, sameParams } from '../jobs/index.js';
 import { errorFields, log } from '../log/index.js';
 import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
-import { MisboundRecordError, StaleRecordError, type JobRecord } from '../store/index.js';
+import { ClaimHeldError, MisboundRecordError, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { JOB_KINDS } from './jobKinds.js';
 import { isPermanent, JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
@@ -42,6 +42,12 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
   const kind = JOB_KINDS[job.kind];
   try {
     await ctx.store.jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
+  } catch (e) {
+    // Finished by another delivery meanwhile.
+    if (e instanceof StaleRecordError) return 'skipped';
+    throw e;
+  }
+  try {
     // The audit trail is written beside the work, not in front of it (recordEvent never throws).
     const started = recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` }, ctx.store);
     const result = await kind.run(job, ctx);
@@ -54,8 +60,9 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
     ]);
     return 'succeeded';
   } catch (e) {
-    // Another delivery holds the claim, or finished first: this one does nothing more.
-    if (e instanceof StaleRecordError) return 'skipped';
+    // Another delivery holds the claim: this one does nothing more. Any other record found in an
+    // unexpected state is retried like a transient failure (the retry reads it afresh).
+    if (e instanceof ClaimHeldError) return 'skipped';
     if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId, ctx);
     if (e instanceof MisboundRecordError || e instanceof IssuedNotDecidedError || e instanceof RecordContradictsCertificateError) {
       await failJob(job, `${e.code}: ${e.message}`, ctx);

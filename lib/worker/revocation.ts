@@ -42,9 +42,14 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
  */
 export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
   const all = await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx);
-  const revoked = all.filter((c) => c.crlRevokedAt && c.serial);
   const now = ctx.now();
   const previous = await ctx.store.crls.get(ca.projectId, ca.id);
+  // What earlier CRLs carried stays; what the records add since is added.
+  const entries = new Map((previous?.revokedSerials ?? []).map((e) => [e.serial, e]));
+  for (const c of all) {
+    if (c.crlRevokedAt && c.serial && !entries.has(normaliseSerialHex(c.serial))) entries.set(normaliseSerialHex(c.serial), { serial: normaliseSerialHex(c.serial), revokedAt: c.crlRevokedAt, ...(c.crlRevocationReason ? { reason: c.crlRevocationReason } : {}) });
+  }
+  const revoked = [...entries.values()];
   const crlNumber = (previous?.crlNumber ?? 0) + 1;
   const validity = validityMs('CRL_VALIDITY_SECONDS', 7);
   const nextUpdate = new Date(now.getTime() + validity);
@@ -53,7 +58,7 @@ export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: Worke
       thisUpdate: now,
       nextUpdate,
       crlNumber: BigInt(crlNumber),
-      revoked: revoked.map((c) => ({ serialHex: c.serial!, revokedAt: new Date(c.crlRevokedAt!), reason: c.crlRevocationReason })),
+      revoked: revoked.map((e) => ({ serialHex: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason })),
       ...(ctx.publicUrl ? { issuingDistributionPointUri: revocationUrls(ctx.publicUrl, ca.projectId, ca.id).crlUrl } : {}),
     },
     issuer,
@@ -62,15 +67,17 @@ export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: Worke
   try {
     // Re-signed at half its validity, well before relying parties would reject it.
     await ctx.store.crls.put(
-      { id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString() },
+      { id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString(), revokedSerials: revoked },
       new Date(now.getTime() + validity / 2).toISOString(),
     );
   } catch (e) {
     // A concurrent job published a newer CRL, which has these entries too.
     if (!(e instanceof StaleRecordError)) throw e;
   }
-  const live = (c: CertificateRecord) => c.status === 'issued' && !c.crlRevokedAt && !!c.notAfter && Date.parse(c.notAfter) > now.getTime();
-  for (const cert of scope === 'all' ? all.filter((c) => live(c) || c.crlRevokedAt) : revoked) await presignOcsp(ca, issuer, cert, ctx);
+  const live = (c: CertificateRecord) => c.status === 'issued' && !c.crlRevokedAt && !!c.serial && !entries.has(normaliseSerialHex(c.serial)) && !!c.notAfter && Date.parse(c.notAfter) > now.getTime();
+  // Revoked answers come from the CRL's own entries, whatever the records say now.
+  const revokedAnswers = revoked.map((e) => ({ id: e.serial, projectId: ca.projectId, serial: e.serial, status: 'revoked' as const, crlRevokedAt: e.revokedAt, crlRevocationReason: e.reason }) as CertificateRecord);
+  for (const cert of scope === 'all' ? [...all.filter(live), ...revokedAnswers] : revokedAnswers) await presignOcsp(ca, issuer, cert, ctx);
 }
 
 /**
@@ -83,7 +90,13 @@ async function stampRevocations(all: CertificateRecord[], ctx: WorkerContext): P
     all.map(async (c) => {
       if (c.status !== 'revoked' || c.crlRevokedAt || !c.serial) return c;
       const fields = { crlRevokedAt: c.revokedAt ?? ctx.now().toISOString(), ...(c.revocationReason ? { crlRevocationReason: c.revocationReason } : {}) };
-      await ctx.store.certificates.recordCrlRevocation(c.projectId, c.id, fields);
+      try {
+        await ctx.store.certificates.recordCrlRevocation(c.projectId, c.id, fields);
+      } catch (e) {
+        // No longer revoked as read (changed meanwhile): left for the next CRL to judge.
+        if (e instanceof StaleRecordError) return c;
+        throw e;
+      }
       return { ...c, ...fields };
     }),
   );

@@ -1,27 +1,12 @@
 import { caPlan, issue, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import type { CaRecord, JobRecord } from '../store/index.js';
-import type { X509Certificate } from 'node:crypto';
-import { encodeNameConstraints, isEmptyConstraints, OID, readCertificate, subjectKeyIdentifier } from '../x509/index.js';
-import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, type ActiveCa } from './caKey.js';
+import { subjectKeyIdentifier } from '../x509/index.js';
+import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, recordMatchesCertificate, type ActiveCa } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
-import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
+import { JobRefusedError } from './outcomes.js';
 import { publishCrl } from './revocation.js';
-
-/**
- * The record's path length and name constraints go into the new certificate: they must be what
- * the current certificate says (worker-written), or the rotation would widen a CA through fields
- * the API can write.
- */
-function sameAsCertified(ca: CaRecord, certificate: X509Certificate): void {
-  const current = readCertificate(certificate.raw);
-  const nc = current.extensions.get(OID.nameConstraints)?.value;
-  const recorded = ca.nameConstraints && !isEmptyConstraints(ca.nameConstraints) ? encodeNameConstraints(ca.nameConstraints) : undefined;
-  if ((nc?.toString('hex') ?? '') !== (recorded?.toString('hex') ?? '') || current.basicConstraints?.pathLen !== ca.pathLen) {
-    throw new RecordContradictsCertificateError(`CA ${ca.id}: its record's path length or name constraints are not those of its certificate; not rotated`);
-  }
-}
 
 function active(ca: CaRecord | undefined, what: string): ActiveCa {
   if (!ca) throw new JobRefusedError(`${what} is not in the project`);
@@ -41,6 +26,8 @@ export async function runRotateCa(job: JobRecord, ctx: WorkerContext): Promise<{
     if (ca.previousCertificatePem && ca.rotationJobId === undefined) return { type: 'ca', id: ca.id };
     throw new JobRefusedError(`CA ${ca.id} was not asked to rotate by job ${job.id}`);
   }
+  // An external CA's certificate comes from outside: the service never signs one for it.
+  if (ca.external) throw new JobRefusedError(`CA ${ca.id} is signed by an external CA; it is not rotated here`);
   const parent = ca.parentId ? active(await ctx.store.cas.get(job.projectId, ca.parentId), `parent CA ${ca.parentId}`) : undefined;
   const now = ctx.now();
   const claim = newClaim(now);
@@ -66,7 +53,7 @@ async function rotate(job: JobRecord, ca: ActiveCa, claimed: CaRecord, parent: A
   const spkiDer = key.publicKey.export({ type: 'spki', format: 'der' });
   const ski = subjectKeyIdentifier(spkiDer);
   const old = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
-  sameAsCertified(ca, old.certificate);
+  recordMatchesCertificate(ca, old.certificate);
   // The same Name as the certificate it replaces, byte for byte.
   const plan = { ...caPlan(ca, spkiDer, parent ? 'intermediate' : 'root', now, parent && new Date(parent.notAfter)), subjectDer: old.nameDer } as const;
   const self: Issuer = { nameDer: plan.subjectDer, keyType: ca.keyType, key, subjectKeyId: ski };

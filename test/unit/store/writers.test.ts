@@ -16,6 +16,10 @@ describe('what the API role may write', () => {
     expect(WORKER_ONLY_ATTRIBUTES).toEqual(expect.arrayContaining(['keyRef', 'certificatePem', 'derBase64', 'crlRevokedAt', 'claimToken']));
   });
 
+  it('never the whole item back from a write (IAM counts returned attributes too)', () => {
+    expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CA#1' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ReturnValues: 'ALL_NEW' }))).toThrow(/returned/);
+  });
+
   it('the fields of a request, and deletes only of webhooks', () => {
     expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CERT#1' }, UpdateExpression: 'SET #s = :s, revokedAt = :r', ExpressionAttributeNames: { '#s': 'status' } }))).not.toThrow();
     expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'H#a', sk: 'HOOK#webhook' } }))).not.toThrow();

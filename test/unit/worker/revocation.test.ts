@@ -15,7 +15,7 @@ afterAll(() => tmp.cleanup());
 const P = 'project-a';
 
 describe('revocations the worker signed stay signed', () => {
-  it('a certificate set back to issued after its revocation stays on the CRL and revoked in OCSP', async () => {
+  it('a certificate set back to issued, and moved out of its CA\'s index, after its revocation stays on the CRL and revoked in OCSP', async () => {
     const w = memoryWorker();
     const ca = await activeRoot(w, P);
     const { csr } = makeCsr(tmp.dir, 'ec256', 'gone.example.org', ['DNS:gone.example.org']);
@@ -31,8 +31,9 @@ describe('revocations the worker signed stay signed', () => {
     await publish();
     const revoked = (await w.store.certificates.get(P, cert.id))!;
     expect(revoked.crlRevokedAt).toBe(revoked.revokedAt);
-    // The compromised API's attempt: status is a field it writes.
-    await w.store.certificates.update(P, cert.id, { status: 'issued', revokedAt: undefined, revocationReason: undefined });
+    // The compromised API's attempt: status is a field it writes, and so is the CA index entry.
+    await w.store.certificates.update(P, cert.id, { status: 'issued', revokedAt: undefined, revocationReason: undefined, caId: 'another-ca' });
+    expect((await w.store.certificates.list(P, 50, undefined, ca.id)).items.map((c) => c.id)).not.toContain(cert.id);
     await publish();
     const crl = (await w.store.crls.get(P, ca.id))!;
     const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(crl.derBase64, 'base64') }).toString().toLowerCase();

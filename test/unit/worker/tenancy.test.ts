@@ -48,6 +48,27 @@ describe('one tenant never signs with another tenant\'s key', () => {
     const { cert } = await pendingCertificate(w.store, 'tenant-b', bCa.id, { csrPem: csr, sans: ['DNS:a.example.org'] });
     w.store.raw.set(w.store.keyOf('CERT', 'tenant-a', cert.id), structuredClone(w.store.raw.get(w.store.keyOf('CERT', 'tenant-b', cert.id))!));
     await expect(w.store.certificates.get('tenant-a', cert.id)).rejects.toThrow(/names another project/);
-    await expect(w.store.certificates.list('tenant-a', 10)).rejects.toThrow(/names another project/);
+    // A list leaves it out (and logs it) rather than refusing the whole list: it cannot block a CRL.
+    expect((await w.store.certificates.list('tenant-a', 10)).items.map((c) => c.id)).not.toContain(cert.id);
+  });
+});
+
+describe('a record set back to pending is not signed again', () => {
+  it('an active CA whose record says pending again, under a new job and without its constraints, is refused with an alarm', async () => {
+    const w = memoryWorker();
+    const root = await activeRoot(w, 'tenant-a');
+    const inter = await activeRoot(w, 'tenant-a', { parentId: root.id, nameConstraints: { permittedDns: ['apps.example.org'] } });
+    const { newJob } = await import('../../../lib/jobs/index.js');
+    const again = newJob('ca.create', 'tenant-a', 'user-1', { caId: inter.id });
+    await w.store.jobs.create(again);
+    // All fields the API role may write.
+    await w.store.cas.update('tenant-a', inter.id, { status: 'pending', jobId: again.id, nameConstraints: undefined });
+    const before = w.signatures();
+    expect(await w.run(again)).toBe('refused');
+    expect(w.signatures()).toBe(before);
+    const after = (await w.store.cas.get('tenant-a', inter.id))!;
+    expect(after.certificatePem).toBe(inter.certificatePem);
+    expect(after.constraintChain).toEqual(inter.constraintChain);
+    expect((await w.store.jobs.get('tenant-a', again.id))!.reason).toMatch(/^STORE_RECORD_CONTRADICTS_CERTIFICATE/);
   });
 });
