@@ -5,10 +5,8 @@ import { enforce } from '../../lib/policy/index.js';
 import { UploadCaCertificateBody } from '../../lib/requests/index.js';
 import { cas, StaleRecordError } from '../../lib/store/index.js';
 import { caView, jobView } from '../../lib/views/index.js';
-import { parseCsr, verifyUploadedChain } from '../../lib/x509/index.js';
+import { parseCsr, UPLOAD_CLOCK_SKEW_MS, verifyUploadedChain } from '../../lib/x509/index.js';
 
-/** Tolerates a clock of the external CA a little ahead of ours (the worker allows the same). */
-const CLOCK_SKEW_MS = 60_000;
 
 /**
  * PUT /v1/cas/{id}/certificate — the external CA's certificate for this CA's CSR, with every
@@ -24,7 +22,7 @@ export const handler = projectRoute({ params: { id: 'ca' }, body: UploadCaCertif
   if (!ca.external || ca.status !== 'awaiting_certificate' || !ca.caCsrPem) {
     throw conflict('CA_NOT_AWAITING_CERTIFICATE', `CA ${ca.id} is ${ca.status}; a certificate can be uploaded only for an external CA waiting for one.`);
   }
-  verifyUploadedChain({ certificatePem: body.certificate, bundlePem: body.chain, expectedSpkiDer: parseCsr(ca.caCsrPem).spkiDer, now: new Date(Date.now() + CLOCK_SKEW_MS) });
+  verifyUploadedChain({ certificatePem: body.certificate, bundlePem: body.chain, expectedSpkiDer: parseCsr(ca.caCsrPem).spkiDer, now: new Date(Date.now() + UPLOAD_CLOCK_SKEW_MS) });
   const job = newJob('ca.install', projectId, userId, { caId: ca.id });
   let updated;
   try {

@@ -4,7 +4,7 @@ import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
 import type { Issuer } from '../ca/index.js';
 import type { CaRecord } from '../store/index.js';
-import { encodeName, encodeNameConstraints, isEmptyConstraints, keyTypeOf, OID, readCertificate, type KeyType } from '../x509/index.js';
+import { encodeNameConstraints, isEmptyConstraints, keyTypeOf, OID, readCertificate, type KeyType } from '../x509/index.js';
 import { RecordContradictsCertificateError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
 
@@ -54,13 +54,7 @@ export async function keepCaKey(name: CaKeyName, key: KeyHandle, ctx: WorkerCont
   return key.location === 'memory' ? ctx.keys.save(name.projectId, keyId(name), key.privateKey) : key.uri;
 }
 
-/** Undo `keepCaKey` after a lost race. A token key is shared by every delivery of the job (same label): kept. */
-export async function discardCaKey(keyRef: string, key: KeyHandle, ctx: WorkerContext): Promise<void> {
-  if (key.location === 'memory') await ctx.keys.remove(keyRef);
-}
 
-/** The CA's Name as its certificate has it: byte for byte what an external CA wrote, else ours. */
-export const issuerNameOf = (ca: CaRecord): Buffer => (ca.subjectDerBase64 ? Buffer.from(ca.subjectDerBase64, 'base64') : encodeName(ca.subject));
 
 export type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string; notAfter: string };
 

@@ -1,14 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import type { JobRecord } from '../store/index.js';
-import { parseCsr, verifyUploadedChain } from '../x509/index.js';
+import { parseCsr, UPLOAD_CLOCK_SKEW_MS, verifyUploadedChain } from '../x509/index.js';
 import { caSigningKey, isActive, issuerFor } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
 import { publishCrl } from './revocation.js';
 
-/** Tolerates a clock of the external CA a little ahead of ours. */
-export const UPLOAD_CLOCK_SKEW_MS = 60_000;
 
 /**
  * Job `ca.install`: an external CA's certificate and chain, uploaded through the API (which

@@ -3,7 +3,7 @@
  * (the CSR's subject and public key) are copied verbatim, never decoded and re-encoded.
  *
  * Two layers: composing helpers (`tlv`, `sequence`, ...) that return a fresh Buffer per element,
- * and the low-level `headerLength` / `writeHeader` / `writeTime` used by the single-buffer
+ * and the low-level `headerLength` / `writeHeader` used by the single-buffer
  * writers of the issuing hot path (certificate.ts), which produce the same bytes.
  */
 
@@ -94,41 +94,6 @@ export function unsignedInteger(magnitude: Buffer): Buffer {
 /** 0..255, enough for versions and path lengths. */
 export const smallInteger = (n: number) => unsignedInteger(Buffer.from([n]));
 
-/** Bytes of a Time element for `d` (UTCTime 15, GeneralizedTime 17), as `time(d)` encodes it. */
-export function timeLength(d: Date): number {
-  const y = d.getUTCFullYear();
-  if (y >= 1950 && y <= 2049) return 15;
-  if (y >= 0 && y <= 9999) return 17;
-  return time(d).length;
-}
-
-const two = (buf: Buffer, pos: number, n: number) => {
-  buf[pos] = 0x30 + ((n / 10) | 0);
-  buf[pos + 1] = 0x30 + (n % 10);
-};
-
-/** Writes `time(d)` at `pos` without intermediate strings; returns the position after it. */
-export function writeTime(buf: Buffer, pos: number, d: Date): number {
-  const ms = d.getTime();
-  if (Number.isNaN(ms)) throw new RangeError('Invalid time value');
-  const y = d.getUTCFullYear();
-  if (y < 0 || y > 9999) return pos + time(d).copy(buf, pos);
-  const utc = y >= 1950 && y <= 2049;
-  buf[pos++] = utc ? 0x17 : 0x18;
-  buf[pos++] = utc ? 13 : 15;
-  if (!utc) {
-    two(buf, pos, (y / 100) | 0);
-    pos += 2;
-  }
-  two(buf, pos, y % 100);
-  two(buf, pos + 2, d.getUTCMonth() + 1);
-  two(buf, pos + 4, d.getUTCDate());
-  two(buf, pos + 6, d.getUTCHours());
-  two(buf, pos + 8, d.getUTCMinutes());
-  two(buf, pos + 10, d.getUTCSeconds());
-  buf[pos + 12] = 0x5a; // 'Z'
-  return pos + 13;
-}
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. Seconds, Zulu. */
 export function time(d: Date): Buffer {

@@ -21,7 +21,7 @@ export {
   type OcspCertStatus,
 } from './ocsp.js';
 export { lintCertificate, assertLintClean, type LintFinding, type LintKind } from './lint.js';
-export { verifyUploadedChain, type VerifiedChain } from './path.js';
+export { verifyUploadedChain, UPLOAD_CLOCK_SKEW_MS, type VerifiedChain } from './path.js';
 export { readCertificate, parseCertificate, type Cert } from './certificateReader.js';
 export { buildCsrInfo, assembleCsr } from './csrBuilder.js';
 export { checkNameConstraints, encodeNameConstraints, normaliseNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';

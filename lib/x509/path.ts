@@ -36,6 +36,9 @@ export interface VerifiedChain extends PathFacts {
   chainPem: string[];
 }
 
+/** Tolerates the clock of an external CA a little ahead of ours (the API's check and the worker's alike). */
+export const UPLOAD_CLOCK_SKEW_MS = 60_000;
+
 export const MAX_CHAIN_PEM_BYTES = 64 * 1024;
 export const MAX_BUNDLE_CERTIFICATES = 16;
 export { MAX_PATH_LENGTH } from './pathBuild.js';
