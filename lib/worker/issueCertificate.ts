@@ -79,7 +79,9 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
         chainPem: [ca.certificatePem, ...(ca.chainPem ?? [])].join('\n'),
       })
     : undefined;
-  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
+  // Issued with its renewal time in the same write: whoever sees it issued sees when it renews.
+  const renewAt = cert.renewal && renewAtFor(decision.notBefore, decision.notAfter, cert.renewal).toISOString();
+  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
   await afterIssuance(job, ca, done, issuer, ctx);
   return { type: 'certificate', id: cert.id };
 }
@@ -92,7 +94,8 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
   const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
   if (!cert.serverSideKey) {
-    const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued' }, true);
+    const renewAt = cert.renewal && renewAtFor(new Date(cert.notBefore!), new Date(cert.notAfter!), cert.renewal).toISOString();
+    const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}) }, true);
     await afterIssuance(job, ca, done, issuer, ctx);
     return { type: 'certificate', id: cert.id };
   }
