@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AppError } from '../errors/index.js';
-import { children, content, CRL_OID, decodeName, decodeOid, encodeNameConstraints, signatureAlgorithmFor, subjectKeyIdentifier, ipToBytes, isEmptyConstraints, OID, readCertificate, readTlv, type Cert } from '../x509/index.js';
+import { children, CRL_OID, decodeName, encodeNameConstraints, extKeyUsages, generalNames, ipToBytes, isEmptyConstraints, KU, OID, readCertificate, readTlv, signatureAlgorithmFor, subjectKeyIdentifier, type Cert } from '../x509/index.js';
 import type { CertificatePlan, Issuer } from './types.js';
 
 /**
@@ -15,7 +15,6 @@ export class IssuedNotDecidedError extends AppError {
 }
 
 const OIDS = { ...OID, cRLDistributionPoints: CRL_OID.cRLDistributionPoints } as const;
-const KU = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
 const EKU_OIDS = { serverAuth: OIDS.serverAuth, clientAuth: OIDS.clientAuth, codeSigning: OIDS.codeSigning, emailProtection: OIDS.emailProtection } as const;
 
 const sameSet = (a: Iterable<string | number>, b: Iterable<string | number>) => {
@@ -25,18 +24,10 @@ const sameSet = (a: Iterable<string | number>, b: Iterable<string | number>) => 
 };
 
 /** Each GeneralName as "tag:hex of its content", so order and case cannot hide a difference. */
-function generalNames(value: Buffer): string[] {
-  const seq = readTlv(value, 0);
-  return children(value, seq).map((gn) => `${gn.tag}:${content(value, gn).toString('hex')}`);
-}
+const issuedNames = (value: Buffer): string[] => generalNames(value).map((gn) => `${gn.tag}:${gn.value.toString('hex')}`);
 
 function plannedNames(plan: CertificatePlan): string[] {
   return (plan.sans ?? []).map((s) => (s.type === 'ip' ? `${0x87}:${ipToBytes(s.value).toString('hex')}` : `${s.type === 'dns' ? 0x82 : 0x81}:${Buffer.from(s.value, 'ascii').toString('hex')}`));
-}
-
-function ekuOids(value: Buffer): string[] {
-  const seq = readTlv(value, 0);
-  return children(value, seq).map((o) => decodeOid(content(value, o)));
 }
 
 /**
@@ -84,9 +75,9 @@ export function verifyIssued(der: Buffer, plan: CertificatePlan, issuer: Issuer)
   if (!c.keyUsage || !sameSet(c.keyUsage, expectedKeyUsage(plan)) || !c.extensions.get(OIDS.keyUsage)?.critical) diff.push('keyUsage');
   const eku = c.extensions.get(OIDS.extKeyUsage);
   const wantEku = isCa ? [] : (plan.extKeyUsage ?? ['serverAuth', 'clientAuth']).map((e) => EKU_OIDS[e]);
-  if (wantEku.length ? !eku || !sameSet(ekuOids(eku.value), wantEku) : !!eku) diff.push('extKeyUsage');
+  if (wantEku.length ? !eku || !sameSet(extKeyUsages(eku.value), wantEku) : !!eku) diff.push('extKeyUsage');
   const san = c.extensions.get(OIDS.subjectAltName);
-  if (plan.sans?.length ? !san || !sameSet(generalNames(san.value), plannedNames(plan)) || generalNames(san.value).length !== plan.sans.length : !!san) diff.push('subjectAltName');
+  if (plan.sans?.length ? !san || !sameSet(issuedNames(san.value), plannedNames(plan)) || issuedNames(san.value).length !== plan.sans.length : !!san) diff.push('subjectAltName');
   const nc = c.extensions.get(OIDS.nameConstraints);
   const wantNc = isCa && plan.nameConstraints && !isEmptyConstraints(plan.nameConstraints) ? encodeNameConstraints(plan.nameConstraints) : undefined;
   if (wantNc ? !nc || !nc.value.equals(wantNc) || !nc.critical : !!nc) diff.push('nameConstraints');

@@ -23,6 +23,7 @@ export {
 export { lintCertificate, assertLintClean, type LintFinding, type LintKind } from './lint.js';
 export { verifyUploadedChain, UPLOAD_CLOCK_SKEW_MS, type VerifiedChain } from './path.js';
 export { readCertificate, parseCertificate, type Cert } from './certificateReader.js';
+export { extKeyUsages, generalNames, KU } from './extensionReaders.js';
 export { buildCsrInfo, assembleCsr } from './csrBuilder.js';
 export { checkNameConstraints, encodeNameConstraints, normaliseNameConstraints, isEmptyConstraints, type NameConstraints } from './nameConstraints.js';
 export { validateCertificateBundle, splitCertificates, type CertificateBundle, type ValidatedBundle } from './bundle.js';
