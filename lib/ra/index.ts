@@ -2,3 +2,4 @@
 export { decideIssuance, ungranted, type IssuanceRequest, type IssuanceDecision, type IssuingCaFacts, type PolicyQuestions } from './decide.js';
 export { issuanceRequestOf, grantsOf } from './records.js';
 export { decideSubordinate } from './decideCa.js';
+export { canonicalIdentifier, identifierName, decideAcmeOrder, checkCsrNames, challengeTypesFor, authorizationTarget, checkAcmeAuthorizations } from './acme.js';

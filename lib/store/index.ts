@@ -8,3 +8,5 @@ export { editProfiles } from './profiles.js';
 export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type DueRenewal } from './renewals.js';
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
+export * from './acmeTypes.js';
+export { acmeAccounts, acmeKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';

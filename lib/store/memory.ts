@@ -1,6 +1,7 @@
 import { assertBound, isBound } from './binding.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
+import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
 /**
@@ -120,6 +121,7 @@ export function memoryStore(): MemoryStore {
         patch('CERT', projectId, id, { renewAt, renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
       },
     },
+    acme: { accounts: repository<AcmeAccountRecord>('ACCT'), orders: repository<AcmeOrderRecord>('ORDER'), authorizations: repository<AcmeAuthzRecord>('AUTHZ') },
     expiryNotices: {
       put: async (n: ExpiryNoticeRecord, seen?: string) => {
         const current = raw.get(keyOf('EXP', n.projectId, n.id));

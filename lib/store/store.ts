@@ -1,3 +1,4 @@
+import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
 /**
@@ -57,6 +58,12 @@ export interface Store {
   renewals: {
     /** Puts an issued certificate in the renewal index, due at `renewAt`. */
     schedule(projectId: string, id: string, renewAt: string, failures?: number): Promise<void>;
+  };
+  /** What the worker reads of ACME before it signs for an order, and the order's outcome it writes. */
+  acme: {
+    accounts: { get(projectId: string, id: string): Promise<AcmeAccountRecord | undefined> };
+    orders: Pick<Repository<AcmeOrderRecord>, 'get' | 'update'>;
+    authorizations: { get(projectId: string, id: string): Promise<AcmeAuthzRecord | undefined> };
   };
   expiryNotices: {
     /** Schedules (or moves, if `seenNotifyAt` is still the one stored) a certificate's next expiry notice. */

@@ -68,6 +68,8 @@ export interface CaRecord extends Owned, Claimed {
   crossCertificatePem?: string;
   /** Issuance profiles by name; `default` falls back to the built-in DEFAULT_PROFILE. */
   profiles?: Record<string, Profile>;
+  /** ACME directory settings (an admin's): EAB is required unless `eabRequired` is false. */
+  acme?: { eabRequired?: boolean };
 }
 
 export interface JobRecord extends Owned {
@@ -123,6 +125,8 @@ export interface CertificateRecord extends Owned, Claimed {
   reissuedFrom?: string;
   /** Failed renewal attempts so far (each reported as a `certificate.renewal_failed` event). */
   renewalFailures?: number;
+  /** Asked for by an ACME order: the worker checks the order, account and authorizations before it signs. */
+  acme?: { accountId: string; orderId: string };
 }
 
 /** A project's webhook (id `webhook`: one per project). The secret is sealed to the notifier's key. */
@@ -160,6 +164,8 @@ export interface OcspRecord {
   projectId: string;
   caId: string;
   serial: string;
+  /** The certificate it answers for (ACME revokeCert and renewal-info find certificates by serial here). */
+  certificateId?: string;
   status: 'good' | 'revoked';
   thisUpdate: string;
   nextUpdate: string;

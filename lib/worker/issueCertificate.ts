@@ -11,6 +11,7 @@ import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { presignOcsp, publishCrl } from './revocation.js';
+import { acmeOrderIssued, checkAcmeOrder } from './acmeOrder.js';
 
 type Result = { type: 'certificate'; id: string };
 
@@ -27,7 +28,11 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   if (!cert || cert.jobId !== job.id || cert.caId !== caId) {
     throw new JobRefusedError(`certificate ${certificateId} of project ${job.projectId} does not belong to job ${job.id}`);
   }
-  if (cert.status === 'issued' || cert.status === 'revoked') return { type: 'certificate', id: cert.id };
+  if (cert.status === 'issued' || cert.status === 'revoked') {
+    // A delivery that died after issuing may have left its order processing.
+    if (cert.status === 'issued' && cert.acme) await acmeOrderIssued(cert, ctx);
+    return { type: 'certificate', id: cert.id };
+  }
   if (cert.status === 'failed') throw conflict('CERTIFICATE_FAILED', `certificate ${cert.id} has already failed`);
   // Revoked on a CRL by the worker: a record set back to pending is not finished, nor renewed.
   if (cert.crlRevokedAt) throw new RecordContradictsCertificateError(`certificate ${cert.id} was revoked at ${cert.crlRevokedAt}; it is not issued again`);
@@ -42,6 +47,7 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   // Fails (it does not wait): the profile may have changed since (a renewal past a lowered max_ttl).
   if (missing.length) throw new AppError('POLICY_NOT_GRANTED', 403, `certificate ${cert.id} now asks for ${missing.map((q) => (q === 'wildcard' ? 'a wildcard name' : 'a TTL beyond the profile\'s max_ttl')).join(' and ')}, which its request was not granted; someone allowed to must request it`);
 
+  if (cert.acme) await checkAcmeOrder(cert, ctx);
   // A server-side key goes only to a user who still holds a role on the project (Barbican ACLs are per
   // user: a renewal or reissue would otherwise hand a fresh key to someone who has left).
   if (cert.serverSideKey && !(await ctx.membership.holdsRoleOn(cert.createdBy, job.projectId))) {
@@ -123,6 +129,8 @@ async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateReco
       recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` }, ctx.store),
     presignOcsp(ca, issuer, cert, ctx),
   ]);
+  // Last: an ACME client that sees its order valid fetches the certificate and may ask OCSP at once.
+  if (cert.acme) await acmeOrderIssued(cert, ctx);
 }
 
 /** A tenant key made in the worker (always in memory: it is delivered, not kept) and its CSR. */

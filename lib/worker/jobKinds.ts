@@ -8,6 +8,7 @@ import { runIssueCertificate } from './issueCertificate.js';
 import { runRegisterContainer } from './registerContainer.js';
 import { runPublishCrl } from './revocation.js';
 import { runRotateCa } from './rotateCa.js';
+import { acmeOrderFailed } from './acmeOrder.js';
 
 export type JobResult = { type: 'ca' | 'certificate' | 'container'; id: string };
 
@@ -54,6 +55,7 @@ export const JOB_KINDS: { readonly [K in JobKind]: JobKindSpec } = {
       await ctx.store.certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(ignoreStale);
       const cert = await ctx.store.certificates.get(job.projectId, job.params.certificateId);
       if (cert?.renewedFrom) await renewalFailed(job, cert.renewedFrom, reason, ctx);
+      if (cert?.acme) await acmeOrderFailed(cert, reason, ctx);
     },
   },
   'container.register': {

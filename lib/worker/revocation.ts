@@ -117,6 +117,8 @@ export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: Cer
       projectId: ca.projectId,
       caId: ca.id,
       serial,
+      // Answers re-signed from the CRL's own entries have no record at hand (and no caId).
+      ...(cert.caId ? { certificateId: cert.id } : {}),
       status: revokedAt ? 'revoked' : 'good',
       thisUpdate: now.toISOString(),
       nextUpdate: nextUpdate.toISOString(),
