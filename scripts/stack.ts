@@ -60,6 +60,7 @@ function serverlessResources(serviceDir = ROOT) {
   const table = { ...doc.resources.Resources.Table.Properties } as Record<string, unknown>;
   delete table.PointInTimeRecoverySpecification;
   delete table.SSESpecification;
+  delete table.TimeToLiveSpecification;
   table.TableName = sub(String(table.TableName));
   return {
     table: table as unknown as CreateTableCommandInput,
@@ -68,6 +69,8 @@ function serverlessResources(serviceDir = ROOT) {
     // The bench's no-op stack has no notifier.
     notify: doc.resources.Resources.NotifyQueue ? sub(String(doc.resources.Resources.NotifyQueue.Properties.QueueName)) : undefined,
     notifyDlq: doc.resources.Resources.NotifyDeadLetterQueue ? sub(String(doc.resources.Resources.NotifyDeadLetterQueue.Properties.QueueName)) : undefined,
+    validation: doc.resources.Resources.ValidationQueue ? sub(String(doc.resources.Resources.ValidationQueue.Properties.QueueName)) : undefined,
+    validationDlq: doc.resources.Resources.ValidationDeadLetterQueue ? sub(String(doc.resources.Resources.ValidationDeadLetterQueue.Properties.QueueName)) : undefined,
   };
 }
 
@@ -98,6 +101,22 @@ async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<v
 function notifyKeys(): { NOTIFY_PUBLIC_KEY: string; NOTIFY_PRIVATE_KEY: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { NOTIFY_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(), NOTIFY_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/**
+ * The validator's local-only settings: loopback targets allowed (ACME clients on this machine), and
+ * the DNS server and challenge ports when the caller names them (the tests: pebble-challtestsrv).
+ */
+function acmeValidatorSettings(): Record<string, string> {
+  const out: Record<string, string> = { ACME_ALLOW_LOOPBACK: process.env.ACME_ALLOW_LOOPBACK ?? '1' };
+  for (const name of ['ACME_DNS_RESOLVER', 'ACME_HTTP01_PORT', 'ACME_TLSALPN01_PORT', 'ACME_NONCE_REJECT_PERCENT']) if (process.env[name]) out[name] = process.env[name]!;
+  return out;
+}
+
+/** A fresh key pair per local stack for sealing EAB HMAC keys (on AWS: a parameter and a secret). */
+function acmeKeyPair(): { ACME_PUBLIC_KEY: string; ACME_PRIVATE_KEY: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { ACME_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ACME_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
 function teachOfflineBinaryTypes(): void {
@@ -156,6 +175,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
               },
             ]
           : []),
+        ...(names.validation && names.validationDlq
+          ? [
+              { QueueName: names.validationDlq },
+              { QueueName: names.validation, Attributes: { VisibilityTimeout: '30' as const, RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${names.validationDlq}`, maxReceiveCount: 5 }) } },
+            ]
+          : []),
       ],
     });
     stops.push(() => closeServer(sqs));
@@ -188,6 +213,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       AWS_ENDPOINT_URL_SQS: sqsUrl,
       JOBS_QUEUE_URL: queueUrl,
       ...(names.notify ? { NOTIFY_QUEUE_URL: `${sqsUrl}/${ACCOUNT}/${names.notify}`, ...notifyKeys() } : {}),
+      ...(names.validation ? { VALIDATION_QUEUE_URL: `${sqsUrl}/${ACCOUNT}/${names.validation}`, ...acmeKeyPair(), ...acmeValidatorSettings() } : {}),
       // Where certificates point relying parties for CRLs and OCSP; the worker writes it into them.
       PUBLIC_URL: process.env.PUBLIC_URL ?? `http://127.0.0.1:${apiPort}`,
       API_PORT: String(apiPort),

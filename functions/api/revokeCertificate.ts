@@ -1,9 +1,9 @@
 import { conflict, notFound } from '../../lib/errors/index.js';
 import { projectRoute } from '../../lib/http/index.js';
-import { newJob, submitJob } from '../../lib/jobs/index.js';
+import { requestRevocation } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
 import { RevokeCertificateBody } from '../../lib/requests/index.js';
-import { cas, certificates, StaleRecordError } from '../../lib/store/index.js';
+import { cas, certificates } from '../../lib/store/index.js';
 import { caChainPems, certificateView } from '../../lib/views/index.js';
 
 /**
@@ -18,21 +18,9 @@ export const handler = projectRoute({ params: { id: 'certificate' }, body: Revok
   if (!cert) throw notFound('CERTIFICATE_NOT_FOUND', `No certificate ${params.id} in your project.`);
   if (cert.status !== 'issued' && cert.status !== 'revoked') throw conflict('CERTIFICATE_NOT_ISSUED', `Certificate ${cert.id} is ${cert.status}; only issued certificates can be revoked.`);
 
-  let audit;
-  if (cert.status === 'issued') {
-    try {
-      cert = await certificates.update(projectId, cert.id, { status: 'revoked', revokedAt: new Date().toISOString(), revocationReason: body.reason }, ['issued']);
-      const job = newJob('crl.publish', projectId, userId, { caId: cert.caId });
-      // If the queue is down, the revocation is undone: no revoked certificate may miss its CRL.
-      await submitJob(job, async () => {
-        await certificates.update(projectId, params.id, { status: 'issued', revokedAt: undefined, revocationReason: undefined }, ['revoked']);
-      });
-      audit = { action: 'certificate.revoked', object: { type: 'certificate', id: cert.id } };
-    } catch (e) {
-      if (!(e instanceof StaleRecordError)) throw e;
-      cert = (await certificates.get(projectId, params.id))!; // revoked meanwhile by another call: same answer
-    }
-  }
+  const revocation = await requestRevocation(cert, body.reason, userId);
+  cert = revocation.cert;
+  const audit = revocation.revokedNow ? { action: 'certificate.revoked', object: { type: 'certificate', id: cert.id } } : undefined;
   const ca = await cas.get(projectId, cert.caId);
   return { status: 200, audit, body: { certificate: certificateView(cert, baseUrl, ca ? caChainPems(ca).join('\n') : undefined) } };
 });

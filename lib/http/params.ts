@@ -29,6 +29,8 @@ const KINDS = {
   profile: { pattern: PROFILE_NAME, noun: 'a profile name', notFound: { code: 'PROFILE_NOT_FOUND', message: 'The CA has no profile of that name; profile names are 1 to 63 of a-z, 0-9, "-" and "_".' } },
   newProfile: { pattern: PROFILE_NAME, noun: 'a profile name', rule: 'a profile name is 1 to 63 of a-z, 0-9, "-" and "_", starting with a letter or digit' },
   object: { pattern: UUID, noun: 'an object id' },
+  acmeAccount: { pattern: UUID, noun: 'an ACME account id', notFound: { code: 'ACME_ACCOUNT_NOT_FOUND', message: 'No ACME account has that id in your project; account ids are UUIDs.' } },
+  acmeOrder: { pattern: UUID, noun: 'an ACME order id', notFound: { code: 'ACME_ORDER_NOT_FOUND', message: 'No ACME order has that id in your project; order ids are UUIDs.' } },
   project: { pattern: PROJECT_ID, noun: 'a project id' },
 } satisfies Record<string, IdKind>;
 

@@ -66,7 +66,7 @@ export function requestIdOf(event: APIGatewayProxyEventV2): string {
   return `req-${given && given !== OFFLINE_REQUEST_ID ? given : crypto.randomUUID()}`;
 }
 
-function baseUrlOf(event: APIGatewayProxyEventV2): string {
+export function baseUrlOf(event: APIGatewayProxyEventV2): string {
   if (process.env.PUBLIC_URL) return process.env.PUBLIC_URL.replace(/\/+$/, '');
   const proto = header(event, 'x-forwarded-proto') ?? 'http';
   return `${proto}://${header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost'}`;

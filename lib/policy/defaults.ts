@@ -27,4 +27,11 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:events:list': 'rule:reader',
   'ca:webhook:get': 'rule:reader',
   'ca:webhook:update': 'rule:admin_required',
+  'ca:acme:eab:create': 'rule:member',
+  'ca:acme:eab:list': 'rule:reader',
+  'ca:acme:update': 'rule:admin_required',
+  'ca:acme:accounts:list': 'rule:reader',
+  'ca:acme:accounts:get': 'rule:reader',
+  'ca:acme:orders:list': 'rule:reader',
+  'ca:acme:orders:get': 'rule:reader',
 };

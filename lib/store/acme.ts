@@ -46,7 +46,7 @@ export const eabKeys = {
   create: (e: EabRecord) => putNew('EAB', e),
   get: (projectId: string, kid: string) => getRecord<EabRecord>('EAB', projectId, kid),
   /** Single use: only an unused key binds (StaleRecordError otherwise). */
-  bind: (projectId: string, kid: string, accountId: string) => updateRecord<EabRecord>('EAB', projectId, kid, { status: 'bound', accountId }, { field: 'status', in: ['unused'] }),
+  bind: (projectId: string, kid: string, accountId: string) => updateRecord<EabRecord>('EAB', projectId, kid, { status: 'bound', accountId, sealedHmacKey: undefined }, { field: 'status', in: ['unused'] }),
   list: (projectId: string, limit: number, marker?: string, where?: (e: EabRecord) => boolean): Promise<Page<EabRecord>> =>
     listRecords<EabRecord>('EAB', projectId, { limit, marker, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
 };

@@ -45,12 +45,16 @@ export interface AcmeKeyRecord {
 
 export type EabStatus = 'unused' | 'bound';
 
-/** An External Account Binding key (id = kid); its HMAC key is derived from the ACME secret, never stored. */
+/**
+ * An External Account Binding key (id = kid). Its HMAC key is kept only sealed to the ACME front
+ * end's public key (the API that minted it cannot open it again), and dropped once it binds.
+ */
 export interface EabRecord {
   id: string;
   projectId: string;
   caId: string;
   status: EabStatus;
+  sealedHmacKey?: string;
   expiresAt: string;
   grants: AcmeGrants;
   accountId?: string;

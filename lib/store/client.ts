@@ -20,10 +20,12 @@ export function documentClient(): DynamoDBDocumentClient {
       marshallOptions: { removeUndefinedValues: true },
     });
     // STORE_WRITER=api (the API's and the scheduler's functions): refuse what their IAM role refuses.
-    if (process.env.STORE_WRITER === 'api') {
+    // STORE_WRITER=validator (the ACME validator): the same, with its own finding allowed.
+    const writer = process.env.STORE_WRITER;
+    if (writer === 'api' || writer === 'validator') {
       const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
       (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = (command) => {
-        checkApiWrite(command);
+        checkApiWrite(command, writer);
         return send(command);
       };
     }

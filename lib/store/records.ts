@@ -114,7 +114,7 @@ export async function updateRecord<T>(
   }
   // The API role may not have the worker's attributes returned by a write (IAM counts returned
   // attributes under dynamodb:Attributes): it writes, then reads the record back.
-  const returnAll = process.env.STORE_WRITER !== 'api';
+  const returnAll = process.env.STORE_WRITER !== 'api' && process.env.STORE_WRITER !== 'validator';
   try {
     const out = await documentClient().send(
       new UpdateCommand({

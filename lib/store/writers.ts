@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import WORKER_ONLY from './workerOnlyAttributes.json' with { type: 'json' };
+import VALIDATOR_ONLY from './validatorOnlyAttributes.json' with { type: 'json' };
 
 /**
  * What the API role may write, mirrored from its IAM policy (serverless.yml reads the same JSON,
@@ -10,9 +11,12 @@ import WORKER_ONLY from './workerOnlyAttributes.json' with { type: 'json' };
  * forge, swap or erase what the worker signed.
  */
 export const WORKER_ONLY_ATTRIBUTES: readonly string[] = WORKER_ONLY;
+/** What only the ACME validator writes: its finding on an authorization (the signer trusts nothing else). */
+export const VALIDATOR_ONLY_ATTRIBUTES: readonly string[] = VALIDATOR_ONLY;
 export const API_DELETABLE_PARTITION_PREFIX = 'H#';
 
 const workerOnly = new Set(WORKER_ONLY_ATTRIBUTES);
+const apiDenied = new Set([...WORKER_ONLY_ATTRIBUTES, ...VALIDATOR_ONLY_ATTRIBUTES]);
 
 export class WriteDeniedError extends Error {
   override readonly name = 'AccessDeniedException';
@@ -32,7 +36,8 @@ function updatedAttributes(expression: string, names: Record<string, string> = {
  * Locally (dynalite enforces no IAM) the API's store client refuses what its IAM role would, so
  * the integration suites fail if API code ever relies on a write the deployed role cannot make.
  */
-export function checkApiWrite(command: unknown): void {
+export function checkApiWrite(command: unknown, writer: 'api' | 'validator' = 'api'): void {
+  const denied = writer === 'api' ? apiDenied : workerOnly;
   if (command instanceof PutCommand) throw new WriteDeniedError('the API role may not PutItem (whole items): write with UpdateItem');
   if (command instanceof DeleteCommand) {
     const pk = String((command.input.Key as Record<string, unknown>)?.pk ?? '');
@@ -40,7 +45,7 @@ export function checkApiWrite(command: unknown): void {
   }
   if (command instanceof UpdateCommand) {
     if (command.input.ReturnValues === 'ALL_NEW' || command.input.ReturnValues === 'ALL_OLD') throw new WriteDeniedError('the API role may not have whole items returned by a write (they hold the worker\'s attributes): read them back');
-    const touched = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames).filter((a) => workerOnly.has(a));
-    if (touched.length) throw new WriteDeniedError(`the API role may not write ${touched.join(', ')} (the worker's)`);
+    const touched = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames).filter((a) => denied.has(a));
+    if (touched.length) throw new WriteDeniedError(`the ${writer} role may not write ${touched.join(', ')} (${writer === 'api' ? 'the worker\'s or the validator\'s' : 'the worker\'s'})`);
   }
 }
