@@ -266,3 +266,89 @@ describe('problem documents', () => {
     expect(doc).toEqual({ type: 'urn:ietf:params:acme:error:malformed', detail: 'the new key is in use', status: 409 });
   });
 });
+
+describe('fuzz: parseJws + verify throw only AcmeProblem', () => {
+  /** mulberry32: a seeded generator, so a failure replays. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const random = rng(0x5eed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+  const VALUES: readonly unknown[] = [null, true, 0, -1, 1e300, '', 'A', '=', 'AA==', '\u0000', 'x'.repeat(300), [], [1], {}, { kty: 'EC' }, { kty: 'RSA', n: 'AQAB', e: 'AQAB' }];
+  const CHARS = ['"', '{', '}', '[', ']', ',', ':', '\\', 'A', '-', '_', '=', '+', '/', '.', ' ', '\u00e9', '\ud800', '0'];
+
+  type Json = Record<string, unknown>;
+  /** Deletes, retypes or adds one member of `o`, or of an object nested in it. */
+  function mutateObject(o: Json): void {
+    const keys = Object.keys(o);
+    const key = keys.length > 0 && random() < 0.8 ? pick(keys) : pick(['extra', 'header', 'signatures', 'crit', 'b64', 'kid', 'jwk', 'd', '__proto__']);
+    const v = o[key];
+    const r = random();
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && r < 0.4) mutateObject(v as Json);
+    else if (r < 0.6) delete o[key];
+    else o[key] = pick(VALUES);
+  }
+  function mutateString(s: string): string {
+    const i = Math.floor(random() * (s.length + 1));
+    const r = random();
+    if (r < 0.4) return s.slice(0, i) + pick(CHARS) + s.slice(i + 1);
+    if (r < 0.7) return s.slice(0, i);
+    return s.slice(0, i) + s.slice(i + 1 + Math.floor(random() * 4));
+  }
+  /** One mutation at one of three levels: the body text, the body's members, or the protected header's members. */
+  function mutate(body: string): string {
+    const level = random();
+    if (level < 0.35) return mutateString(body);
+    const o = JSON.parse(body) as Json;
+    if (level < 0.6) mutateObject(o);
+    else if (typeof o.protected === 'string') {
+      const header = JSON.parse(Buffer.from(o.protected, 'base64url').toString()) as Json;
+      if (random() < 0.8) mutateObject(header);
+      else o.protected = mutateString(o.protected);
+      if (random() < 0.8) o.protected = b64(header);
+    } else if (typeof o.payload === 'string') o.payload = mutateString(o.payload);
+    return JSON.stringify(o);
+  }
+
+  it('2,000 mutations of valid bodies', async () => {
+    const bases = [
+      { body: body(await jwkSigned(keys.ES256)), key: keys.ES256 },
+      { body: body(await jwkSigned(keys.RS256)), key: keys.RS256 },
+      { body: body(await sign(keys.EdDSA, { kid: KID, nonce: NONCE, url: URL }, { a: 1 })), key: keys.EdDSA },
+    ];
+    const outcomes: Record<string, number> = {};
+    for (let i = 0; i < 2000; i++) {
+      const base = pick(bases);
+      let mutated = base.body;
+      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+        try {
+          mutated = mutate(mutated);
+        } catch {
+          // the previous mutation left something JSON.parse cannot read: fuzz that text instead
+          mutated = mutateString(mutated);
+        }
+      }
+      try {
+        const { jws, header } = parseJws(mutated);
+        const payload = header.jwk ? (await verifyWithJwk(jws, header)).payload : await verifyWithAccountKey(jws, header, base.key.jwk);
+        payloadJson(payload);
+        // Nothing else verifies: an accepted body is the original, member for member (no malleability).
+        expect(jws).toEqual(parseJws(base.body).jws);
+        outcomes.accepted = (outcomes.accepted ?? 0) + 1;
+      } catch (e) {
+        if (!(e instanceof AcmeProblem)) throw new Error(`mutation ${i} threw ${String(e)} for ${mutated}`);
+        expect(typeof e.detail === 'string' && e.detail.length > 0).toBe(true);
+        outcomes[e.type] = (outcomes[e.type] ?? 0) + 1;
+      }
+    }
+    // Most mutations are refused, and more than one kind of refusal is reached.
+    expect(outcomes.malformed).toBeGreaterThan(1000);
+    expect(Object.keys(outcomes).length).toBeGreaterThan(2);
+  });
+});
