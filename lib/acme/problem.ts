@@ -35,10 +35,11 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const ACME_ERROR_NS = 'urn:ietf:params:acme:error:';
 
 /**
- * Default HTTP statuses, as boulder's probs package answers them (RFC 8555 fixes only a few).
- * Validation failures (caa, incorrectResponse, compound) are 403 like boulder's CAA; userActionRequired is 403
- * as in RFC 8555 7.3.3's example. `conflict` is 409: RFC 8555 7.3.5 requires 409 for a key-change to a key
- * already in use, without naming a type.
+ * Default HTTP statuses, as boulder's probs package answers them (RFC 8555 fixes only a few). Boulder
+ * has no compound, incorrectResponse, externalAccountRequired or userActionRequired: validation failures
+ * are 403 like its caa, userActionRequired 403 as in RFC 8555 7.3.3's example, externalAccountRequired
+ * 400 like the other request faults. `conflict` is 409: RFC 8555 7.3.5 requires 409 for a key change to a
+ * key already in use, without naming a type.
  */
 export const DEFAULT_STATUS: Readonly<Record<AcmeErrorType, number>> = {
   accountDoesNotExist: 400,
