@@ -1,7 +1,7 @@
 import { acmeKeys, AcmeProblem, verifyEab, verifyKeyChange, readSigned, type AcmeHandler } from '../../lib/acme/index.js';
 import { openSecret } from '../../lib/notify/index.js';
 import { accountView } from '../../lib/acme/views.js';
-import { acmeAccounts, acmeKeys, acmeOrders, eabKeys, StaleRecordError, type AcmeAccountRecord, type AcmeGrants } from '../../lib/store/index.js';
+import { acmeAccounts, acmeAccountKeys, acmeOrders, eabKeys, StaleRecordError, type AcmeAccountRecord, type AcmeGrants } from '../../lib/store/index.js';
 
 const NO_GRANTS: AcmeGrants = { wildcard: false, ttlOverMax: false };
 const MAX_CONTACTS = 10;
@@ -27,7 +27,7 @@ export const newAccount: AcmeHandler = async (req) => {
   const signed = await readSigned(req, 'jwk');
   const { key, thumbprint } = signed.jwk!;
   const body = asObject(signed.payload, 'newAccount');
-  const existing = await acmeKeys.get(req.projectId, req.ca.id, thumbprint);
+  const existing = await acmeAccountKeys.get(req.projectId, req.ca.id, thumbprint);
   if (existing) {
     const account = await acmeAccounts.get(req.projectId, existing.accountId);
     if (account && account.caId === req.ca.id) {
@@ -73,7 +73,7 @@ export const newAccount: AcmeHandler = async (req) => {
   const at = req.now.toISOString();
   const account: AcmeAccountRecord = { id, projectId: req.projectId, caId: req.ca.id, status: 'valid', jwk: key, thumbprint, grants, createdBy, createdAt: at, updatedAt: at, ...(contact ? { contact } : {}), ...(eabKid ? { eabKid } : {}) };
   await acmeAccounts.create(account);
-  if (!(await acmeKeys.claim(req.projectId, req.ca.id, thumbprint, id))) {
+  if (!(await acmeAccountKeys.claim(req.projectId, req.ca.id, thumbprint, id))) {
     // Another request made an account with this key meanwhile: that one stands.
     await acmeAccounts.update(req.projectId, id, { status: 'deactivated' });
     throw new AcmeProblem('malformed', 'an account with this key was created at the same time; send newAccount again', { status: 409 });
@@ -113,11 +113,11 @@ export const keyChange: AcmeHandler = async (req) => {
   const signed = await readSigned(req);
   const account = signed.account!;
   const { newJwk, thumbprint } = await verifyKeyChange(signed.payload, { outerUrl: req.urls.keyChange, accountUrl: req.urls.account(account.id), oldJwk: account.jwk });
-  if (!(await acmeKeys.claim(req.projectId, req.ca.id, thumbprint, account.id))) {
-    const holder = await acmeKeys.get(req.projectId, req.ca.id, thumbprint);
+  if (!(await acmeAccountKeys.claim(req.projectId, req.ca.id, thumbprint, account.id))) {
+    const holder = await acmeAccountKeys.get(req.projectId, req.ca.id, thumbprint);
     throw new AcmeProblem('malformed', 'the new key is already the key of an account', { status: 409, ...(holder ? { headers: { Location: req.urls.account(holder.accountId) } } : {}) });
   }
   const updated = await acmeAccounts.update(req.projectId, account.id, { jwk: newJwk, thumbprint }, ['valid']);
-  await acmeKeys.release(req.projectId, req.ca.id, account.thumbprint, account.id);
+  await acmeAccountKeys.release(req.projectId, req.ca.id, account.thumbprint, account.id);
   return { status: 200, body: accountView(updated, req.urls) };
 };

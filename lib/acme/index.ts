@@ -28,3 +28,7 @@ export {
 } from './jws.js';
 export { thumbprintOf } from './jwk.js';
 export { checkNonce, mintNonce } from './nonce.js';
+export { acmeKeys, type AcmeKeys } from './secret.js';
+export { acmeUrls, type AcmeUrls } from './urls.js';
+export { acmeRoute, readSigned, freshNonce, type AcmeAnswer, type AcmeHandler, type AcmeRequest, type SignedRequest } from './route.js';
+export { sendValidation, ValidationMessage } from './validationQueue.js';

@@ -125,7 +125,7 @@ export function acmeRoute(handlers: Record<string, AcmeHandler>) {
       const problem = e instanceof AcmeProblem ? e : e instanceof AppError && e.status < 500 ? new AcmeProblem('malformed', e.message, { status: e.status }) : undefined;
       if (!problem) log.error('acme request failed', { requestId, route: event.routeKey, ...errorFields(e) });
       const p = problem ?? new AcmeProblem('serverInternal', e instanceof AppError ? e.message : 'the server could not answer this request; try again');
-      const extra = e instanceof AppError && e.retryAfter !== undefined ? { 'Retry-After': String(e.retryAfter) } : {};
+      const extra: Record<string, string> = e instanceof AppError && e.retryAfter !== undefined ? { 'Retry-After': String(e.retryAfter) } : {};
       return answer(p.status, JSON.stringify(problemDocument(p)), PROBLEM_CONTENT_TYPE, { ...headers, ...extra, ...p.headers });
     }
   });

@@ -15,7 +15,7 @@ export const acmeAccounts = {
 const keyId = (caId: string, thumbprint: string) => `${caId}:${thumbprint}`;
 
 /** One account per key per directory: the key item is created only if absent (or released by a key change). */
-export const acmeKeys = {
+export const acmeAccountKeys = {
   get: async (projectId: string, caId: string, thumbprint: string) => {
     const k = await getRecord<AcmeKeyRecord>('AKEY', projectId, keyId(caId, thumbprint));
     return k && !k.released ? k : undefined;

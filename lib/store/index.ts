@@ -9,4 +9,4 @@ export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type Due
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
 export * from './acmeTypes.js';
-export { acmeAccounts, acmeKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
+export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
