@@ -74,9 +74,10 @@ function get(address: string, hop: Hop, limit: number, timeoutMs: number): Promi
     const onResponse = (res: http.IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status !== 200) {
-        res.destroy();
         const location = REDIRECT.has(status) ? res.headers.location : undefined;
+        // Settled first: destroying the response emits 'aborted' at once.
         settle(() => resolve({ status, location }));
+        res.destroy();
         return;
       }
       const chunks: Buffer[] = [];
@@ -84,8 +85,8 @@ function get(address: string, hop: Hop, limit: number, timeoutMs: number): Promi
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limit) {
-          res.destroy();
           settle(() => resolve({ status, oversized: true }));
+          res.destroy();
         } else chunks.push(chunk);
       });
       res.on('end', () => settle(() => resolve({ status, body: Buffer.concat(chunks) })));
@@ -134,8 +135,7 @@ export async function validateHttp01(host: string, token: string, keyAuthorizati
     const record: ValidationRecord = { url, hostname: hop.host, port: String(hop.port) };
     records.push(record);
     if (!isIP(hop.host)) record.resolverAddrs = dns.servers;
-    const target = await resolveTarget(hop.host, dns, settings);
-    record.addressesResolved = target.addressesResolved;
+    const target = await resolveTarget(hop.host, dns, settings, record);
     let answer: Answer | undefined;
     for (const [i, address] of target.candidates.entries()) {
       record.addressUsed = address;

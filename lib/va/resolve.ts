@@ -5,7 +5,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { refusedAddress } from './addresses.js';
-import { ValidationFailure, type ValidationSettings } from './types.js';
+import { ValidationFailure, type ValidationRecord, type ValidationSettings } from './types.js';
 
 export interface Dns {
   resolver: Resolver;
@@ -40,17 +40,17 @@ export function dnsFailure(err: unknown, rrType: string, name: string): Validati
 
 export interface Target {
   hostname: string;
-  addressesResolved: string[];
   /** Allowed addresses in the order to try: the first IPv6 then the first IPv4, as Boulder does. */
   candidates: string[];
 }
 
 /**
- * The addresses to connect to for `host` (a DNS name or an IP literal), refused ones left out.
+ * The addresses to connect to for `host` (a DNS name or an IP literal), refused ones left out;
+ * what was resolved goes into `record` either way.
  * Throws a ValidationFailure: `dns` when the name has no A or AAAA record, `connection` when every
  * address it has is one the VA must not reach.
  */
-export async function resolveTarget(host: string, dns: Dns, settings: ValidationSettings): Promise<Target> {
+export async function resolveTarget(host: string, dns: Dns, settings: ValidationSettings, record: ValidationRecord): Promise<Target> {
   let addresses: string[];
   if (isIP(host)) addresses = [host];
   else {
@@ -64,6 +64,7 @@ export async function resolveTarget(host: string, dns: Dns, settings: Validation
       throw new ValidationFailure('dns', `DNS problem: ${nx ? 'NXDOMAIN looking up A for' : 'no A or AAAA records found for'} ${host}`, false);
     }
   }
+  record.addressesResolved = addresses;
   const allowed = addresses.filter((a) => !refusedAddress(a, settings.allowLoopback));
   if (!allowed.length) {
     const why = addresses.map((a) => `${a}: ${refusedAddress(a, settings.allowLoopback)}`).join('; ');
@@ -72,5 +73,5 @@ export async function resolveTarget(host: string, dns: Dns, settings: Validation
   }
   const v6 = allowed.find((a) => isIP(a) === 6);
   const v4 = allowed.find((a) => isIP(a) === 4);
-  return { hostname: host, addressesResolved: addresses, candidates: [v6, v4].filter((a): a is string => a !== undefined) };
+  return { hostname: host, candidates: [v6, v4].filter((a): a is string => a !== undefined) };
 }

@@ -100,8 +100,7 @@ export async function validateTlsAlpn01(
   const record: ValidationRecord = { hostname: host, port: String(settings.tlsAlpn01Port) };
   records.push(record);
   if (!isIP(host)) record.resolverAddrs = dns.servers;
-  const target = await resolveTarget(host, dns, settings);
-  record.addressesResolved = target.addressesResolved;
+  const target = await resolveTarget(host, dns, settings, record);
   const servername = identifier.type === 'ip' ? reverseName(host) : host;
   let der: Buffer | undefined;
   for (const [i, address] of target.candidates.entries()) {
