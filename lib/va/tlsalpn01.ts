@@ -9,7 +9,9 @@ import tls from 'node:tls';
 import { reverseName } from './addresses.js';
 import { resolveTarget, type Dns } from './resolve.js';
 import { ValidationFailure, type ValidationRecord, type ValidationSettings } from './types.js';
-import { content, generalNames, ipToBytes, OID, readCertificate, readTlv, type Cert } from '../x509/index.js';
+import { content, generalNames, ipToBytes, OID, parseCertificate, readTlv } from '../x509/index.js';
+
+type Extension = NonNullable<ReturnType<typeof parseCertificate>['extensions']>[number];
 
 export const ACME_TLS_1 = 'acme-tls/1';
 export const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31';
@@ -58,18 +60,22 @@ function handshake(address: string, port: number, servername: string, timeoutMs:
   });
 }
 
-/** Why the certificate does not prove control of the identifier (undefined: it does). */
+/**
+ * Why the certificate does not prove control of the identifier (undefined: it does). Read with the
+ * strict structural reader but not as a certificate to rely on: a challenge certificate's validity
+ * period does not matter (challtestsrv's starts in year 1), only its names and acmeIdentifier.
+ */
 export function alpnCertificateProblem(der: Buffer, identifier: { type: 'dns' | 'ip'; value: string }, keyAuthorization: string): string | undefined {
-  let cert: Cert;
+  let extensions: Extension[];
   try {
-    cert = readCertificate(der);
+    extensions = parseCertificate(der).extensions ?? [];
   } catch (err) {
     return `the certificate cannot be read (${err instanceof Error ? err.message : String(err)})`;
   }
-  if (cert.problem) return `the certificate cannot be relied on: ${cert.problem}`;
-  const san = cert.extensions.get(OID.subjectAltName);
-  if (!san) return 'the certificate has no subjectAltName extension';
-  const names = generalNames(san.value);
+  const only = (oid: string) => extensions.filter((e) => e.oid === oid);
+  const sans = only(OID.subjectAltName);
+  if (sans.length !== 1) return sans.length ? 'the certificate has two subjectAltName extensions' : 'the certificate has no subjectAltName extension';
+  const names = generalNames(sans[0].value);
   // RFC 8737 3: exactly one name, the identifier itself.
   if (names.length !== 1) return `the certificate's subjectAltName has ${names.length} entries; exactly one (${identifier.value}) is required`;
   const [name] = names;
@@ -78,8 +84,9 @@ export function alpnCertificateProblem(der: Buffer, identifier: { type: 'dns' | 
       ? name.tag === 0x82 && name.value.toString('latin1').toLowerCase() === identifier.value
       : name.tag === 0x87 && name.value.equals(ipToBytes(identifier.value));
   if (!matches) return `the certificate's subjectAltName does not name ${identifier.type === 'dns' ? 'the DNS name' : 'the IP address'} ${identifier.value}`;
-  const ext = cert.extensions.get(ACME_IDENTIFIER_OID);
-  if (!ext) return 'the certificate has no acmeIdentifier extension';
+  const acme = only(ACME_IDENTIFIER_OID);
+  if (acme.length !== 1) return acme.length ? 'the certificate has two acmeIdentifier extensions' : 'the certificate has no acmeIdentifier extension';
+  const [ext] = acme;
   if (!ext.critical) return 'the acmeIdentifier extension is not marked critical';
   // extnValue holds the DER of Authorization ::= OCTET STRING (SIZE (32)).
   const t = readTlv(ext.value, 0);
