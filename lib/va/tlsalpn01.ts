@@ -42,7 +42,8 @@ function handshake(address: string, port: number, servername: string, timeoutMs:
         else resolve(cert.raw);
       });
     });
-    socket.once('error', (err) => {
+    // 'on', not 'once': a second error after settling must not become an uncaught exception.
+    socket.on('error', (err) => {
       const code = codeOf(err);
       const connection = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code);
       // A refused ALPN (no_application_protocol alert) is the server not doing tls-alpn-01, as above.
