@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { keyAuthorization, sendValidation, ValidationMessage } from '../../lib/acme/index.js';
+import { keyAuthorization } from '../../lib/acme/jws.js';
+import { sendValidation, ValidationMessage } from '../../lib/acme/validationQueue.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import { challengeTypesFor } from '../../lib/ra/index.js';
 import { acmeAccounts, acmeAuthorizations, StaleRecordError, type AcmeAuthzRecord, type AcmeValidation } from '../../lib/store/index.js';

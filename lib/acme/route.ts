@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { JWK } from 'jose';
 import { AppError } from '../errors/index.js';
-import { requestIdOf, baseUrlOf } from '../http/route.js';
+import { baseUrlOf, requestIdOf } from '../http/request.js';
 import { unfitPathParam } from '../http/params.js';
 import type { HttpResult } from '../http/response.js';
 import { errorFields, log } from '../log/index.js';

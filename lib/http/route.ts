@@ -8,6 +8,8 @@ import { recordEvent } from '../events/index.js';
 import { readJsonBody } from './body.js';
 import { checkQuery, pathParamError, unfitPathParam, type ParamKind, type PathParamKind } from './params.js';
 import { binary, errorResult, json, type HttpResult } from './response.js';
+import { baseUrlOf, header, requestIdOf } from './request.js';
+
 
 export interface RouteRequest<B> {
   event: APIGatewayProxyEventV2;
@@ -51,26 +53,6 @@ interface PublicRouteOptions {
 
 let authenticate: ReturnType<typeof keystoneAuthenticator> | undefined;
 
-const header = (event: APIGatewayProxyEventV2, name: string) => {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
-  return undefined;
-};
-
-/** What serverless-offline (13) puts in requestContext.requestId of every HTTP API request. */
-const OFFLINE_REQUEST_ID = 'offlineContext_resourceId';
-
-/** API Gateway's id of the request; where there is none worth the name (locally), a fresh one. */
-export function requestIdOf(event: APIGatewayProxyEventV2): string {
-  const given = event.requestContext?.requestId;
-  return `req-${given && given !== OFFLINE_REQUEST_ID ? given : crypto.randomUUID()}`;
-}
-
-export function baseUrlOf(event: APIGatewayProxyEventV2): string {
-  if (process.env.PUBLIC_URL) return process.env.PUBLIC_URL.replace(/\/+$/, '');
-  const proto = header(event, 'x-forwarded-proto') ?? 'http';
-  return `${proto}://${header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost'}`;
-}
 
 /**
  * An authenticated, project-scoped JSON route: Keystone token check, body parsing and validation,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_DELETABLE_PARTITION_PREFIX, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
+import { API_DELETABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -142,6 +142,8 @@ describe('IAM: the API role cannot reach keys', () => {
     for (const role of roles()) {
       expect(canWriteLogs(role, worker), `${role} writes ${worker}`).toBe(role === 'WorkerRole');
       expect(canWriteLogs(role, notifier), `${role} writes ${notifier}`).toBe(role === 'NotifierRole');
+      expect(canWriteLogs(role, logGroupOf('AcmeLambdaFunction')), `${role} writes the ACME logs`).toBe(role === 'AcmeRole');
+      expect(canWriteLogs(role, logGroupOf('ValidatorLambdaFunction')), `${role} writes the validator logs`).toBe(role === 'ValidatorRole');
     }
     expect(JSON.stringify(statements('ApiRole'))).not.toMatch(/-(worker|notifier)\b/);
   });
@@ -167,14 +169,17 @@ describe('IAM: the API role cannot reach keys', () => {
     }
   });
 
-  it('every API function (and the scheduler) runs as ApiRole, the worker as WorkerRole, the notifier as NotifierRole', () => {
+  it('every API function (and the scheduler) runs as ApiRole; the worker, the notifier, the ACME front end and the validator each as its own role', () => {
     const roles = Object.fromEntries(functions().map(([name, r]) => [name, r.Properties.Role]));
     for (const [name, role] of Object.entries(roles)) {
-      const expected = name === 'WorkerLambdaFunction' ? 'WorkerRole' : name === 'NotifierLambdaFunction' ? 'NotifierRole' : 'ApiRole';
+      const own: Record<string, string> = { WorkerLambdaFunction: 'WorkerRole', NotifierLambdaFunction: 'NotifierRole', AcmeLambdaFunction: 'AcmeRole', ValidatorLambdaFunction: 'ValidatorRole' };
+      const expected = own[name] ?? 'ApiRole';
       expect(JSON.stringify(role), name).toBe(JSON.stringify({ 'Fn::GetAtt': [expected, 'Arn'] }));
     }
     expect(Object.keys(roles)).toContain('WorkerLambdaFunction');
     expect(Object.keys(roles)).toContain('NotifierLambdaFunction');
+    expect(Object.keys(roles)).toContain('AcmeLambdaFunction');
+    expect(Object.keys(roles)).toContain('ValidatorLambdaFunction');
     expect(Object.keys(roles).length).toBeGreaterThan(5);
   });
 
@@ -199,7 +204,9 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
 
   it('is denied every write naming an attribute the worker trusts: the list the store enforces locally', () => {
     const deny = dynamo('ApiRole').filter((s) => s.Effect === 'Deny');
-    expect(deny).toHaveLength(1);
+    // The worker's attributes, and the ACME validator's finding.
+    expect(deny).toHaveLength(2);
+    expect((deny[1] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...VALIDATOR_ONLY_ATTRIBUTES] } });
     expect(list(deny[0].Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']));
     expect((deny[0] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } });
     for (const trusted of ['keyRef', 'certificatePem', 'chainPem', 'subjectKeyId', 'derBase64', 'crlRevokedAt', 'claimToken']) expect(WORKER_ONLY_ATTRIBUTES).toContain(trusted);
@@ -215,11 +222,48 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
     expect((deletes[0] as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_DELETABLE_PARTITION_PREFIX}*`] } });
   });
 
-  it('every function that runs as ApiRole or NotifierRole has the local mirror of these rules switched on', () => {
+  it('every function that runs as ApiRole, NotifierRole, AcmeRole or ValidatorRole has the local mirror of these rules switched on', () => {
     for (const [, fn] of functions()) {
       const role = JSON.stringify(fn.Properties.Role);
-      if (role.includes('ApiRole') || role.includes('NotifierRole')) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
+      if (/ApiRole|NotifierRole|AcmeRole/.test(role)) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
+      if (role.includes('ValidatorRole')) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('validator');
     }
+  });
+});
+
+describe('IAM: the ACME front end and the validator (Boulder\'s WFE and VA) cannot reach keys or sign', () => {
+  const allowed = (role: string) => statements(role).filter((s) => s.Effect === 'Allow');
+  const denials = (role: string) => statements(role).filter((s) => s.Effect === 'Deny').map((s) => (s as any).Condition['ForAnyValue:StringEquals']['dynamodb:Attributes']);
+
+  it('the ACME role: the table, the jobs and validation queues (send only), its own key secret; nothing else', () => {
+    expect(new Set(allowed('AcmeRole').flatMap((s) => list(s.Action)))).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue']),
+    );
+    expect(allowed('AcmeRole').find((s) => list(s.Action).includes('secretsmanager:GetSecretValue'))!.Resource).toEqual({ Ref: 'AcmeKeySecret' });
+    expect(JSON.stringify(statements('AcmeRole'))).not.toMatch(/ServiceCredentialsSecret|WorkerKey|NotifierKey|kms:/);
+    expect(denials('AcmeRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES], [...VALIDATOR_ONLY_ATTRIBUTES]]);
+    // Only the ACME role reads the ACME key.
+    for (const role of roles().filter((r) => r !== 'AcmeRole')) expect(JSON.stringify(statements(role)), role).not.toMatch(/AcmeKeySecret/);
+  });
+
+  it('the validator role: reads and writes the table (not the worker\'s attributes), takes and re-queues only validations', () => {
+    expect(new Set(allowed('ValidatorRole').flatMap((s) => list(s.Action)))).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    );
+    for (const s of allowed('ValidatorRole').filter((s) => list(s.Action).some((a) => a.startsWith('sqs:')))) expect(s.Resource).toEqual({ 'Fn::GetAtt': ['ValidationQueue', 'Arn'] });
+    expect(JSON.stringify(statements('ValidatorRole'))).not.toMatch(/JobsQueue|Secret|kms:/);
+    expect(denials('ValidatorRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES]]);
+    expect(VALIDATOR_ONLY_ATTRIBUTES).toEqual(['validation']);
+  });
+
+  it('neither has a Keystone or Barbican credential in its environment; the validator has no HTTP route', () => {
+    for (const name of ['AcmeLambdaFunction', 'ValidatorLambdaFunction']) {
+      const vars = Object.keys(template.Resources[name].Properties.Environment.Variables);
+      expect(vars.filter((v) => /OS_SERVICE|SERVICE_CREDENTIALS|BARBICAN|KEYSTONE/.test(v)), name).toEqual([]);
+    }
+    const integrations = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Integration');
+    for (const i of integrations) expect(JSON.stringify(i.Properties.IntegrationUri)).not.toContain('ValidatorLambdaFunction');
+    expect(JSON.stringify(template.Resources)).toContain('ValidatorEventSourceMappingSQSValidationQueue');
   });
 });
 
@@ -245,6 +289,19 @@ describe('bundles: the API contains no keystore or driver code', () => {
       const code = readFileSync(join(ROOT, WORK, '.build', 'functions', `${fn}.mjs`), 'utf8');
       expect(code, fn).not.toMatch(/\/v1\/secrets|caKeySecretName|BarbicanClient/);
     }
+  });
+
+  it('the ACME and validator bundles take no keystore, driver, worker or Keystone code; the validator none to queue jobs', () => {
+    for (const fn of ['acme/handler', 'validator/validate']) {
+      const inputs = Object.keys(meta(fn).inputs);
+      expect(inputs.length, fn).toBeGreaterThan(10);
+      expect(inputs.filter((i) => /lib\/(keystore|drivers|worker|auth)\//.test(i)), fn).toEqual([]);
+      expect(readFileSync(join(ROOT, WORK, '.build', 'functions', `${fn}.mjs`), 'utf8'), fn).not.toMatch(/\/v1\/secrets|caKeySecretName|BarbicanClient|\/v3\/auth\/tokens/);
+    }
+    expect(Object.keys(meta('validator/validate').inputs).filter((i) => /lib\/jobs\//.test(i))).toEqual([]);
+    // The validator is the one that connects to tenant hosts: it does hold the VA.
+    expect(Object.keys(meta('validator/validate').inputs).some((i) => i.includes('lib/va/'))).toBe(true);
+    expect(Object.keys(meta('acme/handler').inputs).some((i) => i.includes('lib/va/'))).toBe(false);
   });
 
   it('the worker bundle does hold them (so the checks above can see them)', () => {
