@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { acmeUrls } from '../../lib/acme/index.js';
+import { acmeUrls } from '../../lib/acme/urls.js';
 import { accountApiView, orderApiView } from '../../lib/acme/apiViews.js';
 import { notFound } from '../../lib/errors/index.js';
 import { pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
