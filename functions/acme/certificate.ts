@@ -75,13 +75,7 @@ export const revokeCert: AcmeHandler = async (req) => {
  * the window's start a sixth before its end; at once for a revoked certificate.
  */
 export const renewalInfo: AcmeHandler = async (req) => {
-  const [aki, serial] = (req.params.ari ?? '').split('.');
-  if (!aki || !serial || !/^[A-Za-z0-9_-]+$/.test(aki) || !/^[A-Za-z0-9_-]+$/.test(serial)) throw new AcmeProblem('malformed', 'a renewalInfo id is base64url(AKI keyIdentifier) "." base64url(serial)');
-  const ski = req.ca.subjectKeyId?.replace(/:/g, '').toLowerCase();
-  if (ski && Buffer.from(aki, 'base64url').toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
-  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(Buffer.from(serial, 'base64url').toString('hex')));
-  const cert = answer?.certificateId ? await certificates.get(req.projectId, answer.certificateId) : undefined;
-  if (!answer) throw new AcmeProblem('malformed', 'no certificate of this CA has that serial', { status: 404 });
+  const { answer, cert } = await certificateOfAriId(req, req.params.ari ?? '');
   const retry = { 'Retry-After': '21600' };
   if (answer.status === 'revoked' || !cert?.notBefore || !cert.notAfter) {
     const now = req.now.getTime();
@@ -92,3 +86,15 @@ export const renewalInfo: AcmeHandler = async (req) => {
   const life = end - start;
   return { status: 200, headers: retry, body: { suggestedWindow: { start: new Date(end - life / 3).toISOString(), end: new Date(end - life / 6).toISOString() } } };
 };
+
+/** An RFC 9773 certificate id, base64url(AKI keyIdentifier) "." base64url(serial), as this CA's answer on file and its record. */
+export async function certificateOfAriId(req: AcmeRequest, id: string) {
+  const [aki, serial, extra] = id.split('.');
+  if (!aki || !serial || extra !== undefined || !/^[A-Za-z0-9_-]+$/.test(aki) || !/^[A-Za-z0-9_-]+$/.test(serial)) throw new AcmeProblem('malformed', 'a renewalInfo certificate id is base64url(AKI keyIdentifier) "." base64url(serial)');
+  const ski = req.ca.subjectKeyId?.replace(/:/g, '').toLowerCase();
+  if (ski && Buffer.from(aki, 'base64url').toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
+  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(Buffer.from(serial, 'base64url').toString('hex') || '0'));
+  if (!answer) throw new AcmeProblem('malformed', 'no certificate of this CA has that serial', { status: 404 });
+  const cert = answer.certificateId ? await certificates.get(req.projectId, answer.certificateId) : undefined;
+  return { answer, cert };
+}

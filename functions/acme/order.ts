@@ -8,6 +8,7 @@ import { authorizationTarget, canonicalIdentifier, challengeTypesFor, checkCsrNa
 import { sanToString } from '../../lib/requests/index.js';
 import { acmeAuthorizations, acmeOrders, certificates, StaleRecordError, type AcmeAccountRecord, type AcmeAuthzRecord, type AcmeIdentifier, type AcmeOrderRecord, type CertificateRecord } from '../../lib/store/index.js';
 import { parseCsr, toPem } from '../../lib/x509/index.js';
+import { certificateOfAriId } from './certificate.js';
 
 const MAX_IDENTIFIERS = 100;
 /** An order (and its authorizations) lasts a week, as Let's Encrypt's. */
@@ -63,7 +64,12 @@ export const newOrder: AcmeHandler = async (req) => {
   const identifiers = identifiersOf(body.identifiers);
   const profile = profileOf(req, body.profile);
   const ttlSeconds = ttlOf(body, req.now);
-  if (body.replaces !== undefined && (typeof body.replaces !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(body.replaces))) throw new AcmeProblem('malformed', '"replaces" must be a renewalInfo certificate id (base64url AKI "." base64url serial)');
+  if (body.replaces !== undefined) {
+    // RFC 9773 5: the certificate replaced must be one this account ordered.
+    if (typeof body.replaces !== 'string') throw new AcmeProblem('malformed', '"replaces" must be a renewalInfo certificate id (base64url AKI "." base64url serial)');
+    const { cert } = await certificateOfAriId(req, body.replaces);
+    if (cert?.acme?.accountId !== account.id) throw new AcmeProblem('malformed', '"replaces" names a certificate this account did not order');
+  }
   const decided = decideAcmeOrder(req.ca, identifiers, profile, account.grants, req.now);
   if ('refusals' in decided) {
     const subproblems = decided.refusals.map((r) => ({ type: 'rejectedIdentifier' as const, detail: r.error.message, identifier: r.identifier }));
