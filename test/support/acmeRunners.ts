@@ -88,7 +88,8 @@ async function legoChallengeArgs(o: ClientOpts, challenge: LegoChallenge): Promi
   const script = await writeScript(join(o.workDir, 'lego-exec.sh'), `${challTxtShell()}\ncase "$1" in present) set_txt "$2" "$3";; cleanup) clear_txt "$2";; esac`);
   return {
     args: ['--dns', 'exec', '--dns.resolvers', CHALL_DNS, '--dns.disable-cp'],
-    env: { EXEC_PATH: script, EXEC_PROPAGATION_TIMEOUT: '30', EXEC_POLLING_INTERVAL: '1' },
+    // EXEC_SEQUENCE_INTERVAL: the exec provider solves one authz at a time, 60 s apart by default
+    env: { EXEC_PATH: script, EXEC_PROPAGATION_TIMEOUT: '30', EXEC_POLLING_INTERVAL: '1', EXEC_SEQUENCE_INTERVAL: '1' },
   };
 }
 
