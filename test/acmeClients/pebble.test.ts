@@ -1,7 +1,9 @@
 /**
  * The Debian ACME clients against Pebble, challtestsrv as DNS (every *.acme.test name → 127.0.0.1).
- * Not in CI; run with:
- *   npx vitest run --root /work/wt-clients --config test/acmeClients/vitest.config.ts
+ * Not in CI (the repo's vitest.config.ts lists projects, none of which includes this directory, so
+ * `--dir test/acmeClients` alone runs the other suites); run it with a throwaway config:
+ *   printf "export default { test: { include: ['test/acmeClients/pebble.test.ts'], testTimeout: 180000, hookTimeout: 60000 } };" > /tmp/vitest.acme.mjs
+ *   npx vitest run --root /work/wt-clients --config /tmp/vitest.acme.mjs
  * Pointing it at our server later = another directory/eab/caBundle in `server()`.
  */
 import { X509Certificate } from 'node:crypto';
@@ -127,9 +129,16 @@ describe('Pebble with EAB required', () => {
       await verify(await uacmeIssue({ ...o, domains: names, challenge: 'dns-01' }), names);
     });
 
-    it('issue, http-01', async () => {
+    it('issue, http-01; again: kept as current (exit 1; Pebble names no OCSP responder), then forced', async () => {
       const names = ['web.uacme.acme.test'];
-      await verify(await uacmeIssue({ ...o, domains: names, challenge: 'http-01' }), names);
+      const r = await uacmeIssue({ ...o, domains: names, challenge: 'http-01' });
+      expect(r.reissued).toBe(true);
+      const leaf = await verify(r, names);
+      expect(new X509Certificate(leaf).infoAccess ?? '').not.toMatch(/OCSP/);
+      expect((await uacmeIssue({ ...o, domains: names, challenge: 'http-01' })).reissued).toBe(false);
+      const forced = await uacmeIssue({ ...o, domains: names, challenge: 'http-01', force: true });
+      expect(forced.reissued).toBe(true);
+      expect(await serialOf(forced.certPath)).not.toBe(new X509Certificate(leaf).serialNumber);
     });
 
     it('newkey (key-change), then issue with the new key', async () => {

@@ -133,9 +133,9 @@ export interface UacmeOpts extends ClientOpts {
  * private CA, it runs in a private mount namespace (root + unshare) in which /etc/ssl/certs is a copy
  * holding the extra CA: the host's store is untouched.
  */
-async function uacme(o: UacmeOpts, args: string[]): Promise<RunOutput> {
+async function uacme(o: UacmeOpts, args: string[], okCodes: number[] = []): Promise<RunOutput> {
   const base = ['-v', '-a', o.directory, '-c', join(o.workDir, 'uacme'), '-y', '-t', 'EC', ...(o.noOcsp ? ['-o'] : [])];
-  if (!o.caBundle) return run('uacme', [...base, ...args]);
+  if (!o.caBundle) return run('uacme', [...base, ...args], { okCodes });
   if (process.getuid?.() !== 0) throw new Error('uacme trusts only the system CA store: an https directory with a private CA needs root (unshare -m)');
   const store = join(o.workDir, 'ssl-certs');
   const ca = await readFile(o.caBundle, 'utf8');
@@ -147,7 +147,7 @@ async function uacme(o: UacmeOpts, args: string[]): Promise<RunOutput> {
     await appendFile(join(store, 'ca-certificates.crt'), `\n${ca}`);
   }
   const shell = 'mount --bind "$1" /etc/ssl/certs && shift && exec "$@"';
-  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', shell, 'sh', store, 'uacme', ...base, ...args]);
+  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', shell, 'sh', store, 'uacme', ...base, ...args], { okCodes });
 }
 
 export function uacmeNew(o: UacmeOpts): Promise<RunOutput> {
@@ -156,9 +156,12 @@ export function uacmeNew(o: UacmeOpts): Promise<RunOutput> {
 
 /**
  * `issue` with a hook that takes dns-01 (challtestsrv TXT) or http-01 (files served on 5002) and
- * declines the other types.
+ * declines the other types. Without `force`, a current certificate is kept (uacme exits 1: reissued
+ * false) unless its OCSP responder (if the certificate names one) says revoked.
  */
-export async function uacmeIssue(o: UacmeOpts & { domains: string[]; challenge?: 'dns-01' | 'http-01' }): Promise<Issued> {
+export async function uacmeIssue(
+  o: UacmeOpts & { domains: string[]; challenge?: 'dns-01' | 'http-01'; force?: boolean },
+): Promise<Issued & { reissued: boolean }> {
   const challenge = o.challenge ?? 'dns-01';
   const webroot = join(o.workDir, 'uacme-webroot');
   await mkdir(webroot, { recursive: true });
@@ -175,10 +178,11 @@ esac`,
   );
   const server = challenge === 'http-01' ? await serveAcmeDir(webroot) : undefined;
   try {
-    const out = await uacme(o, ['-f', '-h', hook, 'issue', ...o.domains]);
+    const out = await uacme(o, [...(o.force ? ['-f'] : []), '-h', hook, 'issue', ...o.domains], [1]);
     const name = o.domains[0].replace(/^\*\./, '');
     // cert.pem is leaf + chain
-    return { certPath: join(o.workDir, 'uacme', name, 'cert.pem'), keyPath: join(o.workDir, 'uacme', 'private', name, 'key.pem'), ...out };
+    const keyPath = join(o.workDir, 'uacme', 'private', name, 'key.pem');
+    return { certPath: join(o.workDir, 'uacme', name, 'cert.pem'), keyPath, ...out, reissued: out.code === 0 };
   } finally {
     await server?.stop();
   }
