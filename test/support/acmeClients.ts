@@ -236,6 +236,8 @@ export interface PebbleOpts {
   managementPort?: number;
   /** PEBBLE_AUTHZREUSE: default 0 so that every order exercises the client's challenge code */
   authzReuse?: number;
+  /** PEBBLE_WFE_NONCEREJECT, percent of good nonces refused: default 0 (dehydrated never retries badNonce) */
+  nonceReject?: number;
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it, for Pebble's https. */
@@ -278,7 +280,7 @@ export async function startPebble(opts: PebbleOpts): Promise<Pebble> {
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const daemon = startDaemon('pebble', ['-config', configPath, '-dnsserver', opts.dnsServer, '-strict=false'], {
     PEBBLE_VA_NOSLEEP: '1',
-    PEBBLE_WFE_NONCEREJECT: '0',
+    PEBBLE_WFE_NONCEREJECT: String(opts.nonceReject ?? 0),
     PEBBLE_AUTHZREUSE: String(opts.authzReuse ?? 0),
   });
   const ca = await readFile(tls.ca, 'utf8');
