@@ -38,6 +38,8 @@ export interface Issued {
 export interface RunOutput {
   stdout: string;
   stderr: string;
+  /** exit status (0 unless listed in okCodes) */
+  code?: number;
 }
 
 export interface RunOpts {
@@ -45,6 +47,8 @@ export interface RunOpts {
   cwd?: string;
   timeoutMs?: number;
   input?: string;
+  /** exit statuses other than 0 that are answers, not failures */
+  okCodes?: number[];
 }
 
 /** Runs a program to completion; a non-zero exit (or timeout) throws with the full output. */
@@ -53,13 +57,13 @@ export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<Ru
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -71,11 +75,14 @@ export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<Ru
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve({ stdout, stderr });
+      if (code === 0 || (code !== null && opts.okCodes?.includes(code))) return resolve({ stdout, stderr, code: code ?? 0 });
       const why = timedOut ? 'timed out' : signal ? `died of ${signal}` : `exited ${code}`;
       reject(new Error(`${cmd} ${args.join(' ')} ${why}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     });
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a program that exits without reading its input
+      child.stdin.end(opts.input);
+    }
   });
 }
 
@@ -229,6 +236,8 @@ export interface PebbleOpts {
   managementPort?: number;
   /** PEBBLE_AUTHZREUSE: default 0 so that every order exercises the client's challenge code */
   authzReuse?: number;
+  /** PEBBLE_WFE_NONCEREJECT, percent of good nonces refused: default 0 (dehydrated never retries badNonce) */
+  nonceReject?: number;
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it, for Pebble's https. */
@@ -271,7 +280,7 @@ export async function startPebble(opts: PebbleOpts): Promise<Pebble> {
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const daemon = startDaemon('pebble', ['-config', configPath, '-dnsserver', opts.dnsServer, '-strict=false'], {
     PEBBLE_VA_NOSLEEP: '1',
-    PEBBLE_WFE_NONCEREJECT: '0',
+    PEBBLE_WFE_NONCEREJECT: String(opts.nonceReject ?? 0),
     PEBBLE_AUTHZREUSE: String(opts.authzReuse ?? 0),
   });
   const ca = await readFile(tls.ca, 'utf8');
