@@ -22,7 +22,10 @@ export const authorization: AcmeHandler = async (req) => {
     if (status !== 'pending' && status !== 'valid') throw new AcmeProblem('malformed', `the authorization is ${status}; only pending or valid ones can be deactivated`);
     authz = await acmeAuthorizations.update(req.projectId, authz.id, { status: 'deactivated' }, ['pending', 'valid']);
   }
-  return { status: 200, body: authzView(authz, req.urls, req.now) };
+  const view = authzView(authz, req.urls, req.now);
+  const validating = view.status === 'pending' && authz.challenges.some((c) => c.requestedAt);
+  const headers: Record<string, string> = validating ? { 'Retry-After': '1' } : {};
+  return { status: 200, headers, body: view };
 };
 
 /**
@@ -36,7 +39,10 @@ export const challenge: AcmeHandler = async (req) => {
   const ch = authz.challenges.find((c) => c.type === req.params.type);
   if (!ch) throw new AcmeProblem('malformed', `the authorization has no ${req.params.type} challenge`, { status: 404 });
   const up = { Link: `<${req.urls.authz(authz.id)}>;rel="up"` };
-  if (signed.payload === undefined) return { status: 200, headers: up, body: challengeView(authz, ch, req.urls) };
+  if (signed.payload === undefined) {
+    const view = challengeView(authz, ch, req.urls);
+    return { status: 200, headers: view.status === 'processing' ? { ...up, 'Retry-After': '1' } : up, body: view };
+  }
   const body = signed.payload as Record<string, unknown> | null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AcmeProblem('malformed', 'a challenge response is the JSON object {}');
   if (authzStatus(authz, req.now) !== 'pending' || authz.challenges.some((c) => c.requestedAt)) return { status: 200, headers: up, body: challengeView(authz, ch, req.urls) };
@@ -56,5 +62,6 @@ export const challenge: AcmeHandler = async (req) => {
     throw e;
   }
   const now = authz.challenges.find((c) => c.type === ch.type)!;
-  return { status: 200, headers: up, body: challengeView(authz, now, req.urls) };
+  // lego polls after Retry-After (5 s without one); validation here takes well under a second.
+  return { status: 200, headers: { ...up, 'Retry-After': '1' }, body: challengeView(authz, now, req.urls) };
 };

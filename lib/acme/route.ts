@@ -50,8 +50,16 @@ export interface AcmeAnswer {
 
 export type AcmeHandler = (req: AcmeRequest) => Promise<AcmeAnswer>;
 
-/** Local test knob (as Pebble's PEBBLE_WFE_NONCEREJECT): refuse this share of valid nonces, in percent. */
-const rejectShare = () => Number(process.env.ACME_NONCE_REJECT_PERCENT ?? 0);
+/**
+ * Local test knob (as Pebble's PEBBLE_WFE_NONCEREJECT): refuse this share of valid nonces, in
+ * percent. Every n-th valid nonce, not at random: a client that retries once with the fresh nonce
+ * of the error always gets through, so the suites that prove retries cannot fail by chance.
+ */
+const rejectEvery = () => {
+  const share = Number(process.env.ACME_NONCE_REJECT_PERCENT ?? 0);
+  return share > 0 ? Math.max(2, Math.round(100 / share)) : 0;
+};
+let validNonces = 0;
 
 export async function freshNonce(now: Date): Promise<string> {
   return mintNonce((await acmeKeys()).nonceKey, now);
@@ -65,7 +73,7 @@ export async function readSigned(req: AcmeRequest, key: 'kid' | 'jwk' | 'either'
   if (!header.nonce) throw new AcmeProblem('badNonce', 'the JWS protected header has no nonce; get one from newNonce');
   const expires = checkNonce((await acmeKeys()).nonceKey, header.nonce, req.now);
   if (!expires) throw new AcmeProblem('badNonce', 'the nonce is not one of this server\'s, or it expired; get a fresh one from newNonce');
-  if (rejectShare() > 0 && Math.random() * 100 < rejectShare()) throw new AcmeProblem('badNonce', 'the nonce was refused (a test setting refuses a share of valid nonces)');
+  if (rejectEvery() && ++validNonces % rejectEvery() === 0) throw new AcmeProblem('badNonce', 'the nonce was refused (a test setting refuses a share of valid nonces)');
   if (!(await redeemNonce(req.projectId, header.nonce, expires.expiresAt))) throw new AcmeProblem('badNonce', 'the nonce was used already; use the one in the last Replay-Nonce header');
   const requestUrl = `${req.urls.base}${event.rawPath.slice(event.rawPath.indexOf('/acme') + '/acme'.length)}`;
   if (header.url !== requestUrl) throw new AcmeProblem('unauthorized', `the JWS "url" is ${JSON.stringify(header.url)} but the request went to ${requestUrl}`);
