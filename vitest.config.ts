@@ -8,6 +8,8 @@ export default defineConfig({
       { test: { name: 'boundary', include: ['test/boundary/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
       // Integration suites share one running stack (scripts/with-stack.ts); package.json runs them with --no-file-parallelism.
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      // On a stack that refuses a share of valid ACME nonces (package.json starts one for it).
+      { test: { name: 'acme-nonce', include: ['test/acmeNonce/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
       // Against the real Keystone and Barbican: the OpenStack suites, and the CA lifecycle flows again
       // (their keys then live in the real Barbican).
       {
