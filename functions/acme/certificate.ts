@@ -1,5 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AcmeProblem, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
+import { decodeBase64url } from '../../lib/acme/encoding.js';
 import { recordEvent } from '../../lib/events/index.js';
 import { requestRevocation } from '../../lib/jobs/index.js';
 import { certificates, ocspResponses, type CertificateRecord } from '../../lib/store/index.js';
@@ -75,11 +76,13 @@ export const revokeCert: AcmeHandler = async (req) => {
  * the window's start a sixth before its end; at once for a revoked certificate.
  */
 export const renewalInfo: AcmeHandler = async (req) => {
-  const [aki, serial] = (req.params.ari ?? '').split('.');
-  if (!aki || !serial || !/^[A-Za-z0-9_-]+$/.test(aki) || !/^[A-Za-z0-9_-]+$/.test(serial)) throw new AcmeProblem('malformed', 'a renewalInfo id is base64url(AKI keyIdentifier) "." base64url(serial)');
+  // Strictly decoded, both parts non-empty: an empty serial reached normaliseSerialHex and was a 500.
+  const parts = (req.params.ari ?? '').split('.');
+  const [aki, serial] = parts.length === 2 ? parts.map(decodeBase64url) : [];
+  if (!aki?.length || !serial?.length) throw new AcmeProblem('malformed', 'a renewalInfo id is base64url(AKI keyIdentifier) "." base64url(serial), both unpadded and non-empty');
   const ski = req.ca.subjectKeyId?.replace(/:/g, '').toLowerCase();
-  if (ski && Buffer.from(aki, 'base64url').toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
-  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(Buffer.from(serial, 'base64url').toString('hex')));
+  if (ski && aki.toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
+  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(serial.toString('hex')));
   const cert = answer?.certificateId ? await certificates.get(req.projectId, answer.certificateId) : undefined;
   if (!answer) throw new AcmeProblem('malformed', 'no certificate of this CA has that serial', { status: 404 });
   const retry = { 'Retry-After': '21600' };
