@@ -265,6 +265,12 @@ describe('orders, finalize and challenge offers', () => {
     const unknown = await fetch(`${dir.renewalInfo}/${aki}.${Buffer.from('7f0102030405', 'hex').toString('base64url')}`);
     const text = await unknown.text();
     expectProblem({ status: unknown.status, headers: unknown.headers, text, body: JSON.parse(text) }, 'malformed', 404);
+    // Right AKI, unusable serials: an empty one, a non-canonical spelling, a third part.
+    for (const id of [`${aki}.a`, `${aki}.`, `${aki}.AQ=`, `${aki}.AR`, `${aki}.AQ.AQ`]) {
+      const res = await fetch(`${dir.renewalInfo}/${id}`);
+      const t = await res.text();
+      expectProblem({ status: res.status, headers: res.headers, text: t, body: JSON.parse(t) }, 'malformed', 400);
+    }
   });
 
   it('revokes by the account key once (then alreadyRevoked) and the CRL lists it; by the certificate\'s own key; never for cACompromise', async () => {
@@ -292,5 +298,48 @@ describe('orders, finalize and challenge offers', () => {
     expect(byKey.status, byKey.text).toBe(200);
     expect(byKey.headers.get('replay-nonce')).toBeTruthy();
     expectProblem(await signedPost(dir.revokeCert, { certificate: otherDer }, { key: certKey }), 'alreadyRevoked', 400);
+  });
+});
+
+describe('garbage at every resource', () => {
+  it('is answered with an ACME problem, 4xx, with a fresh nonce', async () => {
+    const a = await newAccount();
+    const ready = await a.client.createOrder({ identifiers: [{ type: 'dns', value: 'garbage.acme.test' }] });
+    await validateHttp01(a, ready);
+    const [authzUrl] = ready.authorizations;
+    const base = dir.newOrder.replace(/new-order$/, '');
+    const uuid = crypto.randomUUID();
+    const posts: Array<[string, unknown]> = [
+      ...[null, 42, 'x', [], { identifiers: 'x' }, { identifiers: [null] }, { identifiers: [[]] }, { identifiers: [{ type: 'dns', value: 42 }] }, { identifiers: [{ type: 'email', value: 'a@b.test' }] },
+        { identifiers: [{ type: 'dns', value: 'x.acme.test' }], notAfter: 'soon' }, { identifiers: [{ type: 'dns', value: 'x.acme.test' }], profile: 42 }, { identifiers: [{ type: 'dns', value: 'x.acme.test' }], replaces: 'no' }].map((p): [string, unknown] => [dir.newOrder, p]),
+      ...[null, [], { csr: 42 }, { csr: 'AAAA' }, { csr: '' }, { csr: 'MAA' }, {}].map((p): [string, unknown] => [ready.finalize, p]),
+      ...[null, {}, { certificate: 42 }, { certificate: 'AAAA' }, { certificate: 'MAA', reason: 1 }, { certificate: 'x', reason: '1' }, { certificate: 'x', reason: 99 }, { certificate: 'x', reason: -1 }].map((p): [string, unknown] => [dir.revokeCert, p]),
+      ...[null, [], { contact: 'x' }, { contact: ['http://x.test'] }, { contact: ['mailto:a@b.test?subject=x'] }, { status: 'valid' }].map((p): [string, unknown] => [a.url, p]),
+      ...[null, [], { status: 'valid' }, { status: 'deactivated', x: 1 }].map((p): [string, unknown] => [authzUrl, p]),
+      [`${authzUrl.replace('/authz/', '/chall/')}/dns-99`, {}],
+      [`${authzUrl.replace('/authz/', '/chall/')}/http-01`, []],
+      ...[null, {}, 'x', { protected: 'e30', payload: '', signature: 'AA' }].map((p): [string, unknown] => [dir.keyChange, p]),
+      [`${base}cert/${uuid}`, undefined],
+      [`${base}cert/xyz`, undefined],
+      [`${base}order/${uuid}`, undefined],
+      [`${base}order/${uuid}/finalize`, {}],
+      [`${base}authz/..%2f`, undefined],
+      [`${base}acct/${uuid}/orders`, undefined],
+    ];
+    for (const [url, payload] of posts) {
+      const res = await signedPost(url, payload, { key: a.key, kid: a.url });
+      expect(res.status, `${url} ${JSON.stringify(payload)}: ${res.text}`).not.toBe(200);
+      expectProblem(res);
+    }
+    for (const p of [42, { externalAccountBinding: 'x' }, { externalAccountBinding: {} }, { contact: [1] }]) expectProblem(await signedPost(dir.newAccount, p, { key: await accountKey() }));
+    const aki = Buffer.from('00', 'hex').toString('base64url');
+    for (const id of ['a.b', `${aki}.a`, 'x', 'a.b.c', 'a..b', 'AAAA.', `.AAAA`, 'A'.repeat(2000) + '.AQ']) {
+      const res = await fetch(`${dir.renewalInfo}/${id}`);
+      const text = await res.text();
+      expect(res.status, `${id}: ${text}`).toBeGreaterThanOrEqual(400);
+      expectProblem({ status: res.status, headers: res.headers, text, body: JSON.parse(text) });
+    }
+    // The order survived all that, still ready.
+    expect((await signedPost(ready.url, undefined, { key: a.key, kid: a.url })).body.status).toBe('ready');
   });
 });
