@@ -1,5 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AcmeProblem, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
+import { decodeBase64url } from '../../lib/acme/encoding.js';
 import { recordEvent } from '../../lib/events/index.js';
 import { requestRevocation } from '../../lib/jobs/index.js';
 import { certificates, ocspResponses, type CertificateRecord } from '../../lib/store/index.js';
@@ -89,11 +90,13 @@ export const renewalInfo: AcmeHandler = async (req) => {
 
 /** An RFC 9773 certificate id, base64url(AKI keyIdentifier) "." base64url(serial), as this CA's answer on file and its record. */
 export async function certificateOfAriId(req: AcmeRequest, id: string) {
-  const [aki, serial, extra] = id.split('.');
-  if (!aki || !serial || extra !== undefined || !/^[A-Za-z0-9_-]+$/.test(aki) || !/^[A-Za-z0-9_-]+$/.test(serial)) throw new AcmeProblem('malformed', 'a renewalInfo certificate id is base64url(AKI keyIdentifier) "." base64url(serial)');
+  // Strictly decoded, both parts non-empty: an empty serial reached normaliseSerialHex and was a 500.
+  const parts = id.split('.');
+  const [aki, serial] = parts.length === 2 ? parts.map(decodeBase64url) : [];
+  if (!aki?.length || !serial?.length) throw new AcmeProblem('malformed', 'a renewalInfo certificate id is base64url(AKI keyIdentifier) "." base64url(serial), both unpadded and non-empty');
   const ski = req.ca.subjectKeyId?.replace(/:/g, '').toLowerCase();
-  if (ski && Buffer.from(aki, 'base64url').toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
-  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(Buffer.from(serial, 'base64url').toString('hex') || '0'));
+  if (ski && aki.toString('hex') !== ski) throw new AcmeProblem('malformed', 'that certificate was not issued by this CA\'s current key', { status: 404 });
+  const answer = await ocspResponses.get(req.projectId, req.ca.id, normaliseSerialHex(serial.toString('hex')));
   if (!answer) throw new AcmeProblem('malformed', 'no certificate of this CA has that serial', { status: 404 });
   const cert = answer.certificateId ? await certificates.get(req.projectId, answer.certificateId) : undefined;
   return { answer, cert };

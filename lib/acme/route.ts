@@ -61,8 +61,11 @@ const rejectEvery = () => {
 };
 let validNonces = 0;
 
-export async function freshNonce(now: Date): Promise<string> {
-  return mintNonce((await acmeKeys()).nonceKey, now);
+/** A nonce's scope: the directory (project and CA) it was minted at, the only one that takes it. */
+const nonceScope = (projectId: string, caId: string) => `${projectId}/${caId}`;
+
+export async function freshNonce(now: Date, scope: string): Promise<string> {
+  return mintNonce((await acmeKeys()).nonceKey, now, undefined, scope);
 }
 
 /** Reads and checks a signed POST. `key: 'jwk'` for new-account; `'either'` for revoke-cert; else an account's kid. */
@@ -71,8 +74,8 @@ export async function readSigned(req: AcmeRequest, key: 'kid' | 'jwk' | 'either'
   const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const { jws, header } = parseJws(body);
   if (!header.nonce) throw new AcmeProblem('badNonce', 'the JWS protected header has no nonce; get one from newNonce');
-  const expires = checkNonce((await acmeKeys()).nonceKey, header.nonce, req.now);
-  if (!expires) throw new AcmeProblem('badNonce', 'the nonce is not one of this server\'s, or it expired; get a fresh one from newNonce');
+  const expires = checkNonce((await acmeKeys()).nonceKey, header.nonce, req.now, nonceScope(req.projectId, req.ca.id));
+  if (!expires) throw new AcmeProblem('badNonce', 'the nonce is not one this directory issued, or it expired; get a fresh one from this directory\'s newNonce');
   if (rejectEvery() && ++validNonces % rejectEvery() === 0) throw new AcmeProblem('badNonce', 'the nonce was refused (a test setting refuses a share of valid nonces)');
   if (!(await redeemNonce(req.projectId, header.nonce, expires.expiresAt))) throw new AcmeProblem('badNonce', 'the nonce was used already; use the one in the last Replay-Nonce header');
   const requestUrl = `${req.urls.base}${event.rawPath.slice(event.rawPath.indexOf('/acme') + '/acme'.length)}`;
@@ -118,7 +121,7 @@ export function acmeRoute(handlers: Record<string, AcmeHandler>) {
     const urls = acmeUrls(baseUrl, projectId, caId);
     const headers: Record<string, string> = { 'Cache-Control': 'no-store', Link: `<${urls.directory}>;rel="index"`, 'x-openstack-request-id': requestId };
     try {
-      headers['Replay-Nonce'] = await freshNonce(now);
+      headers['Replay-Nonce'] = await freshNonce(now, nonceScope(projectId, caId));
       const route = (event.routeKey ?? '').replace(/^(\w+) .*\/acme\//, '$1 ');
       const handler = handlers[route];
       if (!handler) throw new AcmeProblem('malformed', `no ACME resource at ${event.rawPath}`, { status: 404 });

@@ -36,6 +36,13 @@ describe('stateless nonces', () => {
     expect(checkNonce(Buffer.alloc(32, 8), mintNonce(secret, now), now)).toBeUndefined();
   });
 
+  it('checks a nonce only in the scope (directory) it was minted for', () => {
+    const nonce = mintNonce(secret, now, 600, 'p1/ca1');
+    expect(checkNonce(secret, nonce, now, 'p1/ca1')).toEqual({ expiresAt: later(600) });
+    for (const other of ['p2/ca1', 'p1/ca2', '', 'p1/ca1 ']) expect(checkNonce(secret, nonce, now, other), other).toBeUndefined();
+    expect(checkNonce(secret, mintNonce(secret, now), now, 'p1/ca1')).toBeUndefined();
+  });
+
   it('refuses a second spelling of a valid nonce (spare bits in the last character)', () => {
     const nonce = mintNonce(secret, now);
     const last = ALPHABET.indexOf(nonce[53]);
