@@ -1,9 +1,13 @@
 import { X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import * as acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createActiveCa, keystoneToken } from '../support/api.js';
 import { startChallTestSrv, type ChallTestSrv } from '../support/acmeClients.js';
-import { tempDir, verifyChain } from '../support/openssl.js';
+import { accountKey, signedPost } from '../support/acmeJws.js';
+import { openssl, tempDir, verifyChain } from '../support/openssl.js';
 
 /**
  * The ACME server end to end with npm acme-client: EAB minted over the Keystone API, an account,
@@ -27,6 +31,12 @@ afterAll(async () => {
   await srv?.stop();
   tmp.cleanup();
 });
+
+/** openssl verify of `leaf` against `trusted` alone, `untrusted` as the intermediates. */
+function verifyChainVia(trusted: string, untrusted: string[], leaf: string): string {
+  const file = (name: string, data: string) => (writeFileSync(join(tmp.dir, name), data), join(tmp.dir, name));
+  return openssl(['verify', '-x509_strict', '-CAfile', file('trusted.pem', trusted), '-untrusted', file('untrusted.pem', untrusted.join('\n')), file('leaf.pem', leaf)]);
+}
 
 async function mintEab(token = alice, caId = ca.id) {
   const res = await api('POST', `/v1/cas/${caId}/acme/eab-keys`, { token, body: {} });
@@ -109,5 +119,89 @@ describe('ACME issuance with acme-client', () => {
     const eab = await mintEab();
     await (await newClient(eab)).createAccount({ termsOfServiceAgreed: true });
     await expect((await newClient(eab)).createAccount({ termsOfServiceAgreed: true })).rejects.toThrow(/used already/);
+  });
+});
+
+describe('ACME profiles, rotation and validation retries', () => {
+  it('lists the CA\'s profiles in meta.profiles; an order under a profile is held to it, an unknown profile refused', async () => {
+    const put = await api('PUT', `/v1/cas/${ca.id}/profiles/web`, { token: admin, body: { allow_any_name: false, allowed_domains: ['.apps.acme.test'] } });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    const dir = (await (await fetch(directoryUrl)).json()) as { meta: { profiles: Record<string, string> } };
+    expect(Object.keys(dir.meta.profiles).sort()).toEqual(['default', 'web']);
+    const client = await newClient(await mintEab());
+    await client.createAccount({ termsOfServiceAgreed: true });
+    // The profiles extension's newOrder member, which acme-client passes through.
+    const order = (profile: string, value: string) => client.createOrder({ identifiers: [{ type: 'dns', value }], profile } as unknown as Parameters<acme.Client['createOrder']>[0]);
+    await expect(order('web', 'web.other.test')).rejects.toThrow(/web\.other\.test|profile "web"/);
+    await expect(order('nope', 'x.apps.acme.test')).rejects.toThrow(/no profile/);
+    const ok = await order('web', 'x.apps.acme.test');
+    expect(ok.status).toBe('pending');
+    expect((ok as acme.Order & { profile?: string }).profile).toBe('web');
+  });
+
+  it('after a rotation the certificate links its cross chain (Link: rel="alternate"), which the old root verifies', async () => {
+    const rotated = await createActiveCa(admin, { subject: { CN: 'ACME Rotating Root' }, key_type: 'EC-P256', validity_days: 365 });
+    const eab = (await api('POST', `/v1/cas/${rotated.id}/acme/eab-keys`, { token: admin, body: {} })).body.eab_key;
+    const rot = await api('POST', `/v1/cas/${rotated.id}/rotate`, { token: admin });
+    expect(rot.status).toBe(202);
+    for (let i = 0; i < 300 && (await api('GET', `/v1/jobs/${rot.body.job.id}`, { token: admin })).body.job.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 100));
+    const before = directoryUrl;
+    directoryUrl = eab.directory_url;
+    try {
+      const key = await accountKey();
+      const client = new acme.Client({ directoryUrl, accountKey: key.pem, externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmac_key }, backoffMin: 100, backoffMax: 500, backoffAttempts: 40 });
+      await client.createAccount({ termsOfServiceAgreed: true });
+      const { order, chain } = await issue(client, ['rotated.acme.test'], 'dns-01');
+      const kid = client.getAccountUrl();
+      const res = await signedPost(order.certificate!, undefined, { key, kid });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(chain);
+      const alternate = /<([^>]+)>;rel="alternate"/.exec(res.headers.get('link') ?? '')?.[1];
+      expect(alternate).toBe(`${order.certificate}/cross`);
+      const cross = await signedPost(alternate!, undefined, { key, kid });
+      expect(cross.headers.get('content-type')).toBe('application/pem-certificate-chain');
+      const pems = cross.text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+      const leaf = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0];
+      expect(pems[0]).toBe(leaf);
+      // The old root verifies the leaf through the cross certificate; the new root the primary chain.
+      expect(verifyChainVia(rotated.certificate, pems.slice(1), leaf)).toContain('OK');
+      expect(new X509Certificate(pems[1]).issuer).toBe(new X509Certificate(rotated.certificate).subject);
+    } finally {
+      directoryUrl = before;
+    }
+  });
+
+  it('retries a validation that could not connect, and succeeds once the name answers', async () => {
+    const client = await newClient(await mintEab());
+    await client.createAccount({ termsOfServiceAgreed: true });
+    // Resolved to 127.0.0.2, where nothing listens yet: connection refused is transient.
+    await srv.addA('late.acme.test', ['127.0.0.2']);
+    const order = await client.createOrder({ identifiers: [{ type: 'dns', value: 'late.acme.test' }] });
+    const [authz] = await client.getAuthorizations(order);
+    const challenge = authz.challenges.find((c) => c.type === 'http-01')!;
+    const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
+    await client.completeChallenge(challenge);
+    await new Promise((r) => setTimeout(r, 1500));
+    const server = createServer((req, res) => res.end(req.url === `/.well-known/acme-challenge/${challenge.token}` ? keyAuthorization : ''));
+    await new Promise<void>((r) => server.listen(5002, '127.0.0.2', () => r()));
+    try {
+      expect((await client.waitForValidStatus(challenge)).status).toBe('valid');
+    } finally {
+      server.close();
+    }
+    const view = (await api('GET', `/v1/acme/orders?limit=200`, { token: alice })).body.orders.find((o: { identifiers: Array<{ value: string }> }) => o.identifiers[0]?.value === 'late.acme.test');
+    expect(view.status).toBe('ready');
+  }, 60_000);
+});
+
+describe('ACME paths that name nothing', () => {
+  it('answer a 404 problem document with a nonce, as every ACME answer', async () => {
+    for (const [method, path] of [['GET', 'no-such-resource'], ['POST', 'order/x/y/z'], ['PUT', 'new-order']]) {
+      const res = await fetch(directoryUrl.replace(/directory$/, path), { method, ...(method === 'GET' ? {} : { body: '{}' }) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get('content-type'), `${method} ${path}`).toBe('application/problem+json');
+      expect(((await res.json()) as { type: string }).type).toBe('urn:ietf:params:acme:error:malformed');
+      expect(res.headers.get('replay-nonce')).toBeTruthy();
+    }
   });
 });
