@@ -10,6 +10,8 @@ export default defineConfig({
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       // On a stack that refuses a share of valid ACME nonces (package.json starts one for it).
       { test: { name: 'acme-nonce', include: ['test/acmeNonce/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+      // The ACME client harness against Debian's Pebble, the reference server (npm run test:pebble; not in npm test).
+      { test: { name: 'pebble', include: ['test/acmeClients/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000 } },
       // Against the real Keystone and Barbican: the OpenStack suites, and the CA lifecycle flows again
       // (their keys then live in the real Barbican).
       {

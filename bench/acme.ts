@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ROOT, startStack } from '../scripts/stack.js';
 import { api, createActiveCa, keystoneToken } from '../test/support/api.js';
 import { startChallTestSrv, startPebble } from '../test/support/acmeClients.js';
+import { TLSALPN01_PORT } from '../test/support/acmeRunners.js';
 import { legoSecondsPerCertificate } from './acmePebble.js';
 
 if (process.env.BENCH_ACME === '0') process.exit(0);
@@ -16,10 +17,10 @@ const N = Number(process.env.BENCH_ACME_CERTS ?? 10);
 const ROUNDS = 2;
 
 // The validator as the tests run it: challtestsrv answers DNS, lego serves http-01 on 5002.
-Object.assign(process.env, { ACME_DNS_RESOLVER: '127.0.0.1:8053', ACME_HTTP01_PORT: '5002', ACME_TLSALPN01_PORT: '5001', ACME_ALLOW_LOOPBACK: '1' });
+Object.assign(process.env, { ACME_DNS_RESOLVER: '127.0.0.1:8053', ACME_HTTP01_PORT: '5002', ACME_TLSALPN01_PORT: '5003', ACME_ALLOW_LOOPBACK: '1' });
 const chall = await startChallTestSrv();
 const stack = await startStack({ apiPort: 23300, lambdaPort: 23302, dynamoPort: 24767, sqsPort: 29524, devKeystonePort: 0, devBarbicanPort: 0, logFile: join(ROOT, '.local', 'offline-bench-acme.log') });
-const pebble = await startPebble({ eabRequired: true, httpPort: 5002, tlsPort: 5001, dnsServer: chall.dnsAddress });
+const pebble = await startPebble({ eabRequired: true, httpPort: 5002, tlsPort: TLSALPN01_PORT, dnsServer: chall.dnsAddress });
 try {
   process.env.API_URL = stack.apiUrl;
   process.env.OS_AUTH_URL = stack.authUrl;

@@ -20,7 +20,7 @@ const logFile = join(ROOT, '.local', openstack ? 'offline-openstack.log' : 'offl
 // The ACME suites answer challenges on these (pebble-challtestsrv as DNS, clients' own http-01 and tls-alpn-01 servers).
 process.env.ACME_DNS_RESOLVER ??= '127.0.0.1:8053';
 process.env.ACME_HTTP01_PORT ??= '5002';
-process.env.ACME_TLSALPN01_PORT ??= '5001';
+process.env.ACME_TLSALPN01_PORT ??= '5003';
 const started = Date.now();
 const stack = await startStack({ apiPort: 13000, lambdaPort: 13002, dynamoPort: 14567, sqsPort: 19324, devKeystonePort: 0, devBarbicanPort: 0, openstack, logFile });
 console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.apiUrl}; serverless-offline log: ${logFile})`);

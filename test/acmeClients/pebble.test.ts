@@ -25,6 +25,7 @@ import {
   uacmeIssue,
   uacmeNew,
   uacmeNewkey,
+  TLSALPN01_PORT,
 } from '../support/acmeRunners.js';
 
 let chall: ChallTestSrv;
@@ -38,7 +39,7 @@ const verify = async (r: Issued, names: string[]) =>
   verifyIssued(r.certPath, root, r.chainPath ? await readFile(r.chainPath, 'utf8') : await pebble.intermediatePem(), names);
 
 async function usePebble(eabRequired: boolean): Promise<void> {
-  pebble = await startPebble({ eabRequired, httpPort: 5002, tlsPort: 5001, dnsServer: chall.dnsAddress });
+  pebble = await startPebble({ eabRequired, httpPort: 5002, tlsPort: TLSALPN01_PORT, dnsServer: chall.dnsAddress });
   root = await pebble.rootPem();
 }
 

@@ -27,7 +27,7 @@ import { api, createActiveCa, keystoneToken } from '../support/api.js';
  * ACME server: a plain http directory, EAB minted over the Keystone API, challtestsrv as the
  * validator's DNS (every *.acme.test name → 127.0.0.1). http-01 is answered on 5002 by the clients
  * themselves (certbot standalone, lego) or by the harness's file server (uacme hook, acme-tiny), so
- * challtestsrv serves no http-01 here; tls-alpn-01 by lego on 5001. Each issued certificate is checked
+ * challtestsrv serves no http-01 here; tls-alpn-01 by lego on 5003. Each issued certificate is checked
  * with openssl against the CA's own certificate and must carry exactly the ordered names.
  */
 let chall: ChallTestSrv;
@@ -153,7 +153,7 @@ describe('lego 4.9', () => {
     first = await serialOf(r.certPath);
   }, 120_000);
 
-  it('tls-alpn-01 (its own server on 5001)', async () => {
+  it('tls-alpn-01 (its own server on 5003)', async () => {
     const names = ['alpn.lego.acme.test'];
     const r = await legoRun({ ...opts(), domains: names, challenge: 'tls-alpn-01' });
     await verify(r, names);

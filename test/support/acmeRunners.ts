@@ -2,7 +2,7 @@
  * Runners for the Debian bookworm ACME clients (certbot 2.1, lego 4.9.1, uacme 1.7.4, dehydrated 0.7,
  * acme-tiny 5.0.1). Each takes a directory URL, a work dir, optional EAB and an optional CA bundle for an
  * https directory; a non-zero exit throws with the client's full output. Challenge ports: http-01 5002,
- * tls-alpn-01 5001; dns-01 through pebble-challtestsrv (management 127.0.0.1:8055).
+ * tls-alpn-01 5003 (5001 is the real Keystone's JWS port in npm run test:openstack); dns-01 through pebble-challtestsrv (management 127.0.0.1:8055).
  */
 import { appendFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { challTxtShell, run, writeScript, type ClientOpts, type Issued, type RunOutput } from './acmeClients.js';
 
 export const HTTP01_PORT = 5002;
-export const TLSALPN01_PORT = 5001;
+export const TLSALPN01_PORT = 5003;
 const CHALL_DNS = '127.0.0.1:8053';
 
 export interface IssueOpts extends ClientOpts {
