@@ -1,4 +1,5 @@
 import { acmeKeys, AcmeProblem, verifyEab, verifyKeyChange, readSigned, type AcmeHandler } from '../../lib/acme/index.js';
+import { recordEvent } from '../../lib/events/index.js';
 import { openSecret } from '../../lib/notify/index.js';
 import { accountView } from '../../lib/acme/views.js';
 import { acmeAccounts, acmeAccountKeys, acmeOrders, eabKeys, StaleRecordError, type AcmeAccountRecord, type AcmeGrants } from '../../lib/store/index.js';
@@ -78,6 +79,7 @@ export const newAccount: AcmeHandler = async (req) => {
     await acmeAccounts.update(req.projectId, id, { status: 'deactivated' });
     throw new AcmeProblem('malformed', 'an account with this key was created at the same time; send newAccount again', { status: 409 });
   }
+  await recordEvent({ projectId: req.projectId, action: 'acme.account.created', outcome: 'success', userId: createdBy, requestId: req.requestId, object: { type: 'acme_account', id }, reason: eabKid ? `bound with EAB key ${eabKid}` : 'directory without EAB' });
   return { status: 201, headers: { Location: req.urls.account(id) }, body: accountView(account, req.urls) };
 };
 
@@ -92,6 +94,7 @@ export const account: AcmeHandler = async (req) => {
   const contact = checkContacts(body.contact);
   const fields: Partial<AcmeAccountRecord> = { ...(contact ? { contact } : {}), ...(body.status === 'deactivated' ? { status: 'deactivated' as const } : {}) };
   const updated = Object.keys(fields).length ? await acmeAccounts.update(req.projectId, account.id, fields, ['valid']) : account;
+  if (fields.status === 'deactivated') await recordEvent({ projectId: req.projectId, action: 'acme.account.deactivated', outcome: 'success', userId: account.createdBy, requestId: req.requestId, object: { type: 'acme_account', id: account.id } });
   return { status: 200, body: accountView(updated, req.urls) };
 };
 
@@ -119,5 +122,6 @@ export const keyChange: AcmeHandler = async (req) => {
   }
   const updated = await acmeAccounts.update(req.projectId, account.id, { jwk: newJwk, thumbprint }, ['valid']);
   await acmeAccountKeys.release(req.projectId, req.ca.id, account.thumbprint, account.id);
+  await recordEvent({ projectId: req.projectId, action: 'acme.account.key_changed', outcome: 'success', userId: account.createdBy, requestId: req.requestId, object: { type: 'acme_account', id: account.id } });
   return { status: 200, body: accountView(updated, req.urls) };
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AcmeProblem, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
 import { orderStatus, orderView } from '../../lib/acme/views.js';
 import { AppError } from '../../lib/errors/index.js';
+import { recordEvent } from '../../lib/events/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { profileFor } from '../../lib/profiles/index.js';
 import { authorizationTarget, canonicalIdentifier, challengeTypesFor, checkCsrNames, decideAcmeOrder, decideIssuance, identifierName, ungranted } from '../../lib/ra/index.js';
@@ -204,6 +205,7 @@ export const finalize: AcmeHandler = async (req) => {
     await certificates.update(req.projectId, certificateId, { status: 'failed', failureReason: reason });
     await acmeOrders.update(req.projectId, order.id, { status: 'invalid', error: { type: 'urn:ietf:params:acme:error:serverInternal', detail: reason } }, ['processing']);
   });
+  await recordEvent({ projectId: req.projectId, action: 'certificate.issue.requested', outcome: 'success', userId: account.createdBy, requestId: req.requestId, object: { type: 'certificate', id: certificateId }, reason: `ACME order ${order.id} of account ${account.id}` });
   const updated = { ...order, status: 'processing' as const, certificateId };
   return { status: 200, headers: { Location: req.urls.order(order.id), 'Retry-After': '1' }, body: orderView(updated, authzs, req.urls, req.now) };
 };

@@ -99,6 +99,12 @@ describe('ACME issuance with acme-client', () => {
     const leaf = new X509Certificate(chain);
     expect(leaf.subjectAltName).toBe('DNS:web.acme.test');
     expect(verifyChain(tmp.dir, ca.certificate, chain.split(/(?<=-----END CERTIFICATE-----)\s*/)[0])).toContain('OK');
+    // The project's audit trail has the account and the request, by the user who minted the EAB key.
+    const accountId = client.getAccountUrl().split('/').pop();
+    const events = (await api('GET', '/v1/events?limit=200', { token: alice })).body.events as Array<{ action: string; object?: { id: string }; user_id?: string }>;
+    const created = events.find((e) => e.action === 'acme.account.created' && e.object?.id === accountId);
+    expect(created).toBeDefined();
+    expect(events.some((e) => e.action === 'certificate.issue.requested' && /ACME order/.test(JSON.stringify(e)))).toBe(true);
   });
 
   it('validates dns-01 for a wildcard when the EAB key was minted by a user allowed wildcards', async () => {
