@@ -9,6 +9,8 @@ import { acmeAccounts, acmeAuthorizations, acmeOrders, cas, type AcmeAuthzRecord
 
 /** ACME's objects are project objects: listed and read over the normal API, 404 to other projects. */
 
+const authorizationsOf = async (projectId: string, ids: string[]) => (await Promise.all(ids.map((id) => acmeAuthorizations.get(projectId, id)))).filter((a): a is AcmeAuthzRecord => !!a);
+
 const AcmeSettingsBody = z
   .object({
     /** false: anyone who reaches the directory may make an account (no EAB); an admin's choice. */
@@ -51,7 +53,9 @@ const listOrders = projectRoute({ query: { ca_id: 'ca', account_id: 'acmeAccount
   const { limit, marker } = pageParams(query);
   const page = await acmeOrders.list(credentials.projectId, limit, marker, (o) => (!query.ca_id || o.caId === query.ca_id) && (!query.account_id || o.accountId === query.account_id));
   const now = new Date();
-  return { status: 200, body: { orders: page.items.map((o) => orderApiView(o, undefined, now)), orders_links: pageLinks(`${baseUrl}/v1/acme/orders`, query, limit, page.next) } };
+  // An order's status is derived from its authorizations (pending → ready), so they are read too.
+  const views = await Promise.all(page.items.map(async (o) => orderApiView(o, await authorizationsOf(credentials.projectId, o.authorizationIds), now)));
+  return { status: 200, body: { orders: views.map(({ authorizations: _a, ...v }) => v), orders_links: pageLinks(`${baseUrl}/v1/acme/orders`, query, limit, page.next) } };
 });
 
 /** GET /v1/acme/orders/{id}, with its authorizations. */
@@ -59,8 +63,7 @@ const getOrder = projectRoute({ params: { id: 'acmeOrder' } }, async ({ params, 
   enforce('ca:acme:orders:get', credentials, { project_id: credentials.projectId });
   const order = await acmeOrders.get(credentials.projectId, params.id);
   if (!order) throw notFound('ACME_ORDER_NOT_FOUND', `No ACME order ${params.id} in your project.`);
-  const authzs = (await Promise.all(order.authorizationIds.map((id) => acmeAuthorizations.get(credentials.projectId, id)))).filter((a): a is AcmeAuthzRecord => !!a);
-  return { status: 200, body: { order: orderApiView(order, authzs, new Date()) } };
+  return { status: 200, body: { order: orderApiView(order, await authorizationsOf(credentials.projectId, order.authorizationIds), new Date()) } };
 });
 
 const ROUTES: Record<string, typeof getOrder> = {
