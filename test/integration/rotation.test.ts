@@ -54,3 +54,19 @@ describe('CA rotation', () => {
     expect(verify(before.certificate, [], oldLeaf)).toContain('OK');
   });
 });
+
+describe('CA rotation, asked for twice at once', () => {
+  it('is claimed once: one request is accepted, the other is 409 CA_ROTATING, and the CA rotates once', async () => {
+    const ca = await createActiveCa(admin, { subject: { CN: 'Parallel Rotation Root' } });
+    const answers = await Promise.all([api('POST', `/v1/cas/${ca.id}/rotate`, { token: admin }), api('POST', `/v1/cas/${ca.id}/rotate`, { token: admin })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const [won, lost] = answers[0].status === 202 ? answers : [answers[1], answers[0]];
+    expect(lost.body.error.code).toBe('CA_ROTATING');
+    expect((await waitForJob(admin, won.body.job.id)).status).toBe('succeeded');
+    const after = (await api('GET', `/v1/cas/${ca.id}`, { token: admin })).body.ca;
+    // Rotated once: the previous certificate is the original one.
+    const chain = (await api('GET', `/v1/cas/${ca.id}/chain?variant=cross`, { token: admin })).body.chain as string[];
+    expect(chain[1]).toBe(ca.certificate);
+    expect(after.certificate).not.toBe(ca.certificate);
+  });
+});
