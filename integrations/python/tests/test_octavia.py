@@ -50,7 +50,8 @@ class GenerateCertKeyPairTest(unittest.TestCase):
         s = issuing_session()
         cert = generator(s).generate_cert_key_pair(cn="amp-1", validity=3600)
         self.assertEqual(s.bodies("POST", f"/v1/cas/{CA}/certificates"), [{
-            "profile": "octavia", "key_type": "RSA-2048", "subject": {"CN": "amp-1"}, "object_id": "amp-1", "ttl": 3600}])
+            "profile": "octavia", "key_type": "RSA-2048", "subject": {"CN": "amp-1"}, "object_id": "amp-1",
+            "sans": ["DNS:amp-1"], "ttl": 3600}])
         self.assertEqual(cert.get_certificate(), LEAF.encode())
         self.assertEqual(cert.get_intermediates(), CHAIN.encode())
         self.assertIsNone(cert.get_private_key_passphrase())
@@ -70,6 +71,11 @@ class GenerateCertKeyPairTest(unittest.TestCase):
         key = serialization.load_pem_private_key(cert.get_private_key(), password=b"s3cret")
         self.assertEqual(key.private_numbers(), KEY.private_numbers())
         self.assertEqual(cert.get_private_key_passphrase(), b"s3cret")
+
+    def test_configured_sans_come_after_the_amphora_id(self):
+        s = issuing_session()
+        generator(s, sans=["DNS:amp-1", "DNS:amphorae.example.org"]).generate_cert_key_pair("amp-1", 60)
+        self.assertEqual(s.bodies("POST", f"/v1/cas/{CA}/certificates")[0]["sans"], ["DNS:amp-1", "DNS:amphorae.example.org"])
 
     def test_barbican_endpoint_rebases_container_references(self):
         s = issuing_session(container_ref="http://internal:9311/v1/containers/11111111-2222-3333-4444-555555555555")

@@ -146,6 +146,15 @@ class PluginTest(unittest.TestCase):
         self.assertEqual((plugin.API_NAME, list(plugin.API_VERSIONS)), ("ca", ["1"]))
 
 
+class SubjectTest(unittest.TestCase):
+    def test_cn_of_fields_and_of_strings(self):
+        from openstack_ca.osc.common import subject_cn
+        self.assertEqual(subject_cn({"subject": {"CN": "Root"}}), "Root")
+        self.assertEqual(subject_cn({"subject": "CN=web.example.org"}), "web.example.org")
+        self.assertEqual(subject_cn({"subject": "O=Demo,CN=a\\,b"}), "a\\,b")
+        self.assertIsNone(subject_cn({"subject": None}))
+
+
 class JsonOutputTest(unittest.TestCase):
     def test_machine_readable_values(self):
         s = FakeSession().answer("GET", f"/v1/cas/{CA}", 200, {"ca": {"id": CA, "subject": {"CN": "R"}, "links": []}})

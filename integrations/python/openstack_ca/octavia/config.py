@@ -13,12 +13,13 @@ OPTS = [
     cfg.StrOpt("endpoint", help="OpenStack CA API endpoint; default: the catalog's certificate-authority entry"),
     cfg.StrOpt("ca_id", help="ID of the CA that issues the amphora certificates"),
     cfg.StrOpt("profile", default="default",
-               help="Issuance profile of that CA (e.g. one with cn_must_be_object_id and require_san false)"),
+               help="Issuance profile of that CA (e.g. one with allow_any_name and cn_must_be_object_id)"),
     cfg.IntOpt("ttl", min=1, help="Certificate lifetime in seconds; default: the validity Octavia asks for "
                                   "([certificates] cert_validity_time)"),
     cfg.StrOpt("key_type", help="Key type of server-side keys (RSA-2048, EC-P256, ...); default: RSA of "
                                 "the bit length Octavia asks for"),
-    cfg.ListOpt("sans", default=[], help="Subject alternative names added to every certificate"),
+    cfg.ListOpt("sans", default=[], help="Subject alternative names added to every certificate (amphora "
+                                          "certificates always have DNS:<amphora id>)"),
     cfg.StrOpt("barbican_endpoint", help="Barbican endpoint for reading back server-side keys; "
                                          "default: container references are absolute"),
     cfg.FloatOpt("wait_timeout", default=120.0, min=1, help="Seconds to wait for the issuance job"),

@@ -78,8 +78,9 @@ class OpenStackCACertGenerator(cert_gen.CertGenerator):
         if not ca_id:
             raise exceptions.CertificateGenerationException(msg=f"[{GROUP}] ca_id is not set")
         body = {"profile": self.options.profile, **body}
-        if self.options.sans:
-            body["sans"] = list(self.options.sans)
+        sans = body.get("sans", []) + [n for n in self.options.sans if n not in body.get("sans", [])]
+        if sans:
+            body["sans"] = sans
         try:
             answer = self.client.request_certificate(ca_id, body)
             job = answer["job"]
@@ -103,8 +104,10 @@ class OpenStackCACertGenerator(cert_gen.CertGenerator):
                                passphrase: Passphrase = None, **kwargs: Any) -> local_common.LocalCert:
         """A server-side key made by the service's worker, delivered into a Barbican certificate
         container only this user can read, read back here; the certificate's CN is `cn`."""
+        # The SAN too: Octavia's amphora driver checks the amphora's certificate against its id
+        # (assert_hostname), and the service issues nothing without a subject alternative name.
         body: dict[str, Any] = {"key_type": self.options.key_type or f"RSA-{bit_length}",
-                                "subject": {"CN": cn}, "object_id": cn}
+                                "subject": {"CN": cn}, "object_id": cn, "sans": [f"DNS:{cn}"]}
         if self._ttl(validity):
             body["ttl"] = self._ttl(validity)
         cert = self._issue(body)

@@ -141,5 +141,9 @@ def ca_id(client: CAClient, name_or_id: str) -> str:
 
 
 def subject_cn(obj: dict) -> Optional[str]:
+    """The CN of a subject given as fields ({"CN": ...}: CAs) or as a string ("CN=...,O=...": certificates)."""
     subject = obj.get("subject") or {}
-    return subject.get("CN") if isinstance(subject, dict) else None
+    if isinstance(subject, dict):
+        return subject.get("CN")
+    match = re.search(r"(?:^|[,/+]\s*)CN=((?:\\.|[^,+])*)", str(subject))
+    return match.group(1) if match else None
