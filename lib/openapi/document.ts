@@ -70,7 +70,7 @@ const SHARED_ERRORS: Record<number, { name: string; codes: string[] }> = {
   401: { name: 'Unauthorized', codes: ['TOKEN_INVALID', 'TOKEN_MISSING'] },
   413: { name: 'BodyTooLarge', codes: ['BODY_TOO_LARGE'] },
   415: { name: 'UnsupportedMediaType', codes: ['UNSUPPORTED_MEDIA_TYPE'] },
-  500: { name: 'InternalError', codes: ['INTERNAL_ERROR'] },
+  500: { name: 'InternalError', codes: ['INTERNAL_ERROR', 'STORE_RECORD_MISBOUND'] },
 };
 
 const add = (errors: Map<number, string[]>, status: number, ...codes: string[]) => errors.set(status, [...(errors.get(status) ?? []), ...codes]);
@@ -97,7 +97,8 @@ export function routeErrors(doc: RouteDoc, route: RouteDescription | undefined):
   if (doc.paged) add(errors, 400, 'QUERY_INVALID');
   if (doc.queues) add(errors, 503, 'QUEUE_UNAVAILABLE');
   for (const [status, codes] of Object.entries(doc.errors ?? {})) add(errors, Number(status), ...codes);
-  add(errors, 500, 'INTERNAL_ERROR');
+  // STORE_RECORD_MISBOUND: a record read back names another project or id (lib/store/binding.ts); refused.
+  add(errors, 500, 'INTERNAL_ERROR', 'STORE_RECORD_MISBOUND');
   return new Map([...errors].sort(([a], [b]) => a - b));
 }
 

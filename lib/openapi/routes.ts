@@ -34,7 +34,7 @@ export interface RouteDoc {
   query?: Record<string, { description: string; enum?: string[]; pattern?: string }>;
   /** Queues a worker job: 503 QUEUE_UNAVAILABLE when the queue cannot take it. */
   queues?: boolean;
-  /** Codes that appear in the `reason` of the jobs it starts, or in an answer's text (documented as `x-reason-codes`). */
+  /** Codes that appear in the `reason` of the jobs it starts, or that it answers in another form (an OCSP `malformedRequest`): `x-reason-codes`. */
   reasonCodes?: string[];
   /** The request body's media type when it is not JSON (OCSP). */
   rawBody?: { media: string; description: string };
@@ -98,8 +98,11 @@ export const JOB_REASON_CODES = [
   'CFSSL_SUBJECT_UNSUPPORTED',
   'LINT_FAILED',
   'ISSUED_NOT_DECIDED',
+  'STORE_RECORD_CONTRADICTS_CERTIFICATE',
+  'STORE_RECORD_MISBOUND',
   'KEY_OWNER_NOT_MEMBER',
   'KEYSTONE_MEMBERSHIP_FORBIDDEN',
+  'KEYSTONE_MEMBERSHIP_OUT_OF_DOMAIN',
   'MEMBERSHIP_QUERY_INVALID',
   'KEY_DELIVERY_INTERRUPTED',
   'ACME_CSR_NAMES',
@@ -270,6 +273,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     tag: 'revocation',
     rawBody: { media: 'application/ocsp-request', description: 'A DER OCSP request.' },
     answers: { 200: { description: 'An OCSP response.', media: { 'application/ocsp-response': 'binary' } } },
+    reasonCodes: ['OCSP_REQUEST_MALFORMED'],
   },
   'GET /v1/public/{project}/cas/{id}/ocsp/{request+}': {
     id: 'getOcsp',
@@ -277,6 +281,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     description: 'The path ends with the base64 DER request (URL-encoded; it may contain slashes).',
     tag: 'revocation',
     answers: { 200: { description: 'An OCSP response.', media: { 'application/ocsp-response': 'binary' } } },
+    reasonCodes: ['OCSP_REQUEST_MALFORMED'],
   },
   'POST /v1/containers': {
     id: 'registerContainer',
