@@ -44,7 +44,7 @@ const pathParams = (path: string) => [...path.matchAll(/\{(\w+)(\+?)\}/g)].map((
 
 function errorResponse(status: number, codes: string[], problem: boolean): Json {
   const list = [...new Set(codes)].sort();
-  const description = list.length ? list.map((c) => `\`${c}\``).join(', ') : 'An error.';
+  const description = list.length ? list.map((c) => `\`${c}\``).join(', ') : problem ? 'An ACME problem (`urn:ietf:params:acme:error:*`).' : 'An error.';
   if (problem) return { description, content: { 'application/problem+json': { schema: ref('AcmeProblem') } } };
   const schema = list.length
     ? { allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { code: { enum: list }, status: { const: status } } } } }] }
@@ -102,6 +102,9 @@ export function routeErrors(doc: RouteDoc, route: RouteDescription | undefined):
   return new Map([...errors].sort(([a], [b]) => a - b));
 }
 
+/** Path parameters of routes that declare no kinds (the ACME front end). */
+const PATH_PARAM_NOUNS: Record<string, string> = { project: 'a Keystone project id', id: 'a CA id', type: 'the challenge type', variant: 'the alternate chain' };
+
 const kindSchema = (kind: ParamKind) => ({ type: 'string', pattern: paramKindInfo(kind).pattern });
 
 function parameters(served: ServedRoute, doc: RouteDoc | undefined): Json[] {
@@ -111,7 +114,7 @@ function parameters(served: ServedRoute, doc: RouteDoc | undefined): Json[] {
       name,
       in: 'path',
       required: true,
-      description: kind ? paramKindInfo(kind).noun : greedy ? 'the rest of the path (may contain `/`)' : name,
+      description: kind ? paramKindInfo(kind).noun : greedy ? 'the rest of the path (may contain `/`)' : (PATH_PARAM_NOUNS[name] ?? `the ${name} id`),
       schema: kind ? kindSchema(kind) : { type: 'string' },
     };
   });
