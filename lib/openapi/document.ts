@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { paramKindInfo, type ParamKind } from '../http/params.js';
 import type { RouteDescription } from '../http/route.js';
 import { ACME_DETAIL_CODES, ACME_ROUTES, RFC8555 } from './acme.js';
-import { AcmeProblem, ANSWERS, ErrorAnswer } from './answers.js';
+import { ANSWERS } from './answers.js';
 import { ROUTES, type Answer, type RouteDoc } from './routes.js';
 
 /** A route of serverless.yml, with what its handler declares (`handler.route`; none for the ACME front end). */
@@ -227,8 +227,6 @@ export function buildDocument(served: ServedRoute[], version: string): Json {
     // API Gateway's any-method route has no OpenAPI method; its own extension names it.
     item[r.method === '*' ? 'x-amazon-apigateway-any-method' : r.method.toLowerCase()] = operation;
   }
-  void ErrorAnswer;
-  void AcmeProblem;
   return {
     openapi: '3.1.0',
     info: {
