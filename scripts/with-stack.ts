@@ -28,7 +28,7 @@ console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${st
 const child = spawn(args[0], args.slice(1), {
   cwd: ROOT,
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile },
+  env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile, API_CONTRACT: '1' },
   shell: process.platform === 'win32',
 });
 const code: number = await new Promise((r) => {

@@ -5,7 +5,7 @@ import { acmeUrls } from '../../lib/acme/urls.js';
 import { eabView } from '../../lib/acme/apiViews.js';
 import { notFound, unavailable } from '../../lib/errors/index.js';
 import { sealSecret } from '../../lib/notify/index.js';
-import { pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
+import { describeRoutes, pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
 import { enforce, isAllowed } from '../../lib/policy/index.js';
 import { cas, eabKeys, type EabRecord } from '../../lib/store/index.js';
 
@@ -69,4 +69,7 @@ const list = projectRoute({ params: { id: 'ca' } }, async ({ params, query, cred
   return { status: 200, body: { eab_keys: page.items.map((e) => eabView(e, now)), eab_keys_links: pageLinks(`${baseUrl}/v1/cas/${ca.id}/acme/eab-keys`, query, limit, page.next) } };
 });
 
-export const handler = (event: APIGatewayProxyEventV2, context: Context) => (event.requestContext?.http?.method === 'GET' ? list(event, context) : mint(event, context));
+export const handler = describeRoutes(
+  (event: APIGatewayProxyEventV2, context: Context) => (event.requestContext?.http?.method === 'GET' ? list(event, context) : mint(event, context)),
+  { 'POST /v1/cas/{id}/acme/eab-keys': mint, 'GET /v1/cas/{id}/acme/eab-keys': list },
+);

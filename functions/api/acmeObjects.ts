@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { acmeUrls } from '../../lib/acme/urls.js';
 import { accountApiView, orderApiView } from '../../lib/acme/apiViews.js';
 import { notFound } from '../../lib/errors/index.js';
-import { pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
+import { describeRoutes, pageLinks, pageParams, projectRoute } from '../../lib/http/index.js';
 import { enforce } from '../../lib/policy/index.js';
 import { acmeAccounts, acmeAuthorizations, acmeOrders, cas, type AcmeAuthzRecord } from '../../lib/store/index.js';
 
@@ -74,4 +74,4 @@ const ROUTES: Record<string, typeof getOrder> = {
   'GET /v1/acme/orders/{id}': getOrder,
 };
 
-export const handler = (event: APIGatewayProxyEventV2, context: Context) => (ROUTES[event.routeKey] ?? listAccounts)(event, context);
+export const handler = describeRoutes((event: APIGatewayProxyEventV2, context: Context) => (ROUTES[event.routeKey] ?? listAccounts)(event, context), ROUTES);

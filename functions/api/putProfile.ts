@@ -10,7 +10,10 @@ import { profileView } from '../../lib/views/index.js';
  * PUT /v1/cas/{id}/profiles/{name} — creates or replaces a CA's issuance profile (like a Vault
  * role). Fields left out take their defaults; `default` replaces the built-in profile.
  */
-export const handler = projectRoute({ params: { id: 'ca', name: 'newProfile' }, body: z.record(z.string(), z.unknown()) }, async ({ params, body, credentials }) => {
+// The body is the profile without its name (the path names it); `documentedBody` is what it is checked against.
+const documentedBody = Profile.in.omit({ name: true }).extend({ name: z.string().optional().describe('the name in the path, if given at all') });
+
+export const handler = projectRoute({ params: { id: 'ca', name: 'newProfile' }, body: z.record(z.string(), z.unknown()), documentedBody }, async ({ params, body, credentials }) => {
   enforce('ca:profiles:update', credentials, { project_id: credentials.projectId });
   if (body.name !== undefined && body.name !== params.name) throw badRequest('BODY_INVALID', `Field "name": the path names the profile ("${params.name}"); leave it out.`, { field: 'name' });
   const profile = validateBody(Profile, { ...body, name: params.name });

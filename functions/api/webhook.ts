@@ -16,7 +16,8 @@ const view = (h: WebhookRecord) => ({ url: h.url, events: h.events ?? null, crea
  * service makes the signing secret and shows it in this answer only; it is kept sealed to the
  * notifier's key, so not even this API can read it again. Putting again rotates the secret.
  */
-export const put = projectRoute({ body: z.record(z.string(), z.unknown()) }, async ({ body, credentials }) => {
+// The body is checked against the webhook config without its secret (the service makes that).
+export const put = projectRoute({ body: z.record(z.string(), z.unknown()), documentedBody: webhookConfigSchema().omit({ secret: true }) }, async ({ body, credentials }) => {
   enforce('ca:webhook:update', credentials, { project_id: credentials.projectId });
   const secret = randomBytes(32).toString('base64url');
   const config = validateBody(webhookConfigSchema(urlOptions()), { ...body, secret });

@@ -1,8 +1,9 @@
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord, EabRecord } from '../store/index.js';
+import type { AcmeAccountAnswer, AcmeOrderAnswer, AcmeOrderSummaryAnswer, EabKeyAnswer } from '../openapi/answers.js';
 import { authzStatus, orderStatus } from './views.js';
 
-/** ACME objects as the project's normal API shows them (snake_case, as the rest of /v1). */
-export const eabView = (e: EabRecord, now: Date) => ({
+/** ACME objects as the project's normal API shows them (snake_case, as the rest of /v1); their types are the answer schemas'. */
+export const eabView = (e: EabRecord, now: Date): EabKeyAnswer => ({
   kid: e.id,
   ca_id: e.caId,
   status: e.status === 'unused' && Date.parse(e.expiresAt) <= now.getTime() ? 'expired' : e.status,
@@ -14,7 +15,7 @@ export const eabView = (e: EabRecord, now: Date) => ({
   created_at: e.createdAt,
 });
 
-export const accountApiView = (a: AcmeAccountRecord) => ({
+export const accountApiView = (a: AcmeAccountRecord): AcmeAccountAnswer => ({
   id: a.id,
   ca_id: a.caId,
   status: a.status,
@@ -28,7 +29,7 @@ export const accountApiView = (a: AcmeAccountRecord) => ({
   updated_at: a.updatedAt,
 });
 
-export const orderApiView = (o: AcmeOrderRecord, authzs: AcmeAuthzRecord[] | undefined, now: Date) => ({
+export const orderApiView = (o: AcmeOrderRecord, authzs: AcmeAuthzRecord[] | undefined, now: Date): AcmeOrderSummaryAnswer & Partial<Pick<AcmeOrderAnswer, 'authorizations'>> => ({
   id: o.id,
   ca_id: o.caId,
   account_id: o.accountId,

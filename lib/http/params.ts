@@ -60,4 +60,12 @@ export function checkQuery(spec: Record<string, ParamKind> | undefined, query: R
   }
 }
 
+/** What the API document says of a parameter kind: its pattern, and the 404 code (or 400 PATH_INVALID) of a value that cannot be one. */
+export function paramKindInfo(kind: ParamKind): { pattern: string; noun: string; notFoundCode?: string; invalidCode?: string } {
+  const k: IdKind = KINDS[kind];
+  // JSON Schema patterns have no flags: the case-insensitive UUID spells out both cases.
+  const pattern = k.pattern.flags.includes('i') ? k.pattern.source.replaceAll('a-f', 'a-fA-F') : k.pattern.source;
+  return { pattern, noun: k.noun, ...(k.notFound ? { notFoundCode: k.notFound.code } : {}), ...(k.rule ? { invalidCode: 'PATH_INVALID' } : {}) };
+}
+
 export const isUuid = (value: string) => UUID.test(value);

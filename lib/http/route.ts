@@ -32,9 +32,14 @@ export interface RouteResult {
   audit?: { action: string; object: { type: string; id: string } };
 }
 
-interface RouteOptions<S extends z.ZodType | undefined> {
+export interface RouteOptions<S extends z.ZodType | undefined = z.ZodType | undefined> {
   /** Body schema: when set, the route takes a JSON body validated by it. */
   body?: S;
+  /**
+   * The schema the handler itself validates the body with, when `body` is only a first pass (a
+   * record the handler completes, e.g. with the name from the path): what the API document shows.
+   */
+  documentedBody?: z.ZodType;
   /**
    * What each path parameter names, e.g. `{ id: 'ca' }`: a value that cannot be one is answered
    * (404 with the object's code) before the body is read or the handler runs.
@@ -44,11 +49,38 @@ interface RouteOptions<S extends z.ZodType | undefined> {
   query?: Record<string, ParamKind>;
 }
 
-interface PublicRouteOptions {
+export interface PublicRouteOptions {
   /** As for project routes, e.g. `{ project: 'project', id: 'ca' }`. */
   params: Record<string, ParamKind>;
   /** The route's own answer when a path parameter cannot name anything (or throw the AppError). */
   notFound: () => RouteResult;
+}
+
+/**
+ * What a route handler declares, readable off the handler (`handler.route`) so that the API
+ * document (lib/openapi) is made from the same schemas the handler enforces.
+ */
+export interface RouteDescription {
+  /** `project`: Keystone token, project scope, policy; `public`: no token. */
+  kind: 'project' | 'public';
+  body?: z.ZodType;
+  params?: Record<string, ParamKind>;
+  query?: Record<string, ParamKind>;
+}
+
+/** A function serving several routes (dispatching on the route key) declares each one's description. */
+export type RouteDescriptions = Record<string, RouteDescription>;
+
+function describeRoute<F extends object>(handler: F, route: RouteDescription): F & { readonly route: RouteDescription } {
+  Object.defineProperty(handler, 'route', { value: route, enumerable: false });
+  return handler as F & { readonly route: RouteDescription };
+}
+
+/** Marks a dispatching handler with the descriptions of the routes it serves, by route key ("GET /v1/x"). */
+export function describeRoutes<F extends object>(handler: F, routes: Record<string, { route: RouteDescription }>): F & { readonly routes: RouteDescriptions } {
+  const descriptions = Object.fromEntries(Object.entries(routes).map(([key, h]) => [key, h.route]));
+  Object.defineProperty(handler, 'routes', { value: descriptions, enumerable: false });
+  return handler as F & { readonly routes: RouteDescriptions };
 }
 
 let authenticate: ReturnType<typeof keystoneAuthenticator> | undefined;
@@ -62,6 +94,10 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
   opts: RouteOptions<S>,
   fn: (req: RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<RouteResult>,
 ) {
+  return describeRoute(projectHandler(opts, fn), { kind: 'project', body: opts.documentedBody ?? opts.body, params: opts.params, query: opts.query });
+}
+
+function projectHandler<S extends z.ZodType | undefined>(opts: RouteOptions<S>, fn: (req: RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<RouteResult>) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
     let credentials: Credentials | undefined;
@@ -116,6 +152,10 @@ export function publicRoute(a: PublicRouteOptions | PublicHandler, b?: PublicHan
 }
 
 function publicHandler(opts: PublicRouteOptions | undefined, fn: PublicHandler) {
+  return describeRoute(publicMiddy(opts, fn), { kind: 'public', params: opts?.params });
+}
+
+function publicMiddy(opts: PublicRouteOptions | undefined, fn: PublicHandler) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
     try {

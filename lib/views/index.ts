@@ -1,9 +1,13 @@
 import type { Profile } from '../profiles/index.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
 import type { NameConstraints } from '../x509/index.js';
+import type { CaAnswer, CertificateAnswer, ContainerAnswer, JobAnswer, ProfileAnswer } from '../openapi/answers.js';
 
-/** Records as the API shows them: snake_case, links, no storage keys, no reference to the service's own Barbican secrets. */
-export function caView(ca: CaRecord, baseUrl: string) {
+/**
+ * Records as the API shows them: snake_case, links, no storage keys, no reference to the service's own Barbican secrets.
+ * Their types are the answer schemas' (lib/openapi/answers.ts), which the API document is made from.
+ */
+export function caView(ca: CaRecord, baseUrl: string): CaAnswer {
   return {
     id: ca.id,
     name: ca.name,
@@ -45,7 +49,7 @@ const constraintsView = (c: NameConstraints) => ({
 /** The CA's certificate and its issuers', leaf-most first: what a server sends after its own certificate. */
 export const caChainPems = (ca: CaRecord): string[] => (ca.certificatePem ? [ca.certificatePem, ...(ca.chainPem ?? [])] : []);
 
-export function jobView(job: JobRecord, baseUrl: string) {
+export function jobView(job: JobRecord, baseUrl: string): JobAnswer {
   const links = [{ rel: 'self', href: `${baseUrl}/v1/jobs/${job.id}` }];
   if (job.result) links.push({ rel: 'result', href: `${baseUrl}/v1/${COLLECTION[job.result.type]}/${job.result.id}` });
   return {
@@ -61,13 +65,13 @@ export function jobView(job: JobRecord, baseUrl: string) {
 }
 
 /** A profile as stored is already snake_case and public: shown as is. */
-export const profileView = (p: Profile) => ({ ...p });
+export const profileView = (p: Profile): ProfileAnswer => ({ ...p });
 
 
 const COLLECTION = { ca: 'cas', certificate: 'certificates', container: 'containers' } as const;
 
 /** A registered tenant container: its public parts and state; the key stays in the tenant's Barbican. */
-export function containerView(c: ContainerRecord, baseUrl: string) {
+export function containerView(c: ContainerRecord, baseUrl: string): ContainerAnswer {
   return {
     id: c.id,
     name: c.name ?? null,
@@ -89,7 +93,7 @@ export function containerView(c: ContainerRecord, baseUrl: string) {
   };
 }
 
-export function certificateView(cert: CertificateRecord, baseUrl: string, chainPem?: string) {
+export function certificateView(cert: CertificateRecord, baseUrl: string, chainPem?: string): CertificateAnswer {
   return {
     id: cert.id,
     ca_id: cert.caId,

@@ -44,7 +44,7 @@ function certbotCommon(o: ClientOpts): string[] {
 const certbotEnv = (o: ClientOpts): Record<string, string> => (o.caBundle ? { REQUESTS_CA_BUNDLE: o.caBundle } : {});
 
 function certbotCertonly(o: IssueOpts, certName: string, challenge: string[]): Promise<Issued> {
-  const eab = o.eab ? ['--eab-kid', o.eab.kid, '--eab-hmac-key', o.eab.hmacKey] : [];
+  const eab = o.eab ? [`--eab-kid=${o.eab.kid}`, `--eab-hmac-key=${o.eab.hmacKey}`] : [];
   const args = ['certonly', ...certbotCommon(o), '--agree-tos', '--register-unsafely-without-email', ...eab, '--cert-name', certName, ...challenge];
   const live = join(o.workDir, 'live', certName);
   return run('certbot', [...args, ...o.domains.flatMap((d) => ['-d', d])], { env: certbotEnv(o) }).then((out) => ({
@@ -101,7 +101,7 @@ function legoPaths(o: IssueOpts, out: RunOutput): Issued {
 
 async function lego(o: IssueOpts & { challenge: LegoChallenge }, command: string[]): Promise<Issued> {
   const c = await legoChallengeArgs(o, o.challenge);
-  const eab = o.eab ? ['--eab', '--kid', o.eab.kid, '--hmac', o.eab.hmacKey] : [];
+  const eab = o.eab ? ['--eab', `--kid=${o.eab.kid}`, `--hmac=${o.eab.hmacKey}`] : [];
   const args = ['--server', o.directory, '--accept-tos', '--email', 'lego@acme.test', ...eab, '--path', o.workDir, ...c.args];
   const env = { ...c.env, ...(o.caBundle ? { LEGO_CA_CERTIFICATES: o.caBundle } : {}) };
   const out = await run('lego', [...args, ...o.domains.flatMap((d) => ['-d', d]), ...command], { env });

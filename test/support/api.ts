@@ -1,3 +1,5 @@
+import { checkAnswer } from './contract.js';
+
 /** A small client for the running stack (API_URL, OS_AUTH_URL are set by scripts/with-stack.ts). */
 const apiUrl = () => process.env.API_URL ?? 'http://127.0.0.1:13000';
 export const AUTH_URL = process.env.OS_AUTH_URL ?? '';
@@ -36,6 +38,8 @@ export async function api<T = any>(method: string, path: string, opts: { token?:
   } catch {
     /* not JSON: tests assert on it */
   }
+  // The contract test (with-stack sets API_CONTRACT): an answer the API document does not describe throws.
+  if (process.env.API_CONTRACT) checkAnswer(method, path, res.status, res.headers.get('content-type'), parsed);
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
 
