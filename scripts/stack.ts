@@ -259,6 +259,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 }
 
+/** What the stack takes from the environment to use a real OpenStack instead of the development servers. */
+const REAL_OPENSTACK_ENV = ['OS_AUTH_URL', 'OS_SERVICE_USERNAME', 'OS_SERVICE_PASSWORD', 'OS_SERVICE_PROJECT_NAME', 'OS_SERVICE_USER_DOMAIN_NAME', 'OS_SERVICE_PROJECT_DOMAIN_NAME', 'OS_SERVICE_MEMBERSHIP_DOMAIN_NAME', 'BARBICAN_URL'] as const;
+
+/**
+ * A real Keystone (and Barbican) when OS_AUTH_URL is exported, as the README says; undefined: the
+ * development servers. The worker's service user must be given too, or nothing could reach Barbican.
+ */
+export function openstackFromEnv(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  if (!env.OS_AUTH_URL) return undefined;
+  if (!env.OS_SERVICE_USERNAME || !env.OS_SERVICE_PASSWORD) {
+    throw new Error('OS_AUTH_URL points the stack at a real Keystone: export the worker\'s service user too (OS_SERVICE_USERNAME, OS_SERVICE_PASSWORD, and OS_SERVICE_PROJECT_NAME if it is not "service")');
+  }
+  const out: Record<string, string> = {};
+  for (const name of REAL_OPENSTACK_ENV) if (env[name]) out[name] = env[name]!;
+  return out;
+}
+
 /** Reads a `KEY=value` file such as the one scripts/openstack-up.sh writes. */
 export function readEnvFile(path: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,8 +1,10 @@
 /** `npm start`: the whole local stack on embedded defaults, until Ctrl-C. */
-import { startStack } from './stack.js';
+import { openstackFromEnv, startStack } from './stack.js';
 
-const stack = await startStack({ watch: true, apiPort: Number(process.env.API_PORT ?? 3000) });
-const devIdentity = !process.env.OS_AUTH_URL;
+// Exported OS_AUTH_URL and the worker's OS_SERVICE_* user: a real Keystone and Barbican, not the development ones.
+const openstack = openstackFromEnv(process.env);
+const stack = await startStack({ watch: true, apiPort: Number(process.env.API_PORT ?? 3000), openstack });
+const devIdentity = !openstack;
 
 let tokenLine = 'export OS_TOKEN=<a project-scoped token from your Keystone>';
 if (devIdentity) {

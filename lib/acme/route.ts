@@ -78,7 +78,10 @@ export async function readSigned(req: AcmeRequest, key: 'kid' | 'jwk' | 'either'
   if (!expires) throw new AcmeProblem('badNonce', 'the nonce is not one this directory issued, or it expired; get a fresh one from this directory\'s newNonce');
   if (rejectEvery() && ++validNonces % rejectEvery() === 0) throw new AcmeProblem('badNonce', 'the nonce was refused (a test setting refuses a share of valid nonces)');
   if (!(await redeemNonce(req.projectId, header.nonce, expires.expiresAt))) throw new AcmeProblem('badNonce', 'the nonce was used already; use the one in the last Replay-Nonce header');
-  const requestUrl = `${req.urls.base}${event.rawPath.slice(event.rawPath.indexOf('/acme') + '/acme'.length)}`;
+  // Exactly the URL the request went to (query included, as a paged orders list has), on the configured base.
+  const marker = `/cas/${req.ca.id}/acme`;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  const requestUrl = `${req.urls.base}${event.rawPath.slice(event.rawPath.indexOf(marker) + marker.length)}${query}`;
   if (header.url !== requestUrl) throw new AcmeProblem('unauthorized', `the JWS "url" is ${JSON.stringify(header.url)} but the request went to ${requestUrl}`);
 
   if (header.jwk) {

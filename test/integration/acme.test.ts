@@ -211,3 +211,20 @@ describe('ACME paths that name nothing', () => {
     }
   });
 });
+
+describe('ACME account orders, paged', () => {
+  it('a next-page URL (query included) is a valid JWS url, and lists the account\'s own orders', async () => {
+    const key = await accountKey();
+    const eab = await mintEab();
+    const client = new acme.Client({ directoryUrl, accountKey: key.pem, externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmac_key } });
+    await client.createAccount({ termsOfServiceAgreed: true });
+    const order = await client.createOrder({ identifiers: [{ type: 'dns', value: 'paged.acme.test' }] });
+    const kid = client.getAccountUrl();
+    const first = await signedPost(`${kid}/orders`, undefined, { key, kid });
+    expect(first.status).toBe(200);
+    expect(first.body.orders).toEqual([order.url]);
+    const later = await signedPost(`${kid}/orders?cursor=ffffffff-ffff-4fff-bfff-ffffffffffff`, undefined, { key, kid });
+    expect(later.status, later.text).toBe(200);
+    expect(later.body.orders).toEqual([]);
+  });
+});
