@@ -17,8 +17,10 @@ describe('Node 24, as the nodejs24.x Lambda runtime', () => {
   it('serverless-offline, whose worker threads run the handlers, runs on Node 24', async () => {
     const pid = process.env.STACK_PID;
     expect(pid, 'STACK_PID (set by scripts/with-stack.ts)').toBeTruthy();
-    // The stack answers, so this is the live serverless-offline process.
-    expect((await api('GET', '/')).status).toBe(200);
+    // The version handler answers (in a worker thread of that process), so it is the live stack.
+    const { status, body } = await api('GET', '/');
+    expect(status).toBe(300);
+    expect(body.versions.values[0].id).toBe('v1');
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('offline');
     const exe = readlinkSync(`/proc/${pid}/exe`);
     expect(major(execFileSync(exe, ['-p', 'process.version'], { encoding: 'utf8' }).trim()), exe).toBe('24');
