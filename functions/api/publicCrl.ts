@@ -1,5 +1,5 @@
 import { notFound } from '../../lib/errors/index.js';
-import { publicRoute } from '../../lib/http/index.js';
+import { publicRoute, revocationCacheHeaders } from '../../lib/http/index.js';
 import { crls } from '../../lib/store/index.js';
 import { toPem } from '../../lib/x509/index.js';
 
@@ -18,7 +18,7 @@ export const handler = publicRoute({ params: { project: 'project', id: 'ca' }, n
   const crl = await crls.get(project, id);
   if (!crl) throw noCrl(id);
   const der = Buffer.from(crl.derBase64, 'base64');
-  const headers = { 'Cache-Control': `public, max-age=${Math.max(0, Math.floor((Date.parse(crl.nextUpdate) - Date.now()) / 1000))}`, 'Last-Modified': new Date(crl.thisUpdate).toUTCString() };
+  const headers = revocationCacheHeaders(crl.thisUpdate, crl.nextUpdate);
   if (event.queryStringParameters?.format === 'pem') return { status: 200, headers, binary: { data: Buffer.from(toPem(der, 'X509 CRL')), contentType: 'application/x-pem-file' } };
   return { status: 200, headers, binary: { data: der, contentType: 'application/pkix-crl' } };
 });

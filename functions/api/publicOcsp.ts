@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { publicRoute, type RouteResult } from '../../lib/http/index.js';
+import { publicRoute, revocationCacheHeaders, type RouteResult } from '../../lib/http/index.js';
 import { cas, ocspResponses } from '../../lib/store/index.js';
 import { issuerHashes, matchesIssuer, ocspErrorResponse, ocspRequestFromGetPath, OCSP_RESPONSE_CONTENT_TYPE, parseOcspRequest } from '../../lib/x509/index.js';
 
@@ -10,6 +10,7 @@ import { issuerHashes, matchesIssuer, ocspErrorResponse, ocspRequestFromGetPath,
  * by the worker; this only finds and returns them. No answer on file: `unauthorized` (RFC 5019 2.2.3).
  */
 const HASH_OF: Record<string, 'sha1' | 'sha256'> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256' };
+
 
 const answer = (data: Buffer, headers: Record<string, string> = {}): RouteResult => ({ status: 200, headers, binary: { data, contentType: OCSP_RESPONSE_CONTENT_TYPE } });
 
@@ -35,7 +36,8 @@ export const handler = publicRoute({ params: { project: 'project', id: 'ca' }, n
     return unauthorized();
   }
   const stored = await ocspResponses.get(project, ca.id, certId.serialHex);
-  if (!stored || Date.parse(stored.nextUpdate) <= Date.now()) return unauthorized();
-  const maxAge = Math.max(0, Math.floor((Date.parse(stored.nextUpdate) - Date.now()) / 1000));
-  return answer(Buffer.from(stored.derBase64, 'base64'), { 'Cache-Control': `public, max-age=${maxAge}`, 'Last-Modified': new Date(stored.thisUpdate).toUTCString() });
+  // The answer whose CertID is hashed as the request's: a client matches nothing else.
+  const der = HASH_OF[certId.hashAlgorithmOid] === 'sha256' ? stored?.derSha256Base64 : stored?.derBase64;
+  if (!stored || !der || Date.parse(stored.nextUpdate) <= Date.now()) return unauthorized();
+  return answer(Buffer.from(der, 'base64'), revocationCacheHeaders(stored.thisUpdate, stored.nextUpdate));
 });

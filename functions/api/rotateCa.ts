@@ -20,9 +20,10 @@ export const handler = projectRoute({ params: { id: 'ca' } }, async ({ params, c
   const job = newJob('ca.rotate', projectId, userId, { caId: ca.id });
   let updated;
   try {
-    updated = await cas.update(projectId, ca.id, { rotationJobId: job.id }, ['active']);
+    updated = await cas.startRotation(projectId, ca.id, job.id);
   } catch (e) {
-    if (e instanceof StaleRecordError) throw conflict('CA_BUSY', `CA ${ca.id} changed meanwhile.`);
+    // Another request started a rotation between our read and this write (or the CA stopped being active).
+    if (e instanceof StaleRecordError) throw conflict('CA_ROTATING', `CA ${ca.id} is already rotating, or changed meanwhile; follow its jobs.`);
     throw e;
   }
   await submitJob(job, async () => {

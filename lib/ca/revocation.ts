@@ -24,12 +24,21 @@ export async function signCrl(plan: CrlPlan, issuer: Issuer, driver: Pick<Driver
 }
 
 /** One pre-signed OCSP answer (RFC 6960 BasicOCSPResponse), the CA itself responding. */
-export async function signOcsp(issuer: Issuer & { certificate: NonNullable<Issuer['certificate']> }, serialHex: string, status: OcspCertStatus, at: Date, nextUpdate: Date, driver: Pick<Driver, 'sign'>): Promise<Buffer> {
+export async function signOcsp(
+  issuer: Issuer & { certificate: NonNullable<Issuer['certificate']> },
+  serialHex: string,
+  status: OcspCertStatus,
+  at: Date,
+  nextUpdate: Date,
+  driver: Pick<Driver, 'sign'>,
+  /** The CertID's hash: a client can match only an answer whose CertID is hashed as it asked. */
+  certIdHash: 'sha1' | 'sha256' = 'sha1',
+): Promise<Buffer> {
   const algorithm = signatureAlgorithmFor(issuer.keyType);
   return buildBasicOcspResponse({
     responderKeyHash: issuer.subjectKeyId,
     producedAt: at,
-    responses: [{ certId: certIdFor(issuer.certificate.raw, serialHex, 'sha1'), status, thisUpdate: at, nextUpdate }],
+    responses: [{ certId: certIdFor(issuer.certificate.raw, serialHex, certIdHash), status, thisUpdate: at, nextUpdate }],
     signatureAlgorithm: algorithm,
     sign: (tbs) => driver.sign(tbs, algorithm, issuer.key),
   });

@@ -87,7 +87,7 @@ export async function updateRecord<T>(
   projectId: string,
   id: string,
   fields: Record<string, unknown>,
-  when?: { field: string; in: readonly string[] },
+  when?: { field: string; in: readonly string[]; also?: { absent: string } },
   /** false: bookkeeping of the worker's that does not change the record as its owner sees it. */
   touch = true,
 ): Promise<T> {
@@ -111,6 +111,10 @@ export async function updateRecord<T>(
       return `:c${i}`;
     });
     condition += ` AND #cond IN (${placeholders.join(', ')})`;
+    if (when.also) {
+      names['#absent'] = when.also.absent;
+      condition += ' AND attribute_not_exists(#absent)';
+    }
   }
   // The API role may not have the worker's attributes returned by a write (IAM counts returned
   // attributes under dynamodb:Attributes): it writes, then reads the record back.

@@ -15,6 +15,9 @@ export const cas = {
   update: (projectId: string, id: string, fields: Partial<CaRecord>, whenStatus?: readonly CaRecord['status'][]) =>
     updateRecord<CaRecord>('CA', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
   list: (projectId: string, limit: number, marker?: string): Promise<Page<CaRecord>> => listRecords<CaRecord>('CA', projectId, { limit, marker }),
+  /** Records the rotation asked for, only on an active CA with none under way (one of two parallel requests wins). */
+  startRotation: (projectId: string, id: string, jobId: string) =>
+    updateRecord<CaRecord>('CA', projectId, id, { rotationJobId: jobId }, { field: 'status', in: ['active'], also: { absent: 'rotationJobId' } }),
   /** Replaces the profiles only if the CA is unchanged since `seenUpdatedAt` (else StaleRecordError). */
   setProfiles: (projectId: string, id: string, profiles: CaRecord['profiles'], seenUpdatedAt: string) =>
     updateRecord<CaRecord>('CA', projectId, id, { profiles }, { field: 'updatedAt', in: [seenUpdatedAt] }),

@@ -169,7 +169,9 @@ export interface OcspRecord {
   status: 'good' | 'revoked';
   thisUpdate: string;
   nextUpdate: string;
+  /** The answer for a SHA-1 CertID, and for a SHA-256 one (absent on answers signed before both were). */
   derBase64: string;
+  derSha256Base64?: string;
   updatedAt: string;
 }
 

@@ -110,7 +110,8 @@ export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: Cer
   const now = ctx.now();
   const nextUpdate = new Date(now.getTime() + validityMs('OCSP_VALIDITY_SECONDS', 7));
   const status: OcspCertStatus = revokedAt ? { revokedAt: new Date(revokedAt), reason: cert.crlRevocationReason ?? cert.revocationReason } : 'good';
-  const der = await signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver);
+  // One answer per CertID hash clients use (SHA-1, as RFC 5019 asks, and SHA-256).
+  const [der, der256] = await Promise.all([signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha1'), signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha256')]);
   try {
     await ctx.store.ocspResponses.put({
       id: `${ca.id}:${serial}`,
@@ -123,6 +124,7 @@ export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: Cer
       thisUpdate: now.toISOString(),
       nextUpdate: nextUpdate.toISOString(),
       derBase64: der.toString('base64'),
+      derSha256Base64: der256.toString('base64'),
       updatedAt: now.toISOString(),
     });
   } catch (e) {

@@ -28,8 +28,8 @@ async function issue(token: string, cn: string) {
 }
 
 /** openssl as the OCSP client (POST); its verdict "Response verify OK" goes to stderr. */
-function ocsp(leafPem: string): string {
-  const run = spawnSync('openssl', ['ocsp', '-issuer', file('ca', ca.certificate), '-cert', file('leaf', leafPem), '-url', urls.ocsp, '-CAfile', file('ca', ca.certificate), '-no_nonce', '-resp_text'], { encoding: 'utf8' });
+function ocsp(leafPem: string, certIdHash: 'sha1' | 'sha256' = 'sha1'): string {
+  const run = spawnSync('openssl', ['ocsp', `-${certIdHash}`, '-issuer', file('ca', ca.certificate), '-cert', file('leaf', leafPem), '-url', urls.ocsp, '-CAfile', file('ca', ca.certificate), '-no_nonce', '-resp_text'], { encoding: 'utf8' });
   return run.stdout + run.stderr;
 }
 
@@ -63,10 +63,22 @@ describe('revocation', () => {
     expect(text).toMatch(/X509v3 CRL Number:\s+1\b/);
   });
 
-  it('OCSP answers "good" for a fresh certificate, signed by the CA (openssl ocsp)', () => {
-    const out = ocsp(cert.certificate);
-    expect(out).toContain('Response verify OK');
-    expect(out).toMatch(/: good/);
+  it('OCSP answers "good" for a fresh certificate, signed by the CA (openssl ocsp), for SHA-1 and SHA-256 CertIDs', () => {
+    for (const hash of ['sha1', 'sha256'] as const) {
+      const out = ocsp(cert.certificate, hash);
+      expect(out, hash).toContain('Response verify OK');
+      expect(out, hash).toMatch(/: good/);
+      expect(out, hash).toContain(`Hash Algorithm: ${hash}`);
+    }
+  });
+
+  it('lets HTTP caches keep CRL and OCSP answers only a short time (300 s), not until nextUpdate', async () => {
+    expect((await fetch(urls.crl)).headers.get('cache-control')).toBe('public, max-age=300');
+    const req = file('req-cache', '');
+    openssl(['ocsp', '-issuer', file('ca', ca.certificate), '-cert', file('leaf', cert.certificate), '-no_nonce', '-reqout', req]);
+    const { readFileSync } = await import('node:fs');
+    const res = await fetch(urls.ocsp, { method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: readFileSync(req) });
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
   });
 
   it('is refused to readers (403) and hides other projects’ certificates (404)', async () => {
@@ -108,10 +120,12 @@ describe('revocation', () => {
       verify = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
     }
     expect(verify).toMatch(/certificate revoked/);
-    const out = ocsp(cert.certificate);
-    expect(out).toContain('Response verify OK');
-    expect(out).toMatch(/: revoked/);
-    expect(out).toMatch(/Reason: keyCompromise/);
+    for (const hash of ['sha1', 'sha256'] as const) {
+      const out = ocsp(cert.certificate, hash);
+      expect(out, hash).toContain('Response verify OK');
+      expect(out, hash).toMatch(/: revoked/);
+      expect(out, hash).toMatch(/Reason: keyCompromise/);
+    }
     // Another certificate of the same CA is still good, by CRL and by OCSP.
     const other = await issue(alice, 'keep-me.example.org');
     expect(openssl(['verify', '-crl_check', '-CAfile', file('ca', ca.certificate), '-CRLfile', pem, file('leaf', other.certificate)])).toContain('OK');

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
+import { api, AUTH_URL, createActiveCa, keystoneToken, waitForJob } from '../support/api.js';
 import { makeCsr, openssl, tempDir } from '../support/openssl.js';
 
 /** CA rotation: a new key under the same name, cross-signed by the old one. */
@@ -52,5 +52,24 @@ describe('CA rotation', () => {
     expect(verify(before.certificate, [cross[0]], newLeaf)).toContain('OK');
     // Certificates the old key issued still verify against the old root.
     expect(verify(before.certificate, [], oldLeaf)).toContain('OK');
+  });
+});
+
+describe('CA rotation, asked for twice at once', () => {
+  // The emulator may run two requests to one function one after the other, so the race is made
+  // where it is decided: two writes of the same claim at once, against the stack's table.
+  it('is claimed once: of two concurrent claims one wins, and a request meanwhile is 409 CA_ROTATING', async () => {
+    process.env.TABLE_NAME ??= 'openstack-ca-local';
+    const { cas, StaleRecordError } = await import('../../lib/store/index.js');
+    const ca = await createActiveCa(admin, { subject: { CN: 'Parallel Rotation Root' } });
+    // The token's project, as Keystone (development or real) says it.
+    const tokenInfo = await fetch(`${AUTH_URL}/auth/tokens`, { headers: { 'X-Auth-Token': admin, 'X-Subject-Token': admin } });
+    const projectId = ((await tokenInfo.json()) as { token: { project: { id: string } } }).token.project.id;
+    const claims = await Promise.allSettled([cas.startRotation(projectId, ca.id, crypto.randomUUID()), cas.startRotation(projectId, ca.id, crypto.randomUUID())]);
+    expect(claims.map((c) => c.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((claims.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(StaleRecordError);
+    const res = await api('POST', `/v1/cas/${ca.id}/rotate`, { token: admin });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('CA_ROTATING');
   });
 });

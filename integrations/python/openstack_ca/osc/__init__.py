@@ -1,0 +1,1 @@
+"""The `openstack ca` commands (python-openstackclient plugin)."""
