@@ -41,7 +41,7 @@ export function bundleSize(file: string): BundleSize {
 export function packageBundles(root: string, workFolder: string): string {
   const out = mkdtempSync(join(tmpdir(), 'bench-package-'));
   try {
-    execFileSync(join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'local', '--package', out], {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'local', '--package', out], {
       cwd: root,
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: 'package-only', AWS_SECRET_ACCESS_KEY: 'package-only', ESBUILD_WORK_FOLDER: workFolder },
       stdio: 'pipe',

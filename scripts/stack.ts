@@ -50,6 +50,8 @@ export interface Stack {
   barbicanUrl?: string;
   queueUrl: string;
   env: Record<string, string>;
+  /** The serverless-offline (osls) process; its worker threads run the handlers. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -220,9 +222,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LAMBDA_PORT: String(lambdaPort),
       SLS_TELEMETRY_DISABLED: '1',
     };
-    const osls = join(ROOT, 'node_modules', '.bin', 'osls');
+    // On this script's own node (the project's Node 24), not whatever `node` PATH finds first: the
+    // .bin/osls shebang would take PATH's, the machine's older one when run outside an npm script.
+    // serverless-offline runs the handlers in worker threads of this process.
+    const osls = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
     const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
-    const child = spawn(osls, ['offline', 'start', '--stage', STAGE], {
+    const child = spawn(process.execPath, [osls, 'offline', 'start', '--stage', STAGE], {
       cwd: serviceDir,
       env: { ...process.env, ...env, ...(opts.watch ? {} : { ESBUILD_WATCH_PATTERN: 'nothing-to-watch/**' }) },
       stdio: ['ignore', out, out],
@@ -247,7 +252,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const tail = opts.logFile ? readFileSync(opts.logFile, 'utf8').slice(-4000) : '';
       throw new Error(`${(e as Error).message}\n${tail}`);
     }
-    return { apiUrl, authUrl: openstack.OS_AUTH_URL, barbicanUrl: openstack.BARBICAN_URL || undefined, queueUrl, env, stop };
+    return { apiUrl, authUrl: openstack.OS_AUTH_URL, barbicanUrl: openstack.BARBICAN_URL || undefined, queueUrl, env, pid: child.pid!, stop };
   } catch (e) {
     await stop();
     throw e;

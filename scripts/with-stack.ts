@@ -1,7 +1,8 @@
 /**
  * Runs a command against a freshly started local stack, then stops it:
  *   with-stack.ts [--openstack STATE_DIR] command args...
- * The command gets API_URL, OS_AUTH_URL, BARBICAN_URL, JOBS_QUEUE_URL and the AWS endpoints.
+ * The command gets API_URL, OS_AUTH_URL, BARBICAN_URL, JOBS_QUEUE_URL, the AWS endpoints and
+ * STACK_PID (the serverless-offline process).
  * Ports differ from `npm start`'s, so tests can run beside a running development stack.
  */
 import { spawn } from 'node:child_process';
@@ -28,7 +29,7 @@ console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${st
 const child = spawn(args[0], args.slice(1), {
   cwd: ROOT,
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile, API_CONTRACT: '1' },
+  env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ...stack.env, API_URL: stack.apiUrl, OS_AUTH_URL: stack.authUrl, BARBICAN_URL: stack.barbicanUrl ?? '', STACK_LOG: logFile, STACK_PID: String(stack.pid), API_CONTRACT: '1' },
   shell: process.platform === 'win32',
 });
 const code: number = await new Promise((r) => {

@@ -1,6 +1,6 @@
 /** Lint of a certificate's names: the issuer and subject Names, and subjectAltName with its dNSNames. */
 import { isIP } from 'node:net';
-import { domainToASCII, domainToUnicode } from 'node:url';
+import { isValidALabel } from './aLabel.js';
 import { children, readTlv } from './der.js';
 import type { Extensions } from './lintExtensions.js';
 import { err, warn, type LintFinding, type LintKind } from './lintFinding.js';
@@ -34,8 +34,8 @@ function dnsNameFindings(raw: Buffer): LintFinding[] {
     if (!label) out.push(err('E_SAN_DNS_INVALID', `dNSName ${shown} has an empty label${i === labels.length - 1 ? ' (a trailing dot)' : ''}.`));
     else if (label.length > 63) out.push(err('E_SAN_DNS_INVALID', `dNSName ${shown} has a label longer than 63 characters.`));
     else if (!LDH_LABEL.test(label)) out.push(err('E_SAN_DNS_INVALID', `dNSName ${shown}: label "${label}" is not letters, digits and inner hyphens.`));
-    // An A-label must decode (Punycode, IDNA) and encode back to itself; WHATWG IDNA gives '' when it does not.
-    else if (label.startsWith('xn--') && domainToASCII(domainToUnicode(label)) !== label) out.push(err('E_SAN_DNS_INVALID', `dNSName ${shown}: label "${label}" is not a valid A-label.`));
+    // An A-label must decode (Punycode, IDNA) and encode back to itself.
+    else if (label.startsWith('xn--') && !isValidALabel(label)) out.push(err('E_SAN_DNS_INVALID', `dNSName ${shown}: label "${label}" is not a valid A-label.`));
   });
   return out;
 }

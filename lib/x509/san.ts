@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { badRequest } from '../errors/index.js';
+import { isValidALabel } from './aLabel.js';
 import { ia5String, sequence, tlv } from './derWriter.js';
 
 export type San = { type: 'dns'; value: string } | { type: 'ip'; value: string } | { type: 'email'; value: string };
@@ -27,13 +28,17 @@ function toAscii(name: string, refuse: Refuse): string {
   if (ASCII.test(name)) {
     const lower = name.toLowerCase();
     for (const label of lower.split('.')) {
-      if (label.startsWith('xn--') && domainToASCII(label) !== label) throw refuse(`label "${label}" is not valid punycode`);
+      if (label.startsWith('xn--') && !isValidALabel(label)) throw refuse(`label "${label}" is not valid punycode`);
     }
     return lower;
   }
   // domainToASCII returns '' for what IDNA refuses.
   const ascii = domainToASCII(name);
   if (!ascii) throw refuse('not a valid internationalised domain name');
+  // An A-label already in the input comes back as it was (Node 24's parser no longer decodes it).
+  for (const label of ascii.split('.')) {
+    if (label.startsWith('xn--') && !isValidALabel(label)) throw refuse(`label "${label}" is not valid punycode`);
+  }
   return ascii;
 }
 

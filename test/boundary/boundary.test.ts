@@ -26,7 +26,8 @@ interface Statement {
 // long misses vitest's RPC deadline ("Timeout calling onTaskUpdate"), failing the run.
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'ca-package-'));
-  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--package', out], {
+  // On the test's own node (process.execPath), not the first `node` on PATH that .bin/osls's shebang takes.
+  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'prod', '--package', out], {
     cwd: ROOT,
     env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: 'package-only', AWS_SECRET_ACCESS_KEY: 'package-only', ESBUILD_WORK_FOLDER: WORK },
     maxBuffer: 64 * 1024 * 1024,
@@ -309,5 +310,13 @@ describe('bundles: the API contains no keystore or driver code', () => {
     expect(inputs.some((i) => i.includes('lib/keystore/'))).toBe(true);
     expect(inputs.some((i) => i.includes('lib/drivers/'))).toBe(true);
     expect(readFileSync(join(ROOT, WORK, '.build', 'functions', 'worker', 'processJobs.mjs'), 'utf8')).toMatch(/\/v1\/secrets/);
+  });
+});
+
+describe('runtime', () => {
+  it('every function deploys on nodejs24.x (Node 24 LTS), the Node the local stack and the tests run on', () => {
+    expect(functions().length).toBeGreaterThan(10);
+    for (const [name, fn] of functions()) expect(fn.Properties.Runtime, name).toBe('nodejs24.x');
+    expect(process.versions.node.split('.')[0]).toBe('24');
   });
 });

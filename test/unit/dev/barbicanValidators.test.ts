@@ -1,7 +1,7 @@
 // Differential test: the DEVELOPMENT-ONLY Barbican's request bodies checks (dev/barbicanValidators.ts) against Barbican 15's
 // own validators (barbican.common.validators, run as api.load_body runs them). Skipped where Debian's
 // python3-barbican is not installed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,15 +35,25 @@ async function call(method: string, path: string, json?: unknown) {
 }
 const newSecret = async () => (await call('POST', '/v1/secrets', { payload: randomBytes(8).toString('base64'), payload_content_type: 'application/octet-stream', payload_content_encoding: 'base64' })).json.secret_ref as string;
 
-function oracle(cases: { validator: Validator; body: unknown }[]): Verdict[] {
-  const run = spawnSync(PYTHON, [ORACLE, bb], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 1 << 26 });
-  expect(run.status, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as Verdict[];
+/**
+ * Asynchronously: a spawnSync of several seconds froze the dev Barbican's event loop past its 5 s
+ * keep-alive timeout, and the next fetch went out on the socket the server then closed (ECONNRESET).
+ */
+async function oracle(cases: { validator: Validator; body: unknown }[]): Promise<Verdict[]> {
+  const child = spawn(PYTHON, [ORACLE, bb], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const status = new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
+  child.stdin.end(JSON.stringify(cases));
+  expect(await status, stderr).toBe(0);
+  return JSON.parse(stdout) as Verdict[];
 }
 
 /** Sends each body to the route that validates it; refusals must be Barbican's, word for word. */
 async function compare(validator: Validator, bodies: unknown[], send: (body: unknown) => Promise<{ status: number; json: any }>, accepted: (body: unknown, ok: unknown, got: { status: number; json: any }) => void | Promise<void>) {
-  const verdicts = oracle(bodies.map((body) => ({ validator, body })));
+  const verdicts = await oracle(bodies.map((body) => ({ validator, body })));
   for (const [i, body] of bodies.entries()) {
     const v = verdicts[i];
     const got = await send(body);
