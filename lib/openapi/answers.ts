@@ -87,6 +87,7 @@ export const Certificate = z
     not_after: nullable(timestamp),
     certificate: nullable(z.string()).describe('PEM, once issued'),
     chain: nullable(z.string()).describe('the issuing CA and its issuers, PEM'),
+    cross_chain: nullable(z.string()).describe('after a rotation, for a certificate the new key signed: the cross certificate and the old root, PEM (GET only)'),
     failure_reason: nullable(z.string()),
     revoked_at: nullable(timestamp),
     revocation_reason: nullable(z.enum(REASON_NAMES as [ReasonCode, ...ReasonCode[]])),

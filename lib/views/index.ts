@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Profile } from '../profiles/index.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
 import type { NameConstraints } from '../x509/index.js';
@@ -49,6 +50,17 @@ const constraintsView = (c: NameConstraints) => ({
 /** The CA's certificate and its issuers', leaf-most first: what a server sends after its own certificate. */
 export const caChainPems = (ca: CaRecord): string[] => (ca.certificatePem ? [ca.certificatePem, ...(ca.chainPem ?? [])] : []);
 
+/**
+ * After a rotation, for a certificate the new key signed: the cross certificate (the new key
+ * certified by the old) and the old root, so a relying party that trusts only the old root can
+ * still verify it. Undefined for a CA never rotated, and for certificates the old key signed.
+ */
+export function crossChainPems(ca: CaRecord, certificatePem: string): string[] | undefined {
+  if (!ca.crossCertificatePem || !ca.previousCertificatePem || !ca.certificatePem) return undefined;
+  const byCurrentKey = new X509Certificate(certificatePem).verify(new X509Certificate(ca.certificatePem).publicKey);
+  return byCurrentKey ? [ca.crossCertificatePem, ca.previousCertificatePem] : undefined;
+}
+
 export function jobView(job: JobRecord, baseUrl: string): JobAnswer {
   const links = [{ rel: 'self', href: `${baseUrl}/v1/jobs/${job.id}` }];
   if (job.result) links.push({ rel: 'result', href: `${baseUrl}/v1/${COLLECTION[job.result.type]}/${job.result.id}` });
@@ -93,7 +105,7 @@ export function containerView(c: ContainerRecord, baseUrl: string): ContainerAns
   };
 }
 
-export function certificateView(cert: CertificateRecord, baseUrl: string, chainPem?: string): CertificateAnswer {
+export function certificateView(cert: CertificateRecord, baseUrl: string, chainPem?: string, crossChainPem?: string): CertificateAnswer {
   return {
     id: cert.id,
     ca_id: cert.caId,
@@ -106,6 +118,7 @@ export function certificateView(cert: CertificateRecord, baseUrl: string, chainP
     not_after: cert.notAfter ?? null,
     certificate: cert.certificatePem ?? null,
     chain: cert.certificatePem && chainPem ? chainPem : null,
+    cross_chain: cert.certificatePem && crossChainPem ? crossChainPem : null,
     failure_reason: cert.failureReason ?? null,
     revoked_at: cert.revokedAt ?? null,
     revocation_reason: cert.revocationReason ?? null,

@@ -53,6 +53,20 @@ describe('CA rotation', () => {
     // Certificates the old key issued still verify against the old root.
     expect(verify(before.certificate, [], oldLeaf)).toContain('OK');
   });
+
+  it('offers a leaf of the new key its cross chain, which the old root verifies; a leaf of the old key gets none', async () => {
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'cross.example.org', ['DNS:cross.example.org']);
+    const res = await api('POST', `/v1/cas/${before.id}/certificates`, { token: alice, body: { csr } });
+    expect((await waitForJob(alice, res.body.job.id)).status).toBe('succeeded');
+    const leaf = (await api('GET', `/v1/certificates/${res.body.certificate.id}`, { token: alice })).body.certificate;
+    const pems = (leaf.cross_chain as string).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    expect(pems).toHaveLength(2);
+    expect(pems[1].trim()).toBe(before.certificate.trim());
+    expect(verify(before.certificate, [pems[0]], leaf.certificate)).toContain('OK');
+    const listed = (await api('GET', `/v1/certificates?ca_id=${before.id}&limit=200`, { token: alice })).body.certificates as Array<{ id: string; certificate: string }>;
+    const old = listed.find((c) => c.certificate?.trim() === oldLeaf.trim())!;
+    expect((await api('GET', `/v1/certificates/${old.id}`, { token: alice })).body.certificate.cross_chain).toBeNull();
+  });
 });
 
 describe('CA rotation, asked for twice at once', () => {
