@@ -1,4 +1,5 @@
-import { acmeKeys, AcmeProblem, verifyEab, verifyKeyChange, readSigned, type AcmeHandler } from '../../lib/acme/index.js';
+import { isUuid } from '../../lib/http/params.js';
+import { acmeKeys, AcmeProblem, payloadObject, verifyEab, verifyKeyChange, readSigned, type AcmeHandler } from '../../lib/acme/index.js';
 import { recordEvent } from '../../lib/events/index.js';
 import { openSecret } from '../../lib/notify/index.js';
 import { accountView } from '../../lib/acme/views.js';
@@ -18,16 +19,11 @@ function checkContacts(contact: unknown): string[] | undefined {
   return contact as string[];
 }
 
-const asObject = (payload: unknown, what: string): Record<string, unknown> => {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new AcmeProblem('malformed', `the ${what} payload must be a JSON object`);
-  return payload as Record<string, unknown>;
-};
-
 /** POST new-account (RFC 8555 7.3): one account per key; EAB binds it to the project whose member minted the key. */
 export const newAccount: AcmeHandler = async (req) => {
   const signed = await readSigned(req, 'jwk');
   const { key, thumbprint } = signed.jwk!;
-  const body = asObject(signed.payload, 'newAccount');
+  const body = payloadObject(signed.payload, 'newAccount');
   const existing = await acmeAccountKeys.get(req.projectId, req.ca.id, thumbprint);
   if (existing) {
     const account = await acmeAccounts.get(req.projectId, existing.accountId);
@@ -89,7 +85,7 @@ export const account: AcmeHandler = async (req) => {
   const account = signed.account!;
   if (account.id !== req.params.acct) throw new AcmeProblem('unauthorized', 'an account may only read or change itself');
   if (signed.payload === undefined) return { status: 200, body: accountView(account, req.urls) };
-  const body = asObject(signed.payload, 'account');
+  const body = payloadObject(signed.payload, 'account');
   if (body.status !== undefined && body.status !== 'deactivated') throw new AcmeProblem('malformed', 'an account\'s "status" can only be set to "deactivated"');
   const contact = checkContacts(body.contact);
   const fields: Partial<AcmeAccountRecord> = { ...(contact ? { contact } : {}), ...(body.status === 'deactivated' ? { status: 'deactivated' as const } : {}) };
@@ -103,7 +99,7 @@ export const accountOrders: AcmeHandler = async (req) => {
   const signed = await readSigned(req);
   if (signed.account!.id !== req.params.acct) throw new AcmeProblem('unauthorized', 'an account may only list its own orders');
   const cursor = req.event.queryStringParameters?.cursor;
-  const page = await acmeOrders.list(req.projectId, 100, cursor && /^[0-9a-f-]{36}$/.test(cursor) ? cursor : undefined, (o) => o.accountId === signed.account!.id);
+  const page = await acmeOrders.list(req.projectId, 100, cursor && isUuid(cursor) ? cursor : undefined, (o) => o.accountId === signed.account!.id);
   return {
     status: 200,
     body: { orders: page.items.map((o) => req.urls.order(o.id)) },

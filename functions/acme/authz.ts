@@ -1,10 +1,11 @@
+import { isUuid } from '../../lib/http/params.js';
 import { AcmeProblem, readSigned, sendValidation, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
 import { authzStatus, authzView, challengeView } from '../../lib/acme/views.js';
 import { acmeAuthorizations, StaleRecordError, type AcmeAccountRecord, type AcmeAuthzRecord } from '../../lib/store/index.js';
 
 async function authzOfAccount(req: AcmeRequest, account: AcmeAccountRecord): Promise<AcmeAuthzRecord> {
   const id = req.params.authz ?? '';
-  const authz = /^[0-9a-f-]{36}$/.test(id) ? await acmeAuthorizations.get(req.projectId, id) : undefined;
+  const authz = isUuid(id) ? await acmeAuthorizations.get(req.projectId, id) : undefined;
   if (!authz || authz.caId !== req.ca.id || authz.accountId !== account.id) throw new AcmeProblem('malformed', `no authorization ${id} of this account`, { status: 404 });
   return authz;
 }

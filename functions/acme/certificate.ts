@@ -1,3 +1,4 @@
+import { isUuid } from '../../lib/http/params.js';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { AcmeProblem, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
 import { decodeBase64url } from '../../lib/acme/encoding.js';
@@ -13,7 +14,7 @@ const PEM_CHAIN = 'application/pem-certificate-chain';
 export const certificate: AcmeHandler = async (req) => {
   const signed = await readSigned(req);
   const id = req.params.cert ?? '';
-  const cert = /^[0-9a-f-]{36}$/.test(id) ? await certificates.get(req.projectId, id) : undefined;
+  const cert = isUuid(id) ? await certificates.get(req.projectId, id) : undefined;
   if (!cert || cert.caId !== req.ca.id || cert.acme?.accountId !== signed.account!.id || !cert.certificatePem || (cert.status !== 'issued' && cert.status !== 'revoked')) {
     throw new AcmeProblem('malformed', `no certificate ${id} of this account`, { status: 404 });
   }

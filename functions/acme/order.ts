@@ -1,5 +1,6 @@
+import { isUuid } from '../../lib/http/params.js';
 import { randomBytes } from 'node:crypto';
-import { AcmeProblem, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
+import { AcmeProblem, payloadObject, readSigned, type AcmeHandler, type AcmeRequest } from '../../lib/acme/index.js';
 import { orderStatus, orderView } from '../../lib/acme/views.js';
 import { AppError } from '../../lib/errors/index.js';
 import { recordEvent } from '../../lib/events/index.js';
@@ -15,11 +16,6 @@ const MAX_IDENTIFIERS = 100;
 /** An order (and its authorizations) lasts a week, as Let's Encrypt's. */
 const ORDER_LIFETIME_MS = 7 * 86_400_000;
 const B64URL = /^[A-Za-z0-9_-]+$/;
-
-const asObject = (payload: unknown, what: string): Record<string, unknown> => {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new AcmeProblem('malformed', `the ${what} payload must be a JSON object`);
-  return payload as Record<string, unknown>;
-};
 
 function identifiersOf(raw: unknown): AcmeIdentifier[] {
   if (!Array.isArray(raw) || raw.length === 0) throw new AcmeProblem('malformed', '"identifiers" must be a non-empty array of {type, value}');
@@ -61,7 +57,7 @@ function profileOf(req: AcmeRequest, raw: unknown): string {
 export const newOrder: AcmeHandler = async (req) => {
   const signed = await readSigned(req);
   const account = signed.account!;
-  const body = asObject(signed.payload, 'newOrder');
+  const body = payloadObject(signed.payload, 'newOrder');
   const identifiers = identifiersOf(body.identifiers);
   const profile = profileOf(req, body.profile);
   const ttlSeconds = ttlOf(body, req.now);
@@ -123,7 +119,7 @@ export const newOrder: AcmeHandler = async (req) => {
 
 async function orderOfAccount(req: AcmeRequest, account: AcmeAccountRecord): Promise<{ order: AcmeOrderRecord; authzs: AcmeAuthzRecord[] }> {
   const id = req.params.order ?? '';
-  const order = /^[0-9a-f-]{36}$/.test(id) ? await acmeOrders.get(req.projectId, id) : undefined;
+  const order = isUuid(id) ? await acmeOrders.get(req.projectId, id) : undefined;
   if (!order || order.caId !== req.ca.id || order.accountId !== account.id) throw new AcmeProblem('malformed', `no order ${id} of this account`, { status: 404 });
   const authzs = (await Promise.all(order.authorizationIds.map((a) => acmeAuthorizations.get(req.projectId, a)))).filter((a): a is AcmeAuthzRecord => !!a);
   return { order, authzs };
@@ -162,7 +158,7 @@ export const finalize: AcmeHandler = async (req) => {
   const { order, authzs } = await orderOfAccount(req, account);
   const status = orderStatus(order, authzs, req.now);
   if (status !== 'ready') throw new AcmeProblem('orderNotReady', `the order is ${status}${status === 'pending' ? ': validate its authorizations first' : ''}`);
-  const body = asObject(signed.payload, 'finalize');
+  const body = payloadObject(signed.payload, 'finalize');
   const { pem, csr } = csrOf(body.csr);
   let decision;
   try {

@@ -74,4 +74,9 @@ const ROUTES: Record<string, typeof getOrder> = {
   'GET /v1/acme/orders/{id}': getOrder,
 };
 
-export const handler = describeRoutes((event: APIGatewayProxyEventV2, context: Context) => (ROUTES[event.routeKey] ?? listAccounts)(event, context), ROUTES);
+// Only the routes serverless.yml gives this function reach it; any other is a deployment mistake, not a request to answer.
+export const handler = describeRoutes((event: APIGatewayProxyEventV2, context: Context) => {
+  const route = ROUTES[event.routeKey];
+  if (!route) throw new Error(`acmeObjects serves no route ${event.routeKey}`);
+  return route(event, context);
+}, ROUTES);

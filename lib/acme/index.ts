@@ -19,6 +19,7 @@ export {
   MAX_JWS_BODY_BYTES,
   parseJws,
   payloadJson,
+  payloadObject,
   verifyEab,
   verifyKeyChange,
   verifyWithAccountKey,

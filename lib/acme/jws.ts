@@ -216,3 +216,9 @@ export async function keyAuthorization(token: string, jwk: JWK): Promise<string>
 export function dns01Value(keyAuthorization: string): string {
   return createHash('sha256').update(keyAuthorization, 'utf8').digest('base64url');
 }
+
+/** A payload that must be a JSON object (newAccount, newOrder, finalize...): anything else is `malformed`. */
+export function payloadObject(payload: unknown, what: string): Record<string, unknown> {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new AcmeProblem('malformed', `the ${what} payload must be a JSON object`);
+  return payload as Record<string, unknown>;
+}

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { JWK } from 'jose';
 import { AppError } from '../errors/index.js';
 import { baseUrlOf, requestIdOf } from '../http/request.js';
-import { unfitPathParam } from '../http/params.js';
+import { isUuid, unfitPathParam } from '../http/params.js';
 import type { HttpResult } from '../http/response.js';
 import { errorFields, log } from '../log/index.js';
 import { acmeAccounts, cas, redeemNonce, type AcmeAccountRecord, type CaRecord } from '../store/index.js';
@@ -98,7 +98,7 @@ export async function readSigned(req: AcmeRequest, key: 'kid' | 'jwk' | 'either'
 async function accountOfKid(req: AcmeRequest, kid: string): Promise<AcmeAccountRecord> {
   const prefix = req.urls.account('');
   const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : '';
-  const account = /^[0-9a-f-]{36}$/.test(id) ? await acmeAccounts.get(req.projectId, id) : undefined;
+  const account = isUuid(id) ? await acmeAccounts.get(req.projectId, id) : undefined;
   if (!account || account.caId !== req.ca.id) throw new AcmeProblem('accountDoesNotExist', `no account ${kid} in this directory`);
   if (account.status !== 'valid') throw new AcmeProblem('unauthorized', `account ${kid} is ${account.status}`);
   return account;
