@@ -19,6 +19,8 @@ export interface DevUser {
   systemRoles?: string[];
   /** Roles on the Default domain, assigned directly. */
   domainRoles?: string[];
+  /** Keystone's `email` attribute (a Keystone user certificate carries it as its SAN). */
+  email?: string;
 }
 
 export const USERS: readonly DevUser[] = [
@@ -26,7 +28,7 @@ export const USERS: readonly DevUser[] = [
   { name: 'barbican', password: 'bpass', roles: { service: ['admin'] } },
   // `reader` on the domain: the worker asks Keystone whether a key's recipient still holds a role on its project.
   { name: 'caworker', password: 'cwpass', roles: { service: ['creator'] }, domainRoles: ['reader'] },
-  { name: 'alice', password: 'apass', roles: { 'tenant-a': ['member', 'creator', 'reader'] } },
+  { name: 'alice', password: 'apass', roles: { 'tenant-a': ['member', 'creator', 'reader'] }, email: 'alice@example.org' },
   { name: 'bob', password: 'bpass2', roles: { 'tenant-b': ['member', 'creator', 'reader'] } },
   { name: 'carol', password: 'cpass3', roles: { 'tenant-a': ['reader'] } },
   // No role of his own: `reader` on tenant-a through group tenant-a-auditors.

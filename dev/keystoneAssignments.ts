@@ -1,6 +1,6 @@
 // DEVELOPMENT ONLY — never for production: the development Keystone's role assignments (users and groups
 // on projects, users on the Default domain), changeable at run time, and the v3 calls that read or revoke
-// them: GET /v3/role_assignments, GET /v3/projects/{id}, GET /v3/roles, DELETE .../users/{id}/roles/{id}.
+// them: GET /v3/role_assignments, GET /v3/projects/{id}, GET /v3/users/{id}, GET /v3/roles, DELETE .../users/{id}/roles/{id}.
 // Status codes, error messages, policy and bodies as Keystone 22's (see keystone/api/role_assignments.py).
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_DOMAIN, GROUPS, groupId, IMPLIED_ROLES, PROJECTS, projectId, ROLES, roleId, USERS, userId, type DevProjectName } from './fixtures.js';
@@ -170,7 +170,8 @@ export function createAssignments(): DevAssignments {
       const read = req.method === 'GET' || req.method === 'HEAD';
       const grant = /^\/v3\/projects\/([^/]+)\/users\/([^/]+)\/roles\/([^/]+)$/.exec(path);
       const project = /^\/v3\/projects\/([^/]+)$/.exec(path);
-      if (path !== '/v3/role_assignments' && path !== '/v3/roles' && !grant && !project) return undefined;
+      const userPath = /^\/v3\/users\/([^/]+)$/.exec(path);
+      if (path !== '/v3/role_assignments' && path !== '/v3/roles' && !grant && !project && !userPath) return undefined;
       if ((grant && req.method !== 'DELETE') || (!grant && !read)) throw new KsError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
       if (!caller) throw unauthorized();
       if (path === '/v3/role_assignments') return { status: 200, body: listAssignments(query, caller, url, selfUrl) };
@@ -187,6 +188,21 @@ export function createAssignments(): DevAssignments {
           links: { self: `${url}/roles/${roleId(r)}` },
         }));
         return { status: 200, body: { roles, links: { next: null, self: selfUrl, previous: null } } };
+      }
+      if (userPath) {
+        // identity:get_user (legacy rules OR'ed in): admin, system reader, reader of the user's domain, or the user.
+        // The user is read first (its domain is the target): a missing user is 404 for whoever may ask.
+        const id = decodeURIComponent(userPath[1]);
+        const u = userById(id);
+        const allowed = isAdmin(caller) || systemReader(caller) || (caller.domainId === DEFAULT_DOMAIN.id && caller.roles.includes('reader')) || caller.userId === id;
+        if (!u) throw notFound('user', id);
+        if (!allowed) throw forbiddenAction('identity:get_user');
+        return {
+          status: 200,
+          body: {
+            user: { id, name: u.name, domain_id: DEFAULT_DOMAIN.id, enabled: true, password_expires_at: null, options: {}, ...(u.email ? { email: u.email } : {}), links: { self: `${url}/users/${id}` } },
+          },
+        };
       }
       if (project) {
         const p = projectById(decodeURIComponent(project[1]));

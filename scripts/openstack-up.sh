@@ -92,7 +92,7 @@ os service create --name barbican key-manager
 for i in public internal admin; do os endpoint create --region RegionOne key-manager $i $BB; done
 os project create --domain default tenant-a
 os project create --domain default tenant-b
-os user create --domain default --password apass alice
+os user create --domain default --password apass --email alice@example.org alice
 for r in member creator reader; do os role add --project tenant-a --user alice $r; done
 os user create --domain default --password bpass2 bob
 for r in member creator reader; do os role add --project tenant-b --user bob $r; done

@@ -6,6 +6,8 @@ export interface Credentials {
   /** Present only for project-scoped tokens. */
   projectId?: string;
   projectName?: string;
+  /** A system-scoped token (`"system": {"all": true}`): the cloud operator's scope. */
+  system?: boolean;
   roles: string[];
   /** When the token stops being valid. */
   expiresAt: Date;
@@ -18,6 +20,7 @@ export interface KeystoneTokenBody {
   token: {
     user: { id: string; name?: string; domain?: { id?: string } };
     project?: { id: string; name?: string; domain?: { id?: string } };
+    system?: { all?: boolean };
     roles?: { id?: string; name: string }[];
     expires_at: string;
     catalog?: CatalogEntry[];
@@ -38,6 +41,7 @@ export function credentialsFromToken(body: KeystoneTokenBody, tokenId: string): 
     userDomainId: t.user.domain?.id,
     projectId: t.project?.id,
     projectName: t.project?.name,
+    ...(t.system?.all === true ? { system: true } : {}),
     roles: (t.roles ?? []).map((r) => r.name),
     expiresAt: new Date(t.expires_at),
     tokenId,

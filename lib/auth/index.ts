@@ -13,6 +13,7 @@ export { TokenCache } from './tokenCache.js';
 export { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
 export { RevocationList, mayRevoke, type RevokeEvent } from './revocation.js';
 export { ServiceSession, type PasswordCredentials, type DomainServiceToken } from './serviceSession.js';
+export { fetchKeystoneUser, type KeystoneUserDocument } from './users.js';
 export { KeystoneMembership, type ProjectMembership, type KeystoneMembershipOptions } from './membership.js';
 
 export interface AuthConfig {

@@ -1,12 +1,7 @@
 import type { Driver } from '../drivers/index.js';
 import { assembleCrl, buildBasicOcspResponse, buildTbsCrl, certIdFor, signatureAlgorithmFor, type OcspCertStatus, type RevokedEntry } from '../x509/index.js';
 import type { Issuer } from './types.js';
-
-/** Public, unauthenticated URLs of a CA's CRL and OCSP responder: written into what it issues. */
-export function revocationUrls(publicUrl: string, projectId: string, caId: string): { crlUrl: string; ocspUrl: string } {
-  const base = `${publicUrl.replace(/\/+$/, '')}/v1/public/${projectId}/cas/${caId}`;
-  return { crlUrl: `${base}/crl`, ocspUrl: `${base}/ocsp` };
-}
+export { revocationUrls } from './urls.js';
 
 export interface CrlPlan {
   thisUpdate: Date;

@@ -32,6 +32,9 @@ const KINDS = {
   acmeAccount: { pattern: UUID, noun: 'an ACME account id', notFound: { code: 'ACME_ACCOUNT_NOT_FOUND', message: 'No ACME account has that id in your project; account ids are UUIDs.' } },
   acmeOrder: { pattern: UUID, noun: 'an ACME order id', notFound: { code: 'ACME_ORDER_NOT_FOUND', message: 'No ACME order has that id in your project; order ids are UUIDs.' } },
   project: { pattern: PROJECT_ID, noun: 'a project id' },
+  loginCa: { pattern: UUID, noun: 'a login CA id', notFound: { code: 'LOGIN_CA_NOT_FOUND', message: 'No login CA has that id; login CA ids are UUIDs.' } },
+  enrollment: { pattern: UUID, noun: 'an enrollment id', notFound: { code: 'ENROLLMENT_NOT_FOUND', message: 'No enrollment has that id; enrollment ids are UUIDs.' } },
+  keystoneUser: { pattern: PROJECT_ID, noun: 'a Keystone user id', notFound: { code: 'USER_NOT_FOUND', message: 'That is no Keystone user id.' } },
 } satisfies Record<string, IdKind>;
 
 export type ParamKind = keyof typeof KINDS;

@@ -54,6 +54,8 @@ export interface PublicRouteOptions {
   params: Record<string, ParamKind>;
   /** The route's own answer when a path parameter cannot name anything (or throw the AppError). */
   notFound: () => RouteResult;
+  /** A JSON body, validated by this schema before the handler runs (`body` of the request). */
+  body?: z.ZodType;
 }
 
 /**
@@ -97,14 +99,33 @@ export function projectRoute<S extends z.ZodType | undefined = undefined>(
   return describeRoute(projectHandler(opts, fn), { kind: 'project', body: opts.documentedBody ?? opts.body, params: opts.params, query: opts.query });
 }
 
-function projectHandler<S extends z.ZodType | undefined>(opts: RouteOptions<S>, fn: (req: RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<RouteResult>) {
+/** The project that holds the cloud operator's own objects (login CAs, enrollments); no Keystone project id has this form's meaning. */
+export const SYSTEM_PROJECT = 'system';
+
+/**
+ * An authenticated route of the cloud operator's objects (login CAs): any token scope (system,
+ * project), policy decides who; objects and audit events live in SYSTEM_PROJECT.
+ */
+export function systemRoute<S extends z.ZodType | undefined = undefined>(
+  opts: RouteOptions<S>,
+  fn: (req: Omit<RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>, 'credentials'> & { credentials: Credentials }) => Promise<RouteResult>,
+) {
+  return describeRoute(projectHandler(opts, fn as never, SYSTEM_PROJECT), { kind: 'project', body: opts.documentedBody ?? opts.body, params: opts.params, query: opts.query });
+}
+
+function projectHandler<S extends z.ZodType | undefined>(
+  opts: RouteOptions<S>,
+  fn: (req: RouteRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<RouteResult>,
+  /** Set: any scope is accepted and audit events go to this project. */
+  systemProject?: string,
+) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
     let credentials: Credentials | undefined;
     try {
       authenticate ??= keystoneAuthenticator(authConfigFromEnv());
       credentials = await authenticate(header(event, 'x-auth-token'));
-      if (!credentials.projectId) {
+      if (!credentials.projectId && !systemProject) {
         throw forbidden('PROJECT_SCOPE_REQUIRED', 'This call needs a project-scoped token; ask Keystone for a token scoped to your project.');
       }
       const unfit = unfitPathParam(opts.params, event.pathParameters);
@@ -121,14 +142,15 @@ function projectHandler<S extends z.ZodType | undefined>(opts: RouteOptions<S>, 
         body: body as S extends z.ZodType ? z.infer<S> : undefined,
       });
       if (result.audit) {
-        await recordEvent({ projectId: credentials.projectId, action: result.audit.action, outcome: 'success', userId: credentials.userId, requestId, object: result.audit.object });
+        await recordEvent({ projectId: systemProject ?? credentials.projectId!, action: result.audit.action, outcome: 'success', userId: credentials.userId, requestId, object: result.audit.object });
       }
-      log.info('request', { requestId, route: event.routeKey, status: result.status, user: credentials.userId, project: credentials.projectId, token: credentials.tokenId });
+      log.info('request', { requestId, route: event.routeKey, status: result.status, user: credentials.userId, project: credentials.projectId ?? (credentials.system ? 'system scope' : undefined), token: credentials.tokenId });
       return json(result.status, result.body, { 'x-openstack-request-id': requestId, ...result.headers });
     } catch (e) {
-      if (e instanceof AppError && e.code.startsWith('POLICY_DENIED:') && credentials?.projectId) {
+      const auditProject = systemProject ?? credentials?.projectId;
+      if (e instanceof AppError && e.code.startsWith('POLICY_DENIED:') && credentials && auditProject) {
         await recordEvent({
-          projectId: credentials.projectId,
+          projectId: auditProject,
           action: 'policy.denied',
           outcome: 'denied',
           userId: credentials.userId,
@@ -142,7 +164,7 @@ function projectHandler<S extends z.ZodType | undefined>(opts: RouteOptions<S>, 
   });
 }
 
-type PublicHandler = (req: { event: APIGatewayProxyEventV2; baseUrl: string; requestId: string }) => Promise<RouteResult>;
+type PublicHandler = (req: { event: APIGatewayProxyEventV2; baseUrl: string; requestId: string; body?: unknown }) => Promise<RouteResult>;
 
 /** A public route (no token), e.g. the version document; with `params`, its path is checked first. */
 export function publicRoute(fn: PublicHandler): ReturnType<typeof publicHandler>;
@@ -152,14 +174,17 @@ export function publicRoute(a: PublicRouteOptions | PublicHandler, b?: PublicHan
 }
 
 function publicHandler(opts: PublicRouteOptions | undefined, fn: PublicHandler) {
-  return describeRoute(publicMiddy(opts, fn), { kind: 'public', params: opts?.params });
+  return describeRoute(publicMiddy(opts, fn), { kind: 'public', params: opts?.params, body: opts?.body });
 }
 
 function publicMiddy(opts: PublicRouteOptions | undefined, fn: PublicHandler) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().handler(async (event) => {
     const requestId = requestIdOf(event);
     try {
-      const result = opts && unfitPathParam(opts.params, event.pathParameters) ? opts.notFound() : await fn({ event, baseUrl: baseUrlOf(event), requestId });
+      const result =
+        opts && unfitPathParam(opts.params, event.pathParameters)
+          ? opts.notFound()
+          : await fn({ event, baseUrl: baseUrlOf(event), requestId, body: opts?.body ? readJsonBody(event, header(event, 'content-type'), opts.body) : undefined });
       const headers = { 'x-openstack-request-id': requestId, ...result.headers };
       return result.binary ? binary(result.status, result.binary.data, result.binary.contentType, headers) : json(result.status, result.body, headers);
     } catch (e) {

@@ -34,4 +34,14 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:acme:accounts:get': 'rule:reader',
   'ca:acme:orders:list': 'rule:reader',
   'ca:acme:orders:get': 'rule:reader',
+  // Login CAs (Keystone user certificates) are the cloud operator's: a system-scoped admin's, or the user's own.
+  system_admin: 'role:admin and system_scope:all',
+  'ca:login_cas:create': 'rule:system_admin',
+  'ca:login_cas:list': '@',
+  'ca:login_cas:get': '@',
+  'ca:login_cas:keystone': 'rule:system_admin',
+  'ca:enrollments:create': 'rule:system_admin or user_id:%(target.user_id)s',
+  'ca:enrollments:list': 'rule:system_admin or user_id:%(target.user_id)s',
+  'ca:user_certificates:list': 'rule:system_admin or user_id:%(target.user_id)s',
+  'ca:user_certificates:revoke': 'rule:system_admin or user_id:%(target.user_id)s',
 };

@@ -19,7 +19,7 @@ export function currentPolicy(): Policy {
 
 /** Credentials as oslo.policy sees them. */
 export function policyCreds(creds: Credentials): Creds {
-  return { roles: creds.roles, user_id: creds.userId, project_id: creds.projectId ?? null, domain_id: creds.userDomainId ?? null, is_admin: false, system_scope: null };
+  return { roles: creds.roles, user_id: creds.userId, project_id: creds.projectId ?? null, domain_id: creds.userDomainId ?? null, is_admin: false, system_scope: creds.system ? 'all' : null };
 }
 
 /** Nested targets are flattened to dotted keys, as Keystone does, so `%(target.project.id)s` works. */

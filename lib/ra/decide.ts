@@ -1,6 +1,7 @@
 import { conflict } from '../errors/index.js';
 import { checkIssuance, profileFor, subjectFromAttributes, type ExtKeyUsageName, type KeyUsage, type Profile, type SubjectFields } from '../profiles/index.js';
-import type { CaRecord } from '../store/index.js';
+import type { CaRecord, KeystoneUser } from '../store/index.js';
+import { checkUserCertificate, checkUserCertificateCase, isUserCertificateCase } from './keystoneUser.js';
 import { requestedSans } from '../requests/index.js';
 import { checkNameConstraints, decodeName, parseSans, type KeyType, type NameConstraints, type ParsedCsr, type San, type SubjectInput } from '../x509/index.js';
 
@@ -29,12 +30,14 @@ export interface IssuanceRequest {
   ttlSeconds?: number;
   objectId?: string;
   profile: string;
+  /** A Keystone user certificate's user (from the enrollment): the subject is made from it. */
+  keystoneUser?: KeystoneUser;
 }
 
 export interface IssuanceDecision {
   profile: string;
-  /** Exactly the subject the certificate gets (only the profile's copy_subject_fields). */
-  subject: SubjectFields;
+  /** Exactly the subject the certificate gets (only the profile's copy_subject_fields; a user certificate's CN and UID). */
+  subject: SubjectFields & { UID?: string };
   /** Canonical names, in order, without repeats. */
   sans: San[];
   keyType: KeyType;
@@ -57,12 +60,15 @@ export interface IssuingCaFacts {
   profiles?: CaRecord['profiles'];
   /** Every constraint set on the path from the root to this CA (the CA's own included). */
   constraintChain?: NameConstraints[];
+  kind?: CaRecord['kind'];
+  userCertificates?: CaRecord['userCertificates'];
 }
 
 export function decideIssuance(ca: IssuingCaFacts, request: IssuanceRequest, now: Date): IssuanceDecision {
   if (ca.status !== 'active' || !ca.notAfter) throw conflict('CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}; wait for its job to succeed.`);
   const caNotAfter = Date.parse(ca.notAfter);
   if (caNotAfter <= now.getTime()) throw conflict('CA_EXPIRED', `CA ${ca.id} expired at ${ca.notAfter}.`);
+  if (isUserCertificateCase(ca, request)) return decideUserCertificate(ca, request, now, caNotAfter);
   const profile = profileFor(ca.profiles, request.profile);
   const { keyType, subject } = request.csr
     ? { keyType: request.csr.keyType, subject: subjectFromAttributes(decodeName(request.csr.subjectDer)) }
@@ -83,6 +89,24 @@ export function decideIssuance(ca: IssuingCaFacts, request: IssuanceRequest, now
     ttlSeconds: checked.ttlSeconds,
     ...validity(profile, checked.ttlSeconds, now, caNotAfter),
     questions: { wildcard: checked.wildcard, ttlOverMax: checked.ttlBeyondMax },
+  };
+}
+
+/** A login CA's certificate for a Keystone user: the same decision's shape, its subject the RA's own. */
+function decideUserCertificate(ca: IssuingCaFacts, request: IssuanceRequest, now: Date, caNotAfter: number): IssuanceDecision {
+  const { csr, user } = checkUserCertificateCase(ca, request);
+  const { profile, checked, subject } = checkUserCertificate(ca, csr, user, request.ttlSeconds, now);
+  return {
+    profile: profile.name,
+    subject,
+    sans: checked.sans,
+    keyType: csr.keyType,
+    spkiDer: csr.spkiDer,
+    keyUsages: checked.keyUsages,
+    extKeyUsages: checked.extKeyUsages,
+    ttlSeconds: checked.ttlSeconds,
+    ...validity(profile, checked.ttlSeconds, now, caNotAfter),
+    questions: { wildcard: false, ttlOverMax: false },
   };
 }
 

@@ -10,10 +10,12 @@ import type { IssuanceRequest, PolicyQuestions } from './decide.js';
 export function issuanceRequestOf(cert: CertificateRecord): IssuanceRequest {
   return {
     ...(cert.serverSideKey ? { serverSideKey: cert.serverSideKey } : { csr: parseCsr(cert.csrPem ?? '') }),
-    sans: cert.sans,
+    // A user certificate's only name (the e-mail) is the RA's, from the user: none is asked for.
+    sans: cert.keystoneUser ? [] : cert.sans,
     ttlSeconds: cert.ttlSeconds,
     objectId: cert.objectId,
     profile: cert.profile ?? 'default',
+    ...(cert.keystoneUser ? { keystoneUser: cert.keystoneUser } : {}),
   };
 }
 

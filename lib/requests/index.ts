@@ -1,20 +1,9 @@
 import { z } from 'zod';
 import { RenewalSetting } from './renewal.js';
-import { KEY_TYPES, REASON_NAMES, subjectTextProblem, type KeyType, type ReasonCode } from '../x509/index.js';
+import { printable } from './text.js';
+import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';
 
 /** Request bodies of the API, validated where they enter. */
-
-/** Text that goes into certificates or records as it is: well-formed Unicode, no control characters (lib/x509 subjectTextProblem). */
-const printable = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .superRefine((s, ctx) => {
-      const problem = subjectTextProblem(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: `must not have ${problem}` });
-    });
 
 export const SubjectSchema = z
   .object({
@@ -134,3 +123,4 @@ export type RegisterContainerBody = z.infer<typeof RegisterContainerBody>;
 export type IssueCertificateBody = z.infer<typeof IssueCertificateBody>;
 export { requestedSans, sanToString } from './sans.js';
 export { RenewalSetting, renewAtFor } from './renewal.js';
+export * from './enrollment.js';

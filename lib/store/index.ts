@@ -10,3 +10,5 @@ export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
 export * from './acmeTypes.js';
 export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
+export * from './enrollmentTypes.js';
+export { enrollments, redeemJti } from './enrollments.js';

@@ -4,12 +4,13 @@
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
  *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
  *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> | NONCE#<nonce> (ACME)
+ *                      | ENROLL#<id> | JTI#<caId>:<jti> (enrollment of Keystone user certificates, project `system`)
  *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
  */
-export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | AcmeKind;
+export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
 /** ACME: accounts, their keys (`<caId>:<thumbprint>`), EAB keys, orders, authorizations, redeemed nonces. */
 export type AcmeKind = 'ACCT' | 'AKEY' | 'EAB' | 'ORDER' | 'AUTHZ' | 'NONCE';
 

@@ -1,6 +1,7 @@
 import { assertBound, isBound } from './binding.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
+import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
@@ -122,6 +123,7 @@ export function memoryStore(): MemoryStore {
       },
     },
     acme: { accounts: repository<AcmeAccountRecord>('ACCT'), orders: repository<AcmeOrderRecord>('ORDER'), authorizations: repository<AcmeAuthzRecord>('AUTHZ') },
+    enrollments: { get: async (projectId, id) => read<EnrollmentRecord>('ENROLL', projectId, id) },
     expiryNotices: {
       put: async (n: ExpiryNoticeRecord, seen?: string) => {
         const current = raw.get(keyOf('EXP', n.projectId, n.id));

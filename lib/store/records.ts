@@ -87,7 +87,7 @@ export async function updateRecord<T>(
   projectId: string,
   id: string,
   fields: Record<string, unknown>,
-  when?: { field: string; in: readonly string[]; also?: { absent: string } },
+  when?: { field: string; in: readonly string[]; also?: { absent?: string; equals?: { field: string; value: string | number } } },
   /** false: bookkeeping of the worker's that does not change the record as its owner sees it. */
   touch = true,
 ): Promise<T> {
@@ -111,9 +111,14 @@ export async function updateRecord<T>(
       return `:c${i}`;
     });
     condition += ` AND #cond IN (${placeholders.join(', ')})`;
-    if (when.also) {
+    if (when.also?.absent) {
       names['#absent'] = when.also.absent;
       condition += ' AND attribute_not_exists(#absent)';
+    }
+    if (when.also?.equals) {
+      names['#eq'] = when.also.equals.field;
+      values[':eq'] = when.also.equals.value;
+      condition += ' AND #eq = :eq';
     }
   }
   // The API role may not have the worker's attributes returned by a write (IAM counts returned

@@ -2,6 +2,7 @@ import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
 import { scheduleRenewal } from './renewals.js';
+import { enrollments } from './enrollments.js';
 import { acmeAccounts, acmeAuthorizations, acmeOrders } from './acme.js';
 import type { Claim, Store } from './store.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, JobRecord, OcspRecord, Page, WebhookRecord } from './types.js';
@@ -94,5 +95,6 @@ export const dynamoStore: Store = {
   events,
   renewals: { schedule: scheduleRenewal },
   acme: { accounts: acmeAccounts, orders: acmeOrders, authorizations: acmeAuthorizations },
+  enrollments: { get: enrollments.get },
   expiryNotices: { put: putExpiryNotice },
 };

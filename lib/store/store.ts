@@ -1,3 +1,4 @@
+import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
@@ -65,6 +66,8 @@ export interface Store {
     orders: Pick<Repository<AcmeOrderRecord>, 'get' | 'update'>;
     authorizations: { get(projectId: string, id: string): Promise<AcmeAuthzRecord | undefined> };
   };
+  /** What the worker reads of an enrollment before it signs a Keystone user certificate. */
+  enrollments: { get(projectId: string, id: string): Promise<EnrollmentRecord | undefined> };
   expiryNotices: {
     /** Schedules (or moves, if `seenNotifyAt` is still the one stored) a certificate's next expiry notice. */
     put(n: ExpiryNoticeRecord, seenNotifyAt?: string): Promise<boolean>;

@@ -70,6 +70,13 @@ export interface CaRecord extends Owned, Claimed {
   profiles?: Record<string, Profile>;
   /** ACME directory settings (an admin's): EAB is required unless `eabRequired` is false. */
   acme?: { eabRequired?: boolean };
+  /**
+   * `login`: a cloud admin's CA whose certificates log users in to Keystone (project `system` only);
+   * it issues Keystone user certificates and nothing else. Absent: a tenant's CA.
+   */
+  kind?: 'login';
+  /** A login CA's lifetimes for user certificates (seconds). */
+  userCertificates?: { defaultTtl: number; maxTtl: number };
 }
 
 export interface JobRecord extends Owned {
@@ -127,6 +134,18 @@ export interface CertificateRecord extends Owned, Claimed {
   renewalFailures?: number;
   /** Asked for by an ACME order: the worker checks the order, account and authorizations before it signs. */
   acme?: { accountId: string; orderId: string };
+  /** A Keystone user certificate: whose it is (the subject is made from this, never from the CSR). */
+  keystoneUser?: KeystoneUser;
+  /** The enrollment that asked for it: the worker checks it before it signs. */
+  enrollmentId?: string;
+}
+
+/** A Keystone user as Keystone answered for it when the enrollment was made. */
+export interface KeystoneUser {
+  id: string;
+  name: string;
+  email?: string;
+  domainId?: string;
 }
 
 /** A project's webhook (id `webhook`: one per project). The secret is sealed to the notifier's key. */

@@ -12,6 +12,7 @@ import type { WorkerContext } from './context.js';
 import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { presignOcsp, publishCrl } from './revocation.js';
 import { acmeOrderIssued, checkAcmeOrder } from './acmeOrder.js';
+import { checkUserCertificateRequest } from './enrollment.js';
 
 type Result = { type: 'certificate'; id: string };
 
@@ -48,6 +49,7 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): P
   if (missing.length) throw new AppError('POLICY_NOT_GRANTED', 403, `certificate ${cert.id} now asks for ${missing.map((q) => (q === 'wildcard' ? 'a wildcard name' : 'a TTL beyond the profile\'s max_ttl')).join(' and ')}, which its request was not granted; someone allowed to must request it`);
 
   if (cert.acme) await checkAcmeOrder(cert, ctx);
+  await checkUserCertificateRequest(job, ca, cert, ctx);
   // A server-side key goes only to a user who still holds a role on the project (Barbican ACLs are per
   // user: a renewal or reissue would otherwise hand a fresh key to someone who has left).
   if (cert.serverSideKey && !(await ctx.membership.holdsRoleOn(cert.createdBy, job.projectId))) {

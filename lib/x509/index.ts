@@ -1,5 +1,6 @@
 export { KEY_TYPES, keyTypeOf, signatureAlgorithmFor, type KeyType, type SignatureAlgorithm } from './keys.js';
-export { encodeName, decodeName, nameToString, subjectTextProblem, type SubjectInput } from './name.js';
+export { encodeName, decodeName, decodeRdns, nameToString, subjectTextProblem, type SubjectInput } from './name.js';
+export { nameToRfc2253 } from './rfc2253.js';
 export { parseSan, parseSans, normaliseDnsName, commonNameKind, commonNameAsSan, canonicalIp, canonicalEmail, ipToBytes, type San } from './san.js';
 export { parseCsr, type ParsedCsr } from './csr.js';
 export { buildTbsCertificate, assembleCertificate, newSerial, subjectKeyIdentifier, type TbsInput, type ExtKeyUsageName, type LeafKeyUsage } from './certificate.js';

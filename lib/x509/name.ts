@@ -10,6 +10,8 @@ export interface SubjectInput {
   C?: string;
   ST?: string;
   L?: string;
+  /** Only in Keystone user certificates, set by the RA (never copied from a CSR). */
+  UID?: string;
 }
 
 const ORDER: Array<[keyof SubjectInput, string]> = [
@@ -19,6 +21,7 @@ const ORDER: Array<[keyof SubjectInput, string]> = [
   ['O', OID.organizationName],
   ['OU', OID.organizationalUnitName],
   ['CN', OID.commonName],
+  ['UID', OID.userId],
 ];
 
 /**
@@ -119,17 +122,24 @@ function attributeText(field: string, buf: Buffer, value: Tlv): string {
  * structure, SUBJECT_INVALID for a value that is no text we would copy (see attributeText).
  */
 export function decodeName(nameDer: Buffer): NameAttribute[] {
-  const out: NameAttribute[] = [];
+  return decodeRdns(nameDer).flat();
+}
+
+/** The same, grouped by relative distinguished name (a multi-valued RDN is one group). */
+export function decodeRdns(nameDer: Buffer): NameAttribute[][] {
+  const out: NameAttribute[][] = [];
   for (const rdn of children(nameDer, expectTag(wholeTlv(nameDer, 'the Name'), 0x30, 'the Name'))) {
     const atvs = children(nameDer, expectTag(rdn, 0x31, 'a relative distinguished name'));
     if (!atvs.length) throw new DerError('a relative distinguished name is empty');
+    const group: NameAttribute[] = [];
     for (const atv of atvs) {
       const [type, value, ...extra] = children(nameDer, expectTag(atv, 0x30, 'an attribute'));
       if (!value || extra.length) throw new DerError('an attribute is not a type and a value');
       const attrOid = decodeOid(content(nameDer, expectTag(type, 0x06, 'an attribute type')));
       const field = ATTRIBUTE_SHORT_NAMES[attrOid] ?? attrOid;
-      out.push({ type: field, value: attributeText(field, nameDer, value) });
+      group.push({ type: field, value: attributeText(field, nameDer, value) });
     }
+    out.push(group);
   }
   return out;
 }

@@ -30,6 +30,8 @@ export const OID = {
   organizationName: '2.5.4.10',
   organizationalUnitName: '2.5.4.11',
   emailAddress: '1.2.840.113549.1.9.1',
+  /** RFC 4519 uid: the Keystone user id of a login certificate (mod_ssl's SSL_CLIENT_S_DN_UID). */
+  userId: '0.9.2342.19200300.100.1.1',
 } as const;
 
 export const ATTRIBUTE_SHORT_NAMES: Record<string, string> = {
@@ -40,4 +42,5 @@ export const ATTRIBUTE_SHORT_NAMES: Record<string, string> = {
   [OID.organizationName]: 'O',
   [OID.organizationalUnitName]: 'OU',
   [OID.emailAddress]: 'emailAddress',
+  [OID.userId]: 'UID',
 };

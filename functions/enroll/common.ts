@@ -1,0 +1,105 @@
+import { AppError, notFound, unauthorized } from '../../lib/errors/index.js';
+import { recordEvent } from '../../lib/events/index.js';
+import { csrSha256, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
+import { SYSTEM_PROJECT } from '../../lib/http/index.js';
+import { newJob, submitJob } from '../../lib/jobs/index.js';
+import { decideIssuance, KEYSTONE_USER_PROFILE, type IssuanceDecision } from '../../lib/ra/index.js';
+import { sanToString } from '../../lib/requests/index.js';
+import { cas, certificates, enrollments, ocspResponses, redeemJti, type CaRecord, type CertificateRecord, type EnrollmentRecord, type JobRecord } from '../../lib/store/index.js';
+import { parseCsr } from '../../lib/x509/index.js';
+
+/**
+ * What every enrollment step shares: the login CA, the RA's decision on a user certificate, the
+ * certificate request and its job, and the checks of a request signed with a user certificate's key.
+ */
+
+/** A login CA, or 404 (a tenant CA id never answers here: it is not in the system project). */
+export async function loginCa(caId: string): Promise<CaRecord> {
+  const ca = await cas.get(SYSTEM_PROJECT, caId);
+  if (!ca || ca.kind !== 'login') throw notFound('LOGIN_CA_NOT_FOUND', `No login CA ${caId}.`);
+  return ca;
+}
+
+/** The RA's decision for this user and CSR, before anything is written (a bad CSR consumes nothing). */
+export function decideUserCertificate(ca: CaRecord, user: EnrollmentRecord['user'], csrPem: string, ttlSeconds: number | undefined): IssuanceDecision {
+  return decideIssuance(ca, { csr: parseCsr(csrPem), sans: [], ttlSeconds, profile: KEYSTONE_USER_PROFILE, keystoneUser: user }, new Date());
+}
+
+/** Ids of the certificate and job an enrollment is about to ask for: written into the enrollment first. */
+export const newIssueIds = () => ({ certificateId: crypto.randomUUID(), jobId: crypto.randomUUID() });
+
+/** Records the certificate request of an enrollment that has just moved to `issuing`, and queues its job. */
+export async function requestUserCertificate(ca: CaRecord, e: EnrollmentRecord, decision: IssuanceDecision): Promise<{ cert: CertificateRecord; job: JobRecord }> {
+  const job = { ...newJob('certificate.issue', SYSTEM_PROJECT, e.createdBy, { caId: ca.id, certificateId: e.certificateId! }), id: e.jobId! };
+  const cert: CertificateRecord = {
+    id: e.certificateId!,
+    projectId: SYSTEM_PROJECT,
+    createdBy: e.createdBy,
+    createdAt: job.createdAt,
+    updatedAt: job.createdAt,
+    caId: ca.id,
+    jobId: job.id,
+    status: 'pending',
+    csrPem: e.csrPem!.trim(),
+    sans: decision.sans.map(sanToString),
+    ttlSeconds: decision.ttlSeconds,
+    profile: decision.profile,
+    subject: `CN=${e.user.name},UID=${e.user.id}`,
+    keystoneUser: e.user,
+    enrollmentId: e.id,
+    ...(e.renews ? { renewedFrom: e.renews } : {}),
+  };
+  await certificates.create(cert);
+  await submitJob(job, async (reason) => {
+    await certificates.update(SYSTEM_PROJECT, cert.id, { status: 'failed', failureReason: reason });
+  });
+  return { cert, job };
+}
+
+/** An enrollment with the certificate it asked for, if any. */
+export async function enrollmentWithCertificate(id: string): Promise<{ e: EnrollmentRecord; cert?: CertificateRecord; ca?: CaRecord } | undefined> {
+  const e = await enrollments.get(SYSTEM_PROJECT, id);
+  if (!e) return undefined;
+  const [cert, ca] = await Promise.all([e.certificateId ? certificates.get(SYSTEM_PROJECT, e.certificateId) : undefined, cas.get(SYSTEM_PROJECT, e.caId)]);
+  return { e, cert, ca };
+}
+
+export interface Holder {
+  verified: VerifiedCertificateJws;
+  /** The holder's certificate as this service issued it. */
+  cert: CertificateRecord;
+}
+
+/**
+ * A request signed with the key of a user certificate of this login CA that is issued, not
+ * revoked, and is the record's own (same serial, same user); its `jti` is used up here.
+ */
+export async function certificateHolder(jws: string, purpose: CertificateJwsPurpose, ca: CaRecord): Promise<Holder> {
+  const now = new Date();
+  const verified = verifyCertificateJws(jws, purpose, [ca.certificatePem!], now);
+  const answer = await ocspResponses.get(SYSTEM_PROJECT, ca.id, verified.serial);
+  const cert = answer?.certificateId ? await certificates.get(SYSTEM_PROJECT, answer.certificateId) : undefined;
+  if (!cert || cert.caId !== ca.id || cert.serial !== verified.serial || cert.keystoneUser?.id !== verified.userId) {
+    throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', 'The certificate in "x5c" is not one this login CA issued to that user.');
+  }
+  if (cert.status === 'revoked' || answer?.status === 'revoked') throw unauthorized('JWS_CERTIFICATE_REVOKED', `Certificate ${cert.id} is revoked; enroll again with a one-time password.`);
+  if (cert.status !== 'issued') throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', `Certificate ${cert.id} is ${cert.status}.`);
+  const exp = verified.claims.exp as number;
+  if (!(await redeemJti(SYSTEM_PROJECT, ca.id, String(verified.claims.jti), new Date(exp * 1000)))) {
+    throw unauthorized('JWS_REPLAYED', 'This JWS was used before ("jti"); sign a new one for every request.');
+  }
+  return { verified, cert };
+}
+
+/** The approver signs the hash of the CSR it saw; any other CSR is refused. */
+export function checkCsrHash(expected: string | undefined, given: unknown): void {
+  if (typeof given !== 'string' || !expected || given !== expected) {
+    throw new AppError('CSR_MISMATCH', 403, 'The JWS "csr_sha256" is not the SHA-256 of the pending CSR; compare the fingerprint the new machine shows and sign that one.');
+  }
+}
+
+export { csrSha256 };
+
+/** An audit event of the system project (enrollments have no project of their own). */
+export const audit = (action: string, e: Pick<EnrollmentRecord, 'id'>, who: string, requestId: string, outcome: 'success' | 'refused' = 'success', reason?: string) =>
+  recordEvent({ projectId: SYSTEM_PROJECT, action, outcome, userId: who, requestId, object: { type: 'enrollment', id: e.id }, ...(reason ? { reason } : {}) });
