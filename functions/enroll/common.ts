@@ -1,6 +1,6 @@
-import { AppError, notFound, unauthorized } from '../../lib/errors/index.js';
+import { notFound, unauthorized } from '../../lib/errors/index.js';
 import { recordEvent } from '../../lib/events/index.js';
-import { csrSha256, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
+import { checkHolder, csrSha256, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { decideIssuance, KEYSTONE_USER_PROFILE, type IssuanceDecision } from '../../lib/ra/index.js';
@@ -78,12 +78,7 @@ export async function certificateHolder(jws: string, purpose: CertificateJwsPurp
   const now = new Date();
   const verified = verifyCertificateJws(jws, purpose, [ca.certificatePem!], now);
   const answer = await ocspResponses.get(SYSTEM_PROJECT, ca.id, verified.serial);
-  const cert = answer?.certificateId ? await certificates.get(SYSTEM_PROJECT, answer.certificateId) : undefined;
-  if (!cert || cert.caId !== ca.id || cert.serial !== verified.serial || cert.keystoneUser?.id !== verified.userId) {
-    throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', 'The certificate in "x5c" is not one this login CA issued to that user.');
-  }
-  if (cert.status === 'revoked' || answer?.status === 'revoked') throw unauthorized('JWS_CERTIFICATE_REVOKED', `Certificate ${cert.id} is revoked; enroll again with a one-time password.`);
-  if (cert.status !== 'issued') throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', `Certificate ${cert.id} is ${cert.status}.`);
+  const cert = checkHolder(verified, ca.id, answer?.certificateId ? await certificates.get(SYSTEM_PROJECT, answer.certificateId) : undefined, answer);
   const exp = verified.claims.exp as number;
   if (!(await redeemJti(SYSTEM_PROJECT, ca.id, String(verified.claims.jti), new Date(exp * 1000)))) {
     throw unauthorized('JWS_REPLAYED', 'This JWS was used before ("jti"); sign a new one for every request.');
@@ -91,14 +86,7 @@ export async function certificateHolder(jws: string, purpose: CertificateJwsPurp
   return { verified, cert };
 }
 
-/** The approver signs the hash of the CSR it saw; any other CSR is refused. */
-export function checkCsrHash(expected: string | undefined, given: unknown): void {
-  if (typeof given !== 'string' || !expected || given !== expected) {
-    throw new AppError('CSR_MISMATCH', 403, 'The JWS "csr_sha256" is not the SHA-256 of the pending CSR; compare the fingerprint the new machine shows and sign that one.');
-  }
-}
-
-export { csrSha256 };
+export { checkCsrHash, csrSha256 } from '../../lib/enroll/index.js';
 
 /** An audit event of the system project (enrollments have no project of their own). */
 export const audit = (action: string, e: Pick<EnrollmentRecord, 'id'>, who: string, requestId: string, outcome: 'success' | 'refused' = 'success', reason?: string) =>

@@ -1,9 +1,9 @@
-import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/errors/index.js';
-import { claimString, enrollmentView, newOneTimePassword } from '../../lib/enroll/index.js';
+import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
+import { checkApproval, checkAwaitingApproval, enrollmentView, newOneTimePassword } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT, type RouteResult } from '../../lib/http/index.js';
 import { MACHINE_OTP_DEFAULT_SECONDS, MACHINE_OTP_MAX_SECONDS } from '../../lib/requests/index.js';
 import { enrollments, StaleRecordError, type EnrollmentRecord } from '../../lib/store/index.js';
-import { audit, certificateHolder, checkCsrHash, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
+import { audit, certificateHolder, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
 
 /**
  * A user's new machine, from a machine that already holds a certificate: the old machine asks for
@@ -51,17 +51,16 @@ export async function approve(id: string, body: { jws: string }, requestId: stri
   const e = await enrollments.get(SYSTEM_PROJECT, id);
   if (!e) throw notFound('ENROLLMENT_NOT_FOUND', `No enrollment ${id}.`);
   const now = new Date();
-  if (e.status !== 'awaiting_approval' || Date.parse(e.expiresAt) <= now.getTime()) {
-    throw conflict('ENROLLMENT_NOT_AWAITING_APPROVAL', `Enrollment ${id} is not waiting for an approval (it is ${e.status}${e.status === 'awaiting_approval' ? ', but its approval window has passed' : ''}).`);
-  }
+  // Checked before the JWS is verified too, so that a late approval is told so, not made to sign again.
+  checkAwaitingApproval(e, now);
   const ca = await loginCa(e.caId);
   const holder = await certificateHolder(body.jws, 'enroll-approval', ca);
-  if (holder.verified.userId !== e.user.id) {
-    await audit('enrollment.approve', e, `certificate:${holder.verified.serial}`, requestId, 'refused', `signed by a certificate of user ${holder.verified.userId}`);
-    throw forbidden('ENROLLMENT_WRONG_USER', `Enrollment ${id} is for another user than the certificate that signed the approval; only the user's own machines approve.`);
+  try {
+    checkApproval(e, holder.verified, now);
+  } catch (err) {
+    await audit('enrollment.approve', e, `certificate:${holder.verified.serial}`, requestId, 'refused', (err as Error).message);
+    throw err;
   }
-  if (claimString(holder.verified, 'enrollment_id') !== e.id) throw new AppError('JWS_CLAIMS_INVALID', 401, `The JWS "enrollment_id" must be ${e.id}.`);
-  checkCsrHash(e.csrSha256, holder.verified.claims.csr_sha256);
   const decision = decideUserCertificate(ca, e.user, e.csrPem!, e.ttlSeconds);
   let advanced: EnrollmentRecord;
   try {

@@ -1,28 +1,17 @@
-import { unauthorized } from '../../lib/errors/index.js';
-import { enrollmentView, otpMatches } from '../../lib/enroll/index.js';
+import { enrollmentDenied as denied, enrollmentView, failedAttemptFields, redemptionRefusal } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT, type RouteResult } from '../../lib/http/index.js';
 import { enrollments, StaleRecordError, type EnrollmentRecord } from '../../lib/store/index.js';
 import { audit, csrSha256, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
 
-/** After this many wrong one-time passwords the enrollment is locked for good. */
-export const MAX_FAILED_ATTEMPTS = 5;
 /** A machine enrollment, once redeemed, waits this long for its approval. */
 export const APPROVAL_WINDOW_SECONDS = 15 * 60;
-
-/** The one answer to every wrong guess, so that a guesser learns nothing about the enrollment. */
-const denied = () =>
-  unauthorized('ENROLLMENT_DENIED', 'That one-time password does not open this enrollment (wrong, used, expired, or locked after 5 wrong tries); ask for a new enrollment.');
 
 /** Counts a wrong password; the fifth locks the enrollment and drops its hash. Concurrent guesses each count. */
 async function countFailure(e: EnrollmentRecord): Promise<void> {
   let current: EnrollmentRecord | undefined = e;
   for (let i = 0; i < 10 && current && current.status === 'pending'; i++) {
-    const failures = current.failedAttempts + 1;
     try {
-      await enrollments.advance(SYSTEM_PROJECT, e.id, 'pending', current.failedAttempts, {
-        failedAttempts: failures,
-        ...(failures >= MAX_FAILED_ATTEMPTS ? { status: 'locked', otpSha256: undefined } : {}),
-      });
+      await enrollments.advance(SYSTEM_PROJECT, e.id, 'pending', current.failedAttempts, failedAttemptFields(current));
       return;
     } catch (err) {
       if (!(err instanceof StaleRecordError)) throw err;
@@ -38,16 +27,14 @@ async function countFailure(e: EnrollmentRecord): Promise<void> {
  */
 export async function redeem(id: string, body: { one_time_password: string; csr: string }, requestId: string, baseUrl: string): Promise<RouteResult> {
   const e = await enrollments.get(SYSTEM_PROJECT, id);
-  // Compared even when there is nothing to compare with, so an unknown id costs the same.
-  const matches = otpMatches(e?.otpSha256, body.one_time_password);
-  if (!e) throw denied();
   const now = new Date();
-  if (!matches) {
-    if (e.status === 'pending') await countFailure(e);
-    await audit('enrollment.redeem', e, 'anonymous', requestId, 'refused', 'wrong one-time password');
+  const refusal = redemptionRefusal(e, body.one_time_password, now);
+  if (refusal) {
+    if (refusal === 'wrong') await countFailure(e!);
+    if (e) await audit('enrollment.redeem', e, 'anonymous', requestId, 'refused', `${refusal} one-time password`);
     throw denied();
   }
-  if (e.status !== 'pending' || Date.parse(e.expiresAt) <= now.getTime()) throw denied();
+  if (!e) throw denied();
   const ca = await loginCa(e.caId);
   // Decided before the password is used up: a CSR the RA refuses is a 400 and the password still works.
   const decision = decideUserCertificate(ca, e.user, body.csr, e.ttlSeconds);

@@ -8,3 +8,4 @@ export { verifyCertificateJws, claimString, jwsAudience, JWS_TYPES, MAX_JWS_LIFE
 export { csrSha256 } from './csr.js';
 export { federationObjects, issuerDnOf, identityProviderId, mappingId, USER_MAPPING_RULES, X509_PROTOCOL_ID } from './keystone.js';
 export { enrollmentState, enrollmentView, loginCaView, userCertificateView, type EnrollmentState } from './views.js';
+export { redemptionRefusal, failedAttemptFields, checkHolder, checkCsrHash, checkApproval, checkAwaitingApproval, enrollmentDenied, MAX_FAILED_ATTEMPTS, type RedemptionRefusal } from './checks.js';

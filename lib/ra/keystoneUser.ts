@@ -24,7 +24,9 @@ const USER_PROFILE: Profile = Profile.parse({
   allow_email_sans: true,
   key_usages: ['digitalSignature'],
   ext_key_usages: ['client_auth'],
-  copy_subject_fields: [],
+  // The CN is the user's name, checked as a fixed value (the object-id rule), not as a host name.
+  copy_subject_fields: ['CN'],
+  cn_must_be_object_id: true,
   require_san: false,
   max_ttl: USER_CERT_TTL_LIMIT_SECONDS,
   default_ttl: USER_CERT_DEFAULT_TTL_SECONDS,
@@ -80,6 +82,6 @@ export function userEmailSan(email: string | undefined): string[] {
 export function checkUserCertificate(ca: UserCertificateFacts, csr: ParsedCsr, user: KeystoneUser, ttlSeconds: number | undefined, now: Date) {
   const profile = userProfileOf(ca);
   const sans = userEmailSan(user.email).map((s) => ({ type: 'email' as const, value: s.slice('email:'.length) }));
-  const checked = checkIssuance(profile, { keyType: csr.keyType, sans, subject: {}, ttlSeconds, mayExceedMaxTtl: false, now });
+  const checked = checkIssuance(profile, { keyType: csr.keyType, sans, subject: { CN: user.name }, objectId: user.name, ttlSeconds, mayExceedMaxTtl: false, now });
   return { profile, checked, subject: { CN: user.name, UID: user.id } };
 }
