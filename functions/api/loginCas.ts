@@ -1,14 +1,13 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
 import { authConfigFromEnv, fetchKeystoneUser } from '../../lib/auth/index.js';
-import { conflict, notFound } from '../../lib/errors/index.js';
+import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
 import { enrollmentView, federationObjects, loginCaView, newOneTimePassword, userCertificateView } from '../../lib/enroll/index.js';
 import { describeRoutes, header, pageLinks, pageParams, SYSTEM_PROJECT, systemRoute } from '../../lib/http/index.js';
 import { newJob, requestRevocation, submitJob } from '../../lib/jobs/index.js';
-import { enforce } from '../../lib/policy/index.js';
+import { enforce, isAllowed } from '../../lib/policy/index.js';
 // The URL only: lib/ca's index would bring the signing code into an API bundle.
 import { revocationUrls } from '../../lib/ca/urls.js';
-import { CreateEnrollmentBody, CreateLoginCaBody, KeystoneUserId, RevokeCertificateBody } from '../../lib/requests/index.js';
+import { CreateEnrollmentBody, CreateLoginCaBody, RevokeCertificateBody } from '../../lib/requests/index.js';
 import { cas, certificates, enrollments, type CaRecord, type CertificateRecord, type EnrollmentRecord } from '../../lib/store/index.js';
 import { jobView } from '../../lib/views/index.js';
 import { loginCa } from '../enroll/common.js';
@@ -49,7 +48,8 @@ const createLoginCa = systemRoute({ body: CreateLoginCaBody }, async ({ body, cr
   return {
     status: 202,
     audit: { action: 'login_ca.create.requested', object: { type: 'ca', id: caId } },
-    headers: { Location: `${baseUrl}/v1/jobs/${job.id}` },
+    // Its job is in the system project, which no project-scoped GET /v1/jobs reaches: the CA's status tells.
+    headers: { Location: `${baseUrl}/v1/login-cas/${caId}` },
     body: { login_ca: loginCaView(ca, baseUrl), job: jobView(job, baseUrl) },
   };
 });
@@ -89,7 +89,7 @@ const createEnrollment = systemRoute({ params: { id: 'loginCa' }, body: CreateEn
   const user = await fetchKeystoneUser(config.authUrl, header(event, 'x-auth-token')!, body.user_id, config.timeoutMs);
   if (!user.enabled) throw conflict('USER_DISABLED', `Keystone user ${user.id} is disabled; enable it before enrolling.`);
   const max = ca.userCertificates?.maxTtl;
-  if (body.ttl !== undefined && max !== undefined && body.ttl > max) throw conflict('TTL_TOO_LONG', `Login CA ${ca.id} issues user certificates for at most ${max} s; ask for less.`);
+  if (body.ttl !== undefined && max !== undefined && body.ttl > max) throw badRequest('TTL_TOO_LONG', `Login CA ${ca.id} issues user certificates for at most ${max} s; ask for less.`, { field: 'ttl' });
   const now = new Date();
   const otp = newOneTimePassword();
   const e: EnrollmentRecord = {
@@ -116,16 +116,9 @@ const createEnrollment = systemRoute({ params: { id: 'loginCa' }, body: CreateEn
   };
 });
 
-const UserQuery = z.object({ user_id: KeystoneUserId.optional() }).passthrough();
-const userQuery = (query: Record<string, string | undefined>) => {
-  const parsed = UserQuery.safeParse(query);
-  if (!parsed.success) throw notFound('USER_NOT_FOUND', '"user_id" is no Keystone user id.');
-  return parsed.data.user_id;
-};
-
 /** GET /v1/login-cas/{id}/enrollments[?user_id=] */
-const listEnrollments = systemRoute({ params: { id: 'loginCa' } }, async ({ params, query, credentials, baseUrl }) => {
-  const userId = userQuery(query);
+const listEnrollments = systemRoute({ params: { id: 'loginCa' }, query: { user_id: 'keystoneUser' } }, async ({ params, query, credentials, baseUrl }) => {
+  const userId = query.user_id;
   enforce('ca:enrollments:list', credentials, target(userId));
   const ca = await loginCa(params.id);
   const { limit, marker } = pageParams(query);
@@ -142,8 +135,8 @@ async function userCertificates(caId: string, userId: string | undefined, limit:
 }
 
 /** GET /v1/login-cas/{id}/certificates[?user_id=] — a user's machines. */
-const listUserCertificates = systemRoute({ params: { id: 'loginCa' } }, async ({ params, query, credentials, baseUrl }) => {
-  const userId = userQuery(query);
+const listUserCertificates = systemRoute({ params: { id: 'loginCa' }, query: { user_id: 'keystoneUser' } }, async ({ params, query, credentials, baseUrl }) => {
+  const userId = query.user_id;
   enforce('ca:user_certificates:list', credentials, target(userId));
   const ca = await loginCa(params.id);
   const { limit, marker } = pageParams(query);
@@ -156,8 +149,9 @@ const revokeOne = systemRoute({ params: { id: 'loginCa', cert: 'certificate' }, 
   const ca = await loginCa(params.id);
   const cert = await certificates.get(SYSTEM_PROJECT, params.cert);
   // Another user's certificate is as absent as a missing one, unless the caller may revoke it.
-  if (!cert || cert.caId !== ca.id) throw notFound('CERTIFICATE_NOT_FOUND', `No user certificate ${params.cert} of login CA ${ca.id}.`);
-  enforce('ca:user_certificates:revoke', credentials, target(cert.keystoneUser?.id));
+  if (!cert || cert.caId !== ca.id || !isAllowed('ca:user_certificates:revoke', credentials, target(cert.keystoneUser?.id))) {
+    throw notFound('CERTIFICATE_NOT_FOUND', `No user certificate ${params.cert} of login CA ${ca.id} that you may revoke.`);
+  }
   if (cert.status !== 'issued' && cert.status !== 'revoked') throw conflict('CERTIFICATE_NOT_ISSUED', `Certificate ${cert.id} is ${cert.status}; only an issued certificate can be revoked.`);
   const { cert: revoked } = await requestRevocation(cert, body.reason, credentials.userId);
   return { status: 200, audit: { action: 'certificate.revoked', object: { type: 'certificate', id: cert.id } }, body: { certificate: userCertificateView(revoked) } };

@@ -1,4 +1,4 @@
-import { notFound, unauthorized } from '../../lib/errors/index.js';
+import { AppError, conflict, notFound } from '../../lib/errors/index.js';
 import { recordEvent } from '../../lib/events/index.js';
 import { checkHolder, csrSha256, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/index.js';
@@ -75,13 +75,14 @@ export interface Holder {
  * revoked, and is the record's own (same serial, same user); its `jti` is used up here.
  */
 export async function certificateHolder(jws: string, purpose: CertificateJwsPurpose, ca: CaRecord): Promise<Holder> {
+  if (ca.status !== 'active' || !ca.certificatePem) throw conflict('CA_NOT_ACTIVE', `Login CA ${ca.id} is ${ca.status}.`);
   const now = new Date();
   const verified = verifyCertificateJws(jws, purpose, [ca.certificatePem!], now);
   const answer = await ocspResponses.get(SYSTEM_PROJECT, ca.id, verified.serial);
   const cert = checkHolder(verified, ca.id, answer?.certificateId ? await certificates.get(SYSTEM_PROJECT, answer.certificateId) : undefined, answer);
   const exp = verified.claims.exp as number;
   if (!(await redeemJti(SYSTEM_PROJECT, ca.id, String(verified.claims.jti), new Date(exp * 1000)))) {
-    throw unauthorized('JWS_REPLAYED', 'This JWS was used before ("jti"); sign a new one for every request.');
+    throw new AppError('JWS_REPLAYED', 401, 'This JWS was used before ("jti"); sign a new one for every request.');
   }
   return { verified, cert };
 }

@@ -1,5 +1,6 @@
 import { AppError, conflict, forbidden, unauthorized } from '../errors/index.js';
 import type { CertificateRecord, EnrollmentRecord, OcspRecord } from '../store/index.js';
+import { normaliseSerialHex } from '../x509/index.js';
 import { claimString, type VerifiedCertificateJws } from './certificateJws.js';
 import { otpMatches } from './otp.js';
 
@@ -39,10 +40,12 @@ export function failedAttemptFields(e: Pick<EnrollmentRecord, 'failedAttempts'>)
  * issued (not revoked, as its record and its OCSP answer say).
  */
 export function checkHolder(verified: VerifiedCertificateJws, caId: string, cert: CertificateRecord | undefined, ocsp: OcspRecord | undefined): CertificateRecord {
-  if (!cert || cert.caId !== caId || cert.serial !== verified.serial || cert.keystoneUser?.id !== verified.userId) {
+  // The CA signed this serial (the JWS check proved it) and its OCSP answer says revoked: nothing else matters.
+  if (ocsp?.status === 'revoked') throw unauthorized('JWS_CERTIFICATE_REVOKED', `The certificate with serial ${verified.serial} is revoked; enroll again with a one-time password.`);
+  if (!cert || cert.caId !== caId || !cert.serial || normaliseSerialHex(cert.serial) !== verified.serial || cert.keystoneUser?.id !== verified.userId) {
     throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', 'The certificate in "x5c" is not one this login CA issued to that user.');
   }
-  if (cert.status === 'revoked' || ocsp?.status === 'revoked') throw unauthorized('JWS_CERTIFICATE_REVOKED', `Certificate ${cert.id} is revoked; enroll again with a one-time password.`);
+  if (cert.status === 'revoked') throw unauthorized('JWS_CERTIFICATE_REVOKED', `Certificate ${cert.id} is revoked; enroll again with a one-time password.`);
   if (cert.status !== 'issued') throw unauthorized('JWS_CERTIFICATE_UNTRUSTED', `Certificate ${cert.id} is ${cert.status}.`);
   return cert;
 }
@@ -66,6 +69,10 @@ export function checkApproval(e: EnrollmentRecord, verified: VerifiedCertificate
   checkAwaitingApproval(e, now);
   if (verified.userId !== e.user.id) {
     throw forbidden('ENROLLMENT_WRONG_USER', `Enrollment ${e.id} is for another user than the certificate that signed the approval; only the user's own machines approve.`);
+  }
+  // The machine that asked for the one-time password approves what was redeemed with it.
+  if (e.approverSerial && verified.serial !== e.approverSerial) {
+    throw forbidden('ENROLLMENT_WRONG_APPROVER', `Enrollment ${e.id} is approved by the machine that asked for it (certificate serial ${e.approverSerial}), not by another.`);
   }
   if (claimString(verified, 'enrollment_id') !== e.id) throw new AppError('JWS_CLAIMS_INVALID', 401, `The JWS "enrollment_id" must be ${e.id}.`);
   checkCsrHash(e.csrSha256, verified.claims.csr_sha256);

@@ -1,5 +1,6 @@
 import type { CaRecord, CertificateRecord, EnrollmentRecord } from '../store/index.js';
 import { caView } from '../views/index.js';
+import type { EnrollmentAnswer, LoginCaAnswer, UserCertificateAnswer } from '../openapi/answers.js';
 
 /**
  * Enrollments as the API shows them. Their status is derived: a one-time password past its expiry
@@ -14,7 +15,7 @@ export function enrollmentState(e: EnrollmentRecord, cert: CertificateRecord | u
   return cert.status;
 }
 
-export function enrollmentView(e: EnrollmentRecord, cert: CertificateRecord | undefined, ca: CaRecord | undefined, baseUrl: string, now: Date) {
+export function enrollmentView(e: EnrollmentRecord, cert: CertificateRecord | undefined, ca: CaRecord | undefined, baseUrl: string, now: Date): EnrollmentAnswer {
   const issued = cert?.certificatePem && (cert.status === 'issued' || cert.status === 'revoked');
   return {
     id: e.id,
@@ -42,7 +43,7 @@ export function enrollmentView(e: EnrollmentRecord, cert: CertificateRecord | un
   };
 }
 
-export function loginCaView(ca: CaRecord, baseUrl: string) {
+export function loginCaView(ca: CaRecord, baseUrl: string): LoginCaAnswer {
   const { links: _links, parent_ca_id: _p, external: _e, path_len: _l, name_constraints: _n, ...rest } = caView(ca, baseUrl);
   return {
     ...rest,
@@ -59,7 +60,7 @@ export function loginCaView(ca: CaRecord, baseUrl: string) {
 }
 
 /** A user certificate in an admin's list of a user's machines. */
-export function userCertificateView(cert: CertificateRecord) {
+export function userCertificateView(cert: CertificateRecord): UserCertificateAnswer {
   return {
     id: cert.id,
     login_ca_id: cert.caId,

@@ -80,7 +80,7 @@ export function routeErrors(doc: RouteDoc, route: RouteDescription | undefined):
   const errors = new Map<number, string[]>();
   if (route?.kind === 'project') {
     add(errors, 401, 'TOKEN_MISSING', 'TOKEN_INVALID');
-    add(errors, 403, 'PROJECT_SCOPE_REQUIRED', ...(doc.rules ?? []).map((r) => `POLICY_DENIED:${r}`));
+    add(errors, 403, ...(doc.anyScope ? [] : ['PROJECT_SCOPE_REQUIRED']), ...(doc.rules ?? []).map((r) => `POLICY_DENIED:${r}`));
     add(errors, 503, 'IDENTITY_UNAVAILABLE');
     for (const kind of Object.values(route.params ?? {})) {
       const info = paramKindInfo(kind);
@@ -154,7 +154,7 @@ function apiOperation(served: ServedRoute, doc: RouteDoc, schemas: Json): Json {
   return {
     operationId: doc.id,
     summary: doc.summary,
-    ...(doc.description || rules.length ? { description: [doc.description, rules.length ? `Policy: \`${rules[0]}\`${rules.length > 1 ? `; also ${rules.slice(1).map((r) => `\`${r}\``).join(', ')} for parts of the request` : ''}.` : ''].filter(Boolean).join('\n\n') } : {}),
+    ...(doc.description || rules.length ? { description: [doc.description, rules.length ? `Policy: \`${rules[0]}\`${rules.length > 1 ? `; also ${rules.slice(1).map((r) => `\`${r}\``).join(', ')} for parts of the request` : ''}${doc.anyScope ? '; a token of any scope (system or project)' : ''}.` : ''].filter(Boolean).join('\n\n') } : {}),
     tags: [doc.tag],
     ...(served.route?.kind === 'project' ? { 'x-policy-rules': rules } : { security: [] }),
     ...(doc.reasonCodes ? { 'x-reason-codes': doc.reasonCodes } : {}),
@@ -198,6 +198,8 @@ const TAGS = [
   ['policy', 'The policy rules in force'],
   ['acme', 'ACME accounts, orders and EAB keys, as project objects'],
   ['acme-server', 'The ACME server of every CA (RFC 8555)'],
+  ['login-cas', 'The cloud operator’s login CAs, whose Keystone user certificates log users in (any token scope; policy decides who)'],
+  ['enrollment', 'Keystone user certificates: one-time passwords, redeeming them with a CSR (no token), new machines approved and renewals signed with a user certificate’s key, revocation'],
 ];
 
 /**

@@ -40,8 +40,8 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:login_cas:list': '@',
   'ca:login_cas:get': '@',
   'ca:login_cas:keystone': 'rule:system_admin',
-  'ca:enrollments:create': 'rule:system_admin or user_id:%(target.user_id)s',
-  'ca:enrollments:list': 'rule:system_admin or user_id:%(target.user_id)s',
-  'ca:user_certificates:list': 'rule:system_admin or user_id:%(target.user_id)s',
-  'ca:user_certificates:revoke': 'rule:system_admin or user_id:%(target.user_id)s',
+  'ca:enrollments:create': 'rule:system_admin or user_id:%(user_id)s',
+  'ca:enrollments:list': 'rule:system_admin or user_id:%(user_id)s',
+  'ca:user_certificates:list': 'rule:system_admin or user_id:%(user_id)s',
+  'ca:user_certificates:revoke': 'rule:system_admin or user_id:%(user_id)s',
 };

@@ -5,7 +5,7 @@ import { children, readTlv } from './der.js';
 import type { Extensions } from './lintExtensions.js';
 import { err, warn, type LintFinding, type LintKind } from './lintFinding.js';
 import type { Parsed } from './certificateReader.js';
-import { generalNames } from './extensionReaders.js';
+import { extKeyUsages, generalNames } from './extensionReaders.js';
 import { decodeName } from './name.js';
 import { OID } from './oids.js';
 import { ipToBytes } from './san.js';
@@ -76,6 +76,16 @@ export function lintNameFields(c: Parsed, out: LintFinding[]): { subjectRdns: nu
   return { subjectRdns, subjectCns };
 }
 
+/** The extendedKeyUsage OIDs, or undefined if absent or malformed (lintKeyUsages reports that). */
+function ekuQuietly(exts: Extensions): string[] | undefined {
+  const ext = exts.get(OID.extKeyUsage);
+  try {
+    return ext ? extKeyUsages(ext.value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** subjectAltName (RFC 5280 4.2.1.6, BR 7.1.2.7.12, BR 7.1.4.3 for the common name). */
 export function lintSubjectAltName(exts: Extensions, kind: LintKind, subject: { subjectRdns: number | undefined; subjectCns: string[] | undefined }, out: LintFinding[]): void {
   const { subjectRdns, subjectCns } = subject;
@@ -83,7 +93,11 @@ export function lintSubjectAltName(exts: Extensions, kind: LintKind, subject: { 
   const sans = exts.read(sanExt, 'subjectAltName', generalNames);
   if (subjectRdns === 0 && !sanExt?.critical) out.push(err('E_SUBJECT_EMPTY_WITHOUT_CRITICAL_SAN', 'The subject is empty, so subjectAltName must be present and critical (RFC 5280 4.1.2.6).'));
   if (subjectRdns && sanExt?.critical) out.push(warn('W_SAN_CRITICAL_WITH_SUBJECT', 'subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6: should not be).'));
-  if (kind === 'leaf' && !sanExt) out.push(err('E_SAN_MISSING', 'The leaf certificate has no subjectAltName: clients match names only there.'));
+  // A server is matched by its names, only there; a client-only certificate (a Keystone user's, by
+  // CN and UID) is identified by its subject, which RFC 5280 allows without subjectAltName.
+  const ekus = ekuQuietly(exts);
+  const clientOnly = ekus !== undefined && ekus.length > 0 && !ekus.includes(OID.serverAuth) && ekus.includes(OID.clientAuth) && !!subjectRdns;
+  if (kind === 'leaf' && !sanExt && !clientOnly) out.push(err('E_SAN_MISSING', 'The leaf certificate has no subjectAltName: clients match names only there.'));
   if (sans) {
     if (!sans.length) out.push(err('E_SAN_EMPTY', 'subjectAltName holds no names (SIZE (1..MAX)).'));
     for (const gn of sans) {

@@ -22,6 +22,15 @@ export async function keystoneToken(user: string, password: string, project?: st
   return res.headers.get('x-subject-token')!;
 }
 
+/** A system-scoped token (`"scope": {"system": {"all": true}}`): the cloud operator's. */
+export async function systemToken(user: string, password: string): Promise<string> {
+  const auth = { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } }, scope: { system: { all: true } } };
+  const res = await fetch(`${authUrl()}/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth }) });
+  if (res.status !== 201) throw new Error(`keystone system login of ${user} failed: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  return res.headers.get('x-subject-token')!;
+}
+
 export async function api<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiAnswer<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers['X-Auth-Token'] = opts.token;

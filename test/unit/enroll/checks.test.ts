@@ -106,6 +106,9 @@ describe('approving a machine enrollment', () => {
 
   it('refuses another user, another CSR hash, another enrollment, a late approval, and one not waiting', () => {
     expect(code(() => checkApproval(waiting(), verified({ userId: 'bob-id' }), now))).toBe('403 ENROLLMENT_WRONG_USER');
+    // Another machine of the same user is not the one that asked for the password.
+    expect(code(() => checkApproval({ ...waiting(), approverSerial: '0a1b' }, verified(), now))).toBe('accepted');
+    expect(code(() => checkApproval({ ...waiting(), approverSerial: '0c0d' }, verified(), now))).toBe('403 ENROLLMENT_WRONG_APPROVER');
     expect(code(() => checkApproval(waiting(), verified({}, { csr_sha256: 'hash-2' }), now))).toBe('403 CSR_MISMATCH');
     expect(code(() => checkApproval(waiting(), verified({}, { csr_sha256: undefined }), now))).toBe('403 CSR_MISMATCH');
     expect(code(() => checkApproval(waiting(), verified({}, { enrollment_id: 'e-2' }), now))).toBe('401 JWS_CLAIMS_INVALID');
