@@ -116,7 +116,7 @@ PY
 # Replaced only when it changes: mod_wsgi restarts the daemon when the script's mtime does.
 if cmp -s "$X/keystone.wsgi.new" "$X/keystone.wsgi"; then rm "$X/keystone.wsgi.new"; else mv "$X/keystone.wsgi.new" "$X/keystone.wsgi"; ks_changed=1; fi
 for f in "$x_conf" "$state/ks/fernet/0" "$state/ks/cred/0" "$X/keystone.wsgi"; do
-  su -s /bin/sh $RUNAS -c "test -r '$f'" || fail "$RUNAS cannot read $f: every directory above $state needs o+x"
+  su -s /bin/sh $RUNAS -c "test -r '$f'" || fail "$RUNAS cannot read $f: $state and every directory above it must be searchable by others (o+x)"
 done
 
 # ---- Apache: its own httpd.conf; the vhost's SSL* lines are the ones that matter.
