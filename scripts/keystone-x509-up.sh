@@ -62,7 +62,7 @@ flock 9
 # ---- the client CAs: every PEM certificate of the file, each checked, into one bundle.
 tmp=$(mktemp -d "$X/cas.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-awk -v d="$tmp" '/-----BEGIN CERTIFICATE-----/{n++; f=sprintf("%s/%03d.pem", d, n)} n{print > f} /-----END CERTIFICATE-----/{close(f)}' "$cas_in"
+awk -v d="$tmp" '/-----BEGIN CERTIFICATE-----/{n++; f=sprintf("%s/%03d.pem", d, n); in_cert=1} in_cert{print > f} /-----END CERTIFICATE-----/{if (in_cert) close(f); in_cert=0}' "$cas_in"
 subjects=()
 for f in "$tmp"/*.pem; do
   [ -f "$f" ] || fail "CLIENT_CAS_PEM $cas_in holds no PEM certificate"
