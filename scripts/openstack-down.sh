@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Stops what scripts/openstack-up.sh started. Usage: scripts/openstack-down.sh STATE_DIR
+# Stops what scripts/openstack-up.sh started (and scripts/keystone-x509-up.sh's Apache). Usage: scripts/openstack-down.sh STATE_DIR
 state=${1:?usage: openstack-down.sh STATE_DIR}
 [ -f "$state/pids" ] && . "$state/pids"
+# Apache first (its parent stops its children and the mod_wsgi Keystone); wait, so :5443 is free again.
+if [ -n "${APACHE_PID:-}" ] && kill "$APACHE_PID" 2>/dev/null; then
+  for i in $(seq 50); do kill -0 "$APACHE_PID" 2>/dev/null || break; sleep 0.1; done
+fi
 for pid in ${BARBICAN_PID:-} ${KEYSTONE_PID:-} ${KEYSTONE_JWS_PID:-}; do kill "$pid" 2>/dev/null || true; done
 [ -f "$state/pg/postmaster.pid" ] && su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $state/pg -m fast stop" >/dev/null 2>&1
 exit 0

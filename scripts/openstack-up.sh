@@ -51,6 +51,13 @@ key_repository = $state/ks/cred
 [jwt_tokens]
 jws_public_key_repository = $state/ks/jws/public
 jws_private_key_repository = $state/ks/jws/private
+[auth]
+# A fernet token carries its methods as bits numbered in THIS list's order, so every Keystone that
+# validates another's tokens needs the same list: scripts/keystone-x509-up.sh copies it for the
+# X.509 Keystone behind Apache (x509 = the OS-FEDERATION .../protocols/x509/auth route). With
+# Keystone's default list an x509 token read here decodes as oauth1, a delegated method that may
+# not be exchanged for another token. No "external": federation and it both read REMOTE_USER.
+methods = password,token,mapped,x509,application_credential
 CONF
 export OS_KEYSTONE_CONFIG_FILES=$state/ks/keystone.conf
 km() { keystone-manage --config-file "$state/ks/keystone.conf" "$@" >>"$state/ks/manage.log" 2>&1 || fail "keystone-manage $1 failed" "$state/ks/manage.log"; }
@@ -157,6 +164,7 @@ for i in $(seq 150); do curl -s -o /dev/null -w '%{http_code}' $BB/ | grep -q 30
 curl -s -o /dev/null -w '%{http_code}' $BB/ | grep -q 300 || fail "barbican did not answer" "$state/bb/server.log"
 
 cat > "$state/env" <<ENV
+OPENSTACK_STATE_DIR=$state
 OS_AUTH_URL=$KS/v3
 BARBICAN_URL=$BB
 OS_SERVICE_USERNAME=caworker
