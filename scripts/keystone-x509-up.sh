@@ -52,9 +52,13 @@ if [ ! -x /usr/sbin/apache2 ] || [ ! -f $M/mod_ssl.so ] || [ ! -f $M/mod_wsgi.so
   inst || { apt-get update -qq && inst; } || fail "apt-get install apache2 libapache2-mod-wsgi-py3 failed"
 fi
 
-X=$state/x509
-mkdir -p "$X/run" "$X/tls"
-chmod 755 "$X"; chmod 700 "$X/tls"
+# Everything the mod_wsgi daemon ($RUNAS) reads lives outside the state directory, in a directory
+# every user can reach: a checkout under /root (mode 700) is not searchable by $RUNAS. $state/x509
+# links to it.
+X=/var/tmp/openstack-ca-x509-$(printf %s "$state" | sha256sum | cut -c1-12)
+mkdir -p "$X/run" "$X/tls" "$X/ks"
+chmod 755 "$X" "$X/ks"; chmod 700 "$X/tls"
+[ -L "$state/x509" ] || { rm -rf "$state/x509"; ln -s "$X" "$state/x509"; }
 # One run at a time per state directory (tests may call this from several files).
 exec 9>"$X/.lock"
 flock 9
@@ -86,12 +90,12 @@ if [ ! -s "$X/tls/server.pem" ] || ! openssl x509 -in "$X/tls/server.pem" -noout
   cp "$X/tls/ca.pem" "$X/tls-ca.pem"; chmod 644 "$X/tls-ca.pem"
 fi
 
-# ---- Keystone's side: the same database and key repositories as :5000, read by the mod_wsgi daemon
-# ($RUNAS; Apache refuses to run it as root). The keys stay root-owned (the :5000 Keystone and
-# keystone-manage run as root) and become group-readable by $RUNAS.
-x_conf=$state/ks/keystone-x509.conf
-x_log=$state/ks/keystone-x509.log
-sed -e "s#^log_file = .*#log_file = $x_log#" "$ks_conf" > "$x_conf.new"
+# ---- Keystone's side: the same database and the same keys as :5000, read by the mod_wsgi daemon
+# ($RUNAS; Apache refuses to run it as root). The key repositories are copied (root-owned, readable
+# by $RUNAS's group) on every run: the :5000 Keystone never rotates them.
+x_conf=$X/ks/keystone-x509.conf
+x_log=$X/ks/keystone-x509.log
+sed -e "s#^log_file = .*#log_file = $x_log#" -e "s#$state/ks/fernet#$X/ks/fernet#g" -e "s#$state/ks/cred#$X/ks/cred#g" "$ks_conf" > "$x_conf.new"
 cat >> "$x_conf.new" <<CONF
 [federation]
 # When a protocol names no remote_id_attribute: the issuer DN as mod_ssl writes it (RFC 2253), so an
@@ -102,9 +106,13 @@ ks_changed=
 cmp -s "$x_conf.new" "$x_conf" || ks_changed=1
 chown root:$RUNAS "$x_conf.new"; chmod 640 "$x_conf.new"; mv "$x_conf.new" "$x_conf"
 touch "$x_log"; chown $RUNAS:$RUNAS "$x_log"; chmod 640 "$x_log"
-for repo in "$state/ks/fernet" "$state/ks/cred"; do
-  [ -d "$repo" ] || fail "no key repository $repo"
-  chgrp -R $RUNAS "$repo"; chmod 750 "$repo"; find "$repo" -type f -exec chmod 640 {} +
+for name in fernet cred; do
+  [ -d "$state/ks/$name" ] || fail "no key repository $state/ks/$name"
+  if ! diff -rq "$state/ks/$name" "$X/ks/$name" >/dev/null 2>&1; then
+    rm -rf "$X/ks/$name.new"; cp -r "$state/ks/$name" "$X/ks/$name.new"
+    rm -rf "$X/ks/$name"; mv "$X/ks/$name.new" "$X/ks/$name"; ks_changed=1
+  fi
+  chown -R root:$RUNAS "$X/ks/$name"; chmod 750 "$X/ks/$name"; find "$X/ks/$name" -type f -exec chmod 640 {} +
 done
 cat > "$X/keystone.wsgi.new" <<PY
 # mod_wsgi does not pass SetEnv to os.environ: the script names its config file itself.
@@ -115,8 +123,8 @@ application = initialize_public_application()
 PY
 # Replaced only when it changes: mod_wsgi restarts the daemon when the script's mtime does.
 if cmp -s "$X/keystone.wsgi.new" "$X/keystone.wsgi"; then rm "$X/keystone.wsgi.new"; else mv "$X/keystone.wsgi.new" "$X/keystone.wsgi"; ks_changed=1; fi
-for f in "$x_conf" "$state/ks/fernet/0" "$state/ks/cred/0" "$X/keystone.wsgi"; do
-  su -s /bin/sh $RUNAS -c "test -r '$f'" || fail "$RUNAS cannot read $f: $state and every directory above it must be searchable by others (o+x)"
+for f in "$x_conf" "$X/ks/fernet/0" "$X/ks/cred/0" "$X/keystone.wsgi"; do
+  su -s /bin/sh $RUNAS -c "test -r '$f'" || fail "$RUNAS cannot read $f"
 done
 
 # ---- Apache: its own httpd.conf; the vhost's SSL* lines are the ones that matter.

@@ -33,7 +33,7 @@ export const CreateEnrollmentBody = z
   .object({
     user_id: KeystoneUserId,
     /** The certificate's lifetime (default: the login CA's default_ttl). */
-    ttl: seconds(300, 30 * DAY).optional(),
+    ttl: seconds(60, 30 * DAY).optional(),
     /** How long the one-time password may be redeemed. */
     expires_in: seconds(60, 7 * DAY).default(DAY),
   })
