@@ -173,6 +173,9 @@ WSGISocketPrefix $X/run/wsgi
     SSLOCSPEnable leaf
 $ocsp_lines
     SSLOCSPResponderTimeout 3
+    # Pre-signed answers (RFC 5019, as this service's responder and most CAs' give) carry no nonce:
+    # mod_ssl's default would refuse them all ("bad nonce").
+    SSLOCSPUseRequestNonce off
     # One process, one thread: Keystone's own threading model, and one Keystone to load on each
     # (re)start (~4 s of CPU; two processes took twice as long on a 2-core machine).
     WSGIDaemonProcess ks-x509 processes=1 threads=1 user=$RUNAS group=$RUNAS display-name=ks-x509 shutdown-timeout=1

@@ -36,5 +36,9 @@ export async function signOcsp(
     responses: [{ certId: certIdFor(issuer.certificate.raw, serialHex, certIdHash), status, thisUpdate: at, nextUpdate }],
     signatureAlgorithm: algorithm,
     sign: (tbs) => driver.sign(tbs, algorithm, issuer.key),
+    // The CA answers itself, and says who it is: OpenSSL's OCSP_basic_verify looks for the signer
+    // only among the response's certificates and those the client passes, so mod_ssl (which passes
+    // none) refuses an answer without it ("signer certificate not found").
+    certs: [issuer.certificate.raw],
   });
 }

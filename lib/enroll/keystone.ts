@@ -57,6 +57,8 @@ export function federationObjects(ca: CaRecord, ocspUrl: string, domainId = 'def
       'SSLCARevocationCheck none',
       'SSLOCSPEnable leaf',
       'SSLOCSPResponderTimeout 3',
+      // The answers are pre-signed (RFC 5019): no nonce to echo, which mod_ssl requires by default.
+      'SSLOCSPUseRequestNonce off',
     ],
   };
 }

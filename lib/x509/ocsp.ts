@@ -74,7 +74,7 @@ export interface BasicOcspResponseInput extends OcspResponseDataInput {
   signatureAlgorithm: SignatureAlgorithm;
   /** Signs the ResponseData bytes, as for a TBSCertificate (ECDSA signatures DER-encoded, node's default). */
   sign: (tbs: Buffer) => Buffer | Promise<Buffer>;
-  /** DER certificates for the `certs` field: a delegated responder's certificate; none when the CA answers itself. */
+  /** DER certificates for the `certs` field: the responder's certificate (a delegated responder's, or the CA's own). */
   certs?: readonly Buffer[];
 }
 
