@@ -1,16 +1,16 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { authConfigFromEnv, fetchKeystoneUser } from '../../lib/auth/index.js';
 import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
-import { enrollmentView, federationObjects, loginCaView, newOneTimePassword, userCertificateView } from '../../lib/enroll/index.js';
+import { enrollmentView, federationObjects, loginCaView, userCertificateView } from '../../lib/enroll/index.js';
 import { describeRoutes, header, pageLinks, pageParams, SYSTEM_PROJECT, systemRoute } from '../../lib/http/index.js';
 import { newJob, requestRevocation, submitJob } from '../../lib/jobs/index.js';
 import { enforce, isAllowed } from '../../lib/policy/index.js';
 // The URL only: lib/ca's index would bring the signing code into an API bundle.
 import { revocationUrls } from '../../lib/ca/urls.js';
 import { CreateEnrollmentBody, CreateLoginCaBody, RevokeCertificateBody } from '../../lib/requests/index.js';
-import { cas, certificates, enrollments, type CaRecord, type CertificateRecord, type EnrollmentRecord } from '../../lib/store/index.js';
+import { cas, certificates, enrollments, type CaRecord, type CertificateRecord } from '../../lib/store/index.js';
 import { jobView } from '../../lib/views/index.js';
-import { loginCa } from '../enroll/common.js';
+import { createOtpEnrollment, loginCa } from '../enroll/common.js';
 
 /**
  * The cloud operator's login CAs: CAs that Keystone trusts (through a federation mapping) to log
@@ -90,29 +90,13 @@ const createEnrollment = systemRoute({ params: { id: 'loginCa' }, body: CreateEn
   if (!user.enabled) throw conflict('USER_DISABLED', `Keystone user ${user.id} is disabled; enable it before enrolling.`);
   const max = ca.userCertificates?.maxTtl;
   if (body.ttl !== undefined && max !== undefined && body.ttl > max) throw badRequest('TTL_TOO_LONG', `Login CA ${ca.id} issues user certificates for at most ${max} s; ask for less.`, { field: 'ttl' });
-  const now = new Date();
-  const otp = newOneTimePassword();
-  const e: EnrollmentRecord = {
-    id: crypto.randomUUID(),
-    projectId: SYSTEM_PROJECT,
-    caId: ca.id,
-    kind: 'otp',
-    status: 'pending',
-    user: { id: user.id, name: user.name, ...(user.email ? { email: user.email } : {}), ...(user.domainId ? { domainId: user.domainId } : {}) },
-    createdBy: credentials.userId,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    otpSha256: otp.sha256,
-    expiresAt: new Date(now.getTime() + body.expires_in * 1000).toISOString(),
-    failedAttempts: 0,
-    ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
-  };
-  await enrollments.create(e);
+  const keystoneUser = { id: user.id, name: user.name, ...(user.email ? { email: user.email } : {}), ...(user.domainId ? { domainId: user.domainId } : {}) };
+  const { e, password, now } = await createOtpEnrollment(ca, { kind: 'otp', user: keystoneUser, createdBy: credentials.userId, ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}) }, body.expires_in);
   return {
     status: 201,
     audit: { action: 'enrollment.created', object: { type: 'enrollment', id: e.id } },
     headers: { Location: `${baseUrl}/v1/enrollments/${e.id}` },
-    body: { enrollment: enrollmentView(e, undefined, ca, baseUrl, now), one_time_password: otp.password },
+    body: { enrollment: enrollmentView(e, undefined, ca, baseUrl, now), one_time_password: password },
   };
 });
 

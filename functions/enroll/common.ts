@@ -1,6 +1,6 @@
 import { AppError, conflict, notFound } from '../../lib/errors/index.js';
 import { recordEvent } from '../../lib/events/index.js';
-import { checkHolder, csrSha256, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
+import { checkHolder, csrSha256, newOneTimePassword, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/index.js';
 import { newJob, submitJob } from '../../lib/jobs/index.js';
 import { decideIssuance, KEYSTONE_USER_PROFILE, type IssuanceDecision } from '../../lib/ra/index.js';
@@ -23,6 +23,30 @@ export async function loginCa(caId: string): Promise<CaRecord> {
 /** The RA's decision for this user and CSR, before anything is written (a bad CSR consumes nothing). */
 export function decideUserCertificate(ca: CaRecord, user: EnrollmentRecord['user'], csrPem: string, ttlSeconds: number | undefined): IssuanceDecision {
   return decideIssuance(ca, { csr: parseCsr(csrPem), sans: [], ttlSeconds, profile: KEYSTONE_USER_PROFILE, keystoneUser: user }, new Date());
+}
+
+/** A new `pending` enrollment with a fresh one-time password (the record keeps only its hash), written; the password is shown once. */
+export async function createOtpEnrollment(
+  ca: CaRecord,
+  fields: Pick<EnrollmentRecord, 'kind' | 'user' | 'createdBy'> & Partial<Pick<EnrollmentRecord, 'ttlSeconds' | 'approverSerial'>>,
+  expiresInSeconds: number,
+): Promise<{ e: EnrollmentRecord; password: string; now: Date }> {
+  const now = new Date();
+  const otp = newOneTimePassword();
+  const e: EnrollmentRecord = {
+    id: crypto.randomUUID(),
+    projectId: SYSTEM_PROJECT,
+    caId: ca.id,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    otpSha256: otp.sha256,
+    expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
+    failedAttempts: 0,
+    ...fields,
+  };
+  await enrollments.create(e);
+  return { e, password: otp.password, now };
 }
 
 /** Ids of the certificate and job an enrollment is about to ask for: written into the enrollment first. */

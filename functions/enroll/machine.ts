@@ -1,9 +1,9 @@
 import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
-import { checkApproval, checkAwaitingApproval, enrollmentView, newOneTimePassword } from '../../lib/enroll/index.js';
+import { checkApproval, checkAwaitingApproval, enrollmentView } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT, type RouteResult } from '../../lib/http/index.js';
 import { MACHINE_OTP_DEFAULT_SECONDS, MACHINE_OTP_MAX_SECONDS } from '../../lib/requests/index.js';
 import { enrollments, StaleRecordError, type EnrollmentRecord } from '../../lib/store/index.js';
-import { audit, certificateHolder, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
+import { audit, certificateHolder, createOtpEnrollment, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
 
 /**
  * A user's new machine, from a machine that already holds a certificate: the old machine asks for
@@ -19,30 +19,17 @@ export async function mintForMachine(body: { login_ca_id: string; jws: string },
   if (asked !== undefined && (typeof asked !== 'number' || !Number.isInteger(asked) || asked < 60 || asked > MACHINE_OTP_MAX_SECONDS)) {
     throw badRequest('BODY_INVALID', `The JWS "expires_in" must be whole seconds from 60 to ${MACHINE_OTP_MAX_SECONDS}.`, { field: 'expires_in' });
   }
-  const now = new Date();
-  const otp = newOneTimePassword();
-  const e: EnrollmentRecord = {
-    id: crypto.randomUUID(),
-    projectId: SYSTEM_PROJECT,
-    caId: ca.id,
-    kind: 'machine',
-    status: 'pending',
-    user: holder.cert.keystoneUser!,
-    createdBy: `certificate:${holder.verified.serial}`,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    otpSha256: otp.sha256,
-    expiresAt: new Date(now.getTime() + ((asked as number | undefined) ?? MACHINE_OTP_DEFAULT_SECONDS) * 1000).toISOString(),
-    failedAttempts: 0,
-    approverSerial: holder.verified.serial,
-  };
-  await enrollments.create(e);
+  const { e, password, now } = await createOtpEnrollment(
+    ca,
+    { kind: 'machine', user: holder.cert.keystoneUser!, createdBy: `certificate:${holder.verified.serial}`, approverSerial: holder.verified.serial },
+    (asked as number | undefined) ?? MACHINE_OTP_DEFAULT_SECONDS,
+  );
   await audit('enrollment.created', e, e.createdBy, requestId, 'success', `for a new machine of user ${e.user.id}, by certificate ${holder.cert.id}`);
   return {
     status: 201,
     headers: { Location: `${baseUrl}/v1/enrollments/${e.id}` },
     // Shown once: only its hash is kept.
-    body: { enrollment: enrollmentView(e, undefined, ca, baseUrl, now), one_time_password: otp.password },
+    body: { enrollment: enrollmentView(e, undefined, ca, baseUrl, now), one_time_password: password },
   };
 }
 

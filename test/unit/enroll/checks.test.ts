@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { refusalOf } from '../../support/refusal.js';
 import { checkApproval, checkHolder, failedAttemptFields, MAX_FAILED_ATTEMPTS, newOneTimePassword, redemptionRefusal, type VerifiedCertificateJws } from '../../../lib/enroll/index.js';
-import { AppError } from '../../../lib/errors/index.js';
 import type { CertificateRecord, EnrollmentRecord, OcspRecord } from '../../../lib/store/index.js';
 
 /** The refusals of redemption, approval and a certificate holder's request, on records as the store keeps them. */
@@ -22,15 +22,7 @@ const enrollment = (fields: Partial<EnrollmentRecord> = {}): EnrollmentRecord =>
   failedAttempts: 0,
   ...fields,
 });
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AppError) return `${e.status} ${e.code}`;
-    throw e;
-  }
-  return 'accepted';
-};
+const code = refusalOf;
 
 describe('redeeming a one-time password', () => {
   it('opens a pending, unexpired enrollment with its own password', () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../lib/errors/index.js';
+import { refusalOf } from '../../support/refusal.js';
 import { decideIssuance, KEYSTONE_USER_PROFILE } from '../../../lib/ra/index.js';
 import { parseCsr } from '../../../lib/x509/index.js';
 import { makeCsr, tempDir } from '../../support/openssl.js';
@@ -13,15 +13,7 @@ const tenant = { id: 'ca-1', status: 'active' as const, notAfter: '2030-01-01T00
 const user = { id: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5', name: 'alice', email: 'Alice@Example.ORG' };
 const csr = (key: 'ec256' | 'rsa1024' | 'rsa2048' = 'ec256') => parseCsr(makeCsr(tmp.dir, key, 'admin', ['DNS:admin.example', 'email:admin@example.org']).csr);
 const request = (fields: Record<string, unknown> = {}) => ({ csr: csr(), sans: [] as string[], profile: KEYSTONE_USER_PROFILE, keystoneUser: user, ...fields });
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AppError) return `${e.status} ${e.code}`;
-    throw e;
-  }
-  return 'accepted';
-};
+const code = refusalOf;
 
 describe('decideIssuance for Keystone user certificates', () => {
   it('makes CN=<name>, UID=<id> and the e-mail from the user, ignoring the CSR’s subject and names; clientAuth and digitalSignature only; 8 hours', () => {
