@@ -182,6 +182,17 @@ describe('a new machine approved by one that holds a certificate, and renewal by
     expect(replay.status).toBe(409);
   });
 
+  it('a signed request is used once: the same JWS again is refused as replayed', async () => {
+    const jws = signWithCertificate(current.certificate, current.keyPem, 'enroll-machine+jwt', freshClaims('enroll-machine'));
+    expect((await api('POST', '/v1/enrollments', { body: { login_ca_id: loginCa.id, jws } })).status).toBe(201);
+    const again = await api('POST', '/v1/enrollments', { body: { login_ca_id: loginCa.id, jws } });
+    expect(again.status).toBe(401);
+    expect(again.body.error.code).toBe('JWS_REPLAYED');
+    // A JWS made for another step is refused whatever its signature.
+    const approval = signWithCertificate(current.certificate, current.keyPem, 'enroll-approval+jwt', freshClaims('enroll-approval'));
+    expect((await api('POST', '/v1/enrollments', { body: { login_ca_id: loginCa.id, jws: approval } })).body.error.code).toBe('JWS_CLAIMS_INVALID');
+  });
+
   it('a JWS from a certificate of another CA with the same subject is refused', async () => {
     const forgedKey = file('forged.key', openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']));
     const subj = '/' + openssl(['x509', '-noout', '-subject', '-nameopt', 'compat'], loginCa.certificate).trim().replace(/^subject=\/?/, '').replace(/, /g, '/');
