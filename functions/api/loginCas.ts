@@ -11,6 +11,7 @@ import { CreateEnrollmentBody, CreateLoginCaBody, RevokeCertificateBody } from '
 import { cas, certificates, enrollments, type CaRecord, type CertificateRecord } from '../../lib/store/index.js';
 import { jobView } from '../../lib/views/index.js';
 import { createOtpEnrollment, loginCa } from '../enroll/common.js';
+import { eventsPage } from './listEvents.js';
 
 /**
  * The cloud operator's login CAs: CAs that Keystone trusts (through a federation mapping) to log
@@ -155,6 +156,12 @@ const revokeUser = systemRoute({ params: { id: 'loginCa', user: 'keystoneUser' }
   return { status: 200, audit: { action: 'user.certificates.revoked', object: { type: 'user', id: params.user } }, body: { certificates: revoked.map(userCertificateView) } };
 });
 
+/** GET /v1/system/events[?action=&object_id=] — the audit trail of login CAs and enrollments (the system project's). */
+const systemEvents = systemRoute({ query: { object_id: 'object' } }, async ({ query, credentials, baseUrl }) => {
+  enforce('ca:system:events:list', credentials, target());
+  return { status: 200, body: await eventsPage(SYSTEM_PROJECT, query, `${baseUrl}/v1/system/events`) };
+});
+
 const ROUTES: Record<string, typeof getLoginCa> = {
   'POST /v1/login-cas': createLoginCa,
   'GET /v1/login-cas': listLoginCas,
@@ -165,6 +172,7 @@ const ROUTES: Record<string, typeof getLoginCa> = {
   'GET /v1/login-cas/{id}/certificates': listUserCertificates,
   'POST /v1/login-cas/{id}/certificates/{cert}/revoke': revokeOne,
   'POST /v1/login-cas/{id}/users/{user}/revoke': revokeUser,
+  'GET /v1/system/events': systemEvents,
 };
 
 export const handler = describeRoutes((event: APIGatewayProxyEventV2, context: Context) => {

@@ -333,6 +333,17 @@ export const ROUTES: Record<string, RouteDoc> = {
   },
   'GET /v1/webhook': { id: 'getWebhook', summary: 'The project’s webhook', tag: 'events', rules: ['ca:webhook:get'], answers: { 200: json(wrapped.webhook, 'The webhook (never its secret).') }, errors: { 404: ['WEBHOOK_NOT_FOUND'] } },
   'DELETE /v1/webhook': { id: 'deleteWebhook', summary: 'Stop webhook deliveries', tag: 'events', rules: ['ca:webhook:update'], answers: { 204: { description: 'Removed.' } }, errors: { 404: ['WEBHOOK_NOT_FOUND'] } },
+  'GET /v1/system/events': {
+    id: 'listSystemEvents',
+    summary: 'The audit trail of login CAs and enrollments, newest first',
+    description: 'The events of the `system` project (login CAs, enrollments, redemptions, approvals, renewals and revocations of user certificates), for a system-scoped admin.',
+    tag: 'login-cas',
+    rules: ['ca:system:events:list'],
+    anyScope: true,
+    paged: true,
+    query: { action: { description: 'only this action, e.g. `enrollment.redeemed`', pattern: '^[a-z._]{1,64}$' } },
+    answers: { 200: json(wrapped.events, 'A page of events.') },
+  },
   'GET /v1/events': {
     id: 'listEvents',
     summary: 'The project’s audit trail, newest first',

@@ -44,4 +44,5 @@ export const DEFAULT_RULES: Record<string, string> = {
   'ca:enrollments:list': 'rule:system_admin or user_id:%(user_id)s',
   'ca:user_certificates:list': 'rule:system_admin or user_id:%(user_id)s',
   'ca:user_certificates:revoke': 'rule:system_admin or user_id:%(user_id)s',
+  'ca:system:events:list': 'rule:system_admin',
 };

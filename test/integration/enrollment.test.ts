@@ -250,6 +250,17 @@ describe('a user’s machines', () => {
     await expect.poll(() => ocspStatus(two.enrollment.certificate), { timeout: 15_000, interval: 100 }).toMatch(/: revoked/);
   });
 
+  it('every step is in the system project’s audit trail, which only a system admin reads', async () => {
+    const { enrollment } = await enrollWithOtp(aliceId);
+    const { status, body } = await api('GET', `/v1/system/events?object_id=${enrollment.id}`, { token: sysAdmin });
+    expect(status).toBe(200);
+    expect(body.events.map((e: any) => e.action)).toEqual(expect.arrayContaining(['enrollment.created', 'enrollment.redeemed']));
+    expect(JSON.stringify(body)).not.toMatch(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+    expect((await api('GET', '/v1/system/events', { token: alice })).status).toBe(403);
+    // A tenant's own trail has none of it.
+    expect(JSON.stringify((await api('GET', '/v1/events?limit=200', { token: alice })).body)).not.toContain(enrollment.id);
+  });
+
   it('a user certificate is not in any project: a tenant token gets 404 for it', async () => {
     const { enrollment } = await enrollWithOtp(aliceId);
     expect((await api('GET', `/v1/certificates/${enrollment.certificate_id}`, { token: alice })).status).toBe(404);
