@@ -7,7 +7,7 @@ ApiError.
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 SERVICE_TYPE = "certificate-authority"
 
@@ -87,8 +87,12 @@ class CAClient:
             self._endpoint = found
         return api_root(self._endpoint)
 
-    def request(self, method: str, path: str, body: Body = None, params: Params = None) -> Any:
+    def request(self, method: str, path: str, body: Body = None, params: Params = None, *, secret: bool = False) -> Any:
+        """`secret`: the request or its answer carries a one-time password or a signed request, so
+        keystoneauth must not log it even with --debug."""
         kwargs: dict[str, Any] = {"raise_exc": False, "headers": {"Accept": "application/json"}}
+        if secret:
+            kwargs["log"] = False
         if body is not None:
             kwargs["json"] = dict(body)
         if params:
@@ -220,6 +224,61 @@ class CAClient:
 
     def get_acme_order(self, order_id: str) -> dict:
         return self.get(f"/v1/acme/orders/{order_id}")["order"]
+
+    # Login CAs (system-scoped admin) and their enrollments and user certificates
+    def create_login_ca(self, body: Mapping[str, Any]) -> dict:
+        return self.request("POST", "/v1/login-cas", body)
+
+    def list_login_cas(self, limit: Optional[int] = None) -> list[dict]:
+        return self.list_all("/v1/login-cas", "login_cas", limit=limit)
+
+    def get_login_ca(self, login_ca_id: str) -> dict:
+        return self.get(f"/v1/login-cas/{_seg(login_ca_id)}")["login_ca"]
+
+    def get_login_ca_keystone(self, login_ca_id: str) -> dict:
+        return self.get(f"/v1/login-cas/{_seg(login_ca_id)}/keystone")["keystone"]
+
+    def create_enrollment(self, login_ca_id: str, body: Mapping[str, Any]) -> dict:
+        """The answer holds `one_time_password`, shown this once."""
+        return self.request("POST", f"/v1/login-cas/{_seg(login_ca_id)}/enrollments", body, secret=True)
+
+    def list_enrollments(self, login_ca_id: str, user_id: Optional[str] = None) -> list[dict]:
+        return self.list_all(f"/v1/login-cas/{_seg(login_ca_id)}/enrollments", "enrollments", {"user_id": user_id})
+
+    def list_user_certificates(self, login_ca_id: str, user_id: Optional[str] = None) -> list[dict]:
+        return self.list_all(f"/v1/login-cas/{_seg(login_ca_id)}/certificates", "certificates", {"user_id": user_id})
+
+    def revoke_user_certificate(self, login_ca_id: str, cert_id: str, reason: Optional[str] = None) -> dict:
+        body = {"reason": reason} if reason else {}
+        return self.request("POST", f"/v1/login-cas/{_seg(login_ca_id)}/certificates/{_seg(cert_id)}/revoke", body)["certificate"]
+
+    def revoke_user_certificates(self, login_ca_id: str, user_id: str, reason: Optional[str] = None) -> list[dict]:
+        body = {"reason": reason} if reason else {}
+        return self.request("POST", f"/v1/login-cas/{_seg(login_ca_id)}/users/{_seg(user_id)}/revoke", body)["certificates"]
+
+    # Enrollment without a token: a one-time password, or a JWS signed with a user certificate's key
+    def get_enrollment(self, enrollment_id: str) -> dict:
+        return self.get(f"/v1/enrollments/{_seg(enrollment_id)}")["enrollment"]
+
+    def redeem_enrollment(self, enrollment_id: str, one_time_password: str, csr: str) -> dict:
+        body = {"one_time_password": one_time_password, "csr": csr}
+        return self.request("POST", f"/v1/enrollments/{_seg(enrollment_id)}/redeem", body, secret=True)["enrollment"]
+
+    def create_machine_enrollment(self, login_ca_id: str, jws: str) -> dict:
+        """The answer holds `one_time_password` for the new machine, shown this once."""
+        return self.request("POST", "/v1/enrollments", {"login_ca_id": login_ca_id, "jws": jws}, secret=True)
+
+    def approve_enrollment(self, enrollment_id: str, jws: str) -> dict:
+        return self.request("POST", f"/v1/enrollments/{_seg(enrollment_id)}/approve", {"jws": jws}, secret=True)["enrollment"]
+
+    def renew_user_certificate(self, login_ca_id: str, jws: str, csr: str) -> dict:
+        body = {"login_ca_id": login_ca_id, "jws": jws, "csr": csr}
+        return self.request("POST", "/v1/user-certificates/renew", body, secret=True)["enrollment"]
+
+
+def _seg(value: str) -> str:
+    """A path segment from the command line: quoted, so that it can only name one object."""
+    return quote(str(value), safe="")
 
 
 def _query_value(url: str, name: str) -> Optional[str]:

@@ -11,6 +11,7 @@ from osc_lib.cli import format_columns
 from osc_lib.command import command
 
 from openstack_ca.client import ApiError, CAClient
+from openstack_ca.enroll import EnrollError, EnrollmentFailed, EnrollmentTimeout
 from openstack_ca.jobs import JobFailed, JobTimeout, wait_for_job
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -21,8 +22,8 @@ HIDDEN = ("links",)
 
 
 class CACommand:
-    """Mixin for every command: API and job failures become CommandError (a message, exit 1, no
-    traceback); `self.ca` is the client."""
+    """Mixin for every command: API, job and enrollment failures become CommandError (a message,
+    exit 1, no traceback); `self.ca` is the client."""
 
     app: Any
 
@@ -33,7 +34,7 @@ class CACommand:
     def run(self, parsed_args: argparse.Namespace) -> int:
         try:
             return super().run(parsed_args)  # type: ignore[misc]
-        except (ApiError, JobFailed, JobTimeout) as e:
+        except (ApiError, JobFailed, JobTimeout, EnrollError, EnrollmentFailed, EnrollmentTimeout) as e:
             raise exceptions.CommandError(str(e)) from e
 
     def wait(self, parsed_args: argparse.Namespace, job: dict) -> Optional[dict]:

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from openstack_ca.client import SERVICE_TYPE, CAClient
+from openstack_ca.client import SERVICE_TYPE, ApiError, CAClient
 
 API_NAME = "ca"
 API_VERSION_OPTION = "os_ca_api_version"
@@ -22,10 +22,41 @@ def endpoint_override(config: dict[str, Any]) -> str | None:
     return next((str(config[k]) for k in ENDPOINT_KEYS if config.get(k)), None)
 
 
+class AnonymousSession:
+    """For the commands that run without a Keystone token (`auth_required = False`: enrollment on a
+    machine that has no password, only a one-time password or its certificate's key): a
+    keystoneauth session with no auth plugin, so no token and no catalog; the endpoint is explicit."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def request(self, url: str, method: str, **kwargs: Any) -> Any:
+        return self.session.request(url, method, authenticated=False, **kwargs)
+
+    def get_endpoint(self, **kwargs: Any) -> None:
+        raise ApiError(0, "ENDPOINT_NOT_FOUND", "this command runs without a Keystone token, so without its catalog: "
+                                                "give --os-ca-endpoint <url> (OS_CA_ENDPOINT) or ca_endpoint_override in clouds.yaml")
+
+
+def anonymous_session(instance: Any) -> AnonymousSession:
+    """TLS settings as the other commands have them (--os-cacert, --insecure, --os-cert/--os-key)."""
+    from keystoneauth1 import session as ks_session
+
+    options = getattr(instance, "_cli_options", None)
+    if options is not None and hasattr(options, "get_requests_verify_args"):
+        verify, cert = options.get_requests_verify_args()
+    else:
+        verify, cert = getattr(instance, "verify", True), getattr(instance, "cert", None)
+    return AnonymousSession(ks_session.Session(verify=verify, cert=cert, app_name="openstack-ca"))
+
+
 def make_client(instance: Any) -> CAClient:
-    """The CA client of an osc_lib ClientManager: its keystoneauth session, region and interface."""
+    """The CA client of an osc_lib ClientManager: its keystoneauth session, region and interface.
+    A command that needs no token (osc-lib set no session up) gets an anonymous session."""
     config = instance.get_configuration()
-    return CAClient(instance.session, endpoint_override(config), interface=instance.interface or "public",
+    session = getattr(instance, "session", None)
+    return CAClient(session if session is not None else anonymous_session(instance), endpoint_override(config),
+                    interface=getattr(instance, "interface", None) or "public",
                     region_name=getattr(instance, "_region_name", None))
 
 
