@@ -56,6 +56,9 @@ fi
 # every user can reach: a checkout under /root (mode 700) is not searchable by $RUNAS. $state/x509
 # links to it.
 X=/var/tmp/openstack-ca-x509-$(printf %s "$state" | sha256sum | cut -c1-12)
+mkdir -p "$X"
+# Root writes configuration and keys here: it must be root's own directory, not one planted by a local user.
+[ ! -L "$X" ] && [ "$(stat -c %u "$X")" = 0 ] || fail "$X is not a directory owned by root; remove it"
 mkdir -p "$X/run" "$X/tls" "$X/ks"
 chmod 755 "$X" "$X/ks"; chmod 700 "$X/tls"
 [ -L "$state/x509" ] || { rm -rf "$state/x509"; ln -s "$X" "$state/x509"; }
@@ -95,7 +98,7 @@ fi
 # by $RUNAS's group) on every run: the :5000 Keystone never rotates them.
 x_conf=$X/ks/keystone-x509.conf
 x_log=$X/ks/keystone-x509.log
-sed -e "s#^log_file = .*#log_file = $x_log#" -e "s#$state/ks/fernet#$X/ks/fernet#g" -e "s#$state/ks/cred#$X/ks/cred#g" "$ks_conf" > "$x_conf.new"
+(umask 077; sed -e "s#^log_file = .*#log_file = $x_log#" -e "s#$state/ks/fernet#$X/ks/fernet#g" -e "s#$state/ks/cred#$X/ks/cred#g" "$ks_conf" > "$x_conf.new")
 cat >> "$x_conf.new" <<CONF
 [federation]
 # When a protocol names no remote_id_attribute: the issuer DN as mod_ssl writes it (RFC 2253), so an
@@ -109,7 +112,7 @@ touch "$x_log"; chown $RUNAS:$RUNAS "$x_log"; chmod 640 "$x_log"
 for name in fernet cred; do
   [ -d "$state/ks/$name" ] || fail "no key repository $state/ks/$name"
   if ! diff -rq "$state/ks/$name" "$X/ks/$name" >/dev/null 2>&1; then
-    rm -rf "$X/ks/$name.new"; cp -r "$state/ks/$name" "$X/ks/$name.new"
+    rm -rf "$X/ks/$name.new"; (umask 077; cp -r "$state/ks/$name" "$X/ks/$name.new")
     rm -rf "$X/ks/$name"; mv "$X/ks/$name.new" "$X/ks/$name"; ks_changed=1
   fi
   chown -R root:$RUNAS "$X/ks/$name"; chmod 750 "$X/ks/$name"; find "$X/ks/$name" -type f -exec chmod 640 {} +

@@ -29,10 +29,9 @@ mkdir -p "$state"/{ks/jws/private,ks/jws/public,ks/fernet,ks/cred,bb}
 # PostgreSQL runs as `postgres`, which cannot enter a checkout under /root (mode 700): its data
 # directory is outside the state directory, in one every user can reach; $state/pg links to it.
 pg=/var/tmp/openstack-ca-pg-$(printf %s "$state" | sha256sum | cut -c1-12)
-rm -rf "$pg"; mkdir -p "$pg"; ln -s "$pg" "$state/pg"
+rm -rf "$pg"; install -d -o postgres -m 700 "$pg"; ln -s "$pg" "$state/pg"
 
 # PostgreSQL for Keystone: its single-threaded wsgi server locks sqlite up within a few requests.
-chown postgres "$pg"
 su postgres -c "cd / && $PGBIN/initdb -D $pg -A trust -U postgres" >/dev/null
 su postgres -c "cd / && $PGBIN/pg_ctl -D $pg -o '-p 5433 -k $pg -c listen_addresses=127.0.0.1' -l $pg/log -w start" >/dev/null \
   || fail "postgres did not start" "$pg/log"

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { authConfigFromEnv, fetchKeystoneUser } from '../../lib/auth/index.js';
-import { badRequest, conflict, notFound } from '../../lib/errors/index.js';
+import { badRequest, conflict, forbidden, notFound } from '../../lib/errors/index.js';
 import { enrollmentView, federationObjects, loginCaView, userCertificateView } from '../../lib/enroll/index.js';
 import { describeRoutes, header, pageLinks, pageParams, SYSTEM_PROJECT, systemRoute } from '../../lib/http/index.js';
 import { newJob, requestRevocation, submitJob } from '../../lib/jobs/index.js';
@@ -8,7 +8,7 @@ import { enforce, isAllowed } from '../../lib/policy/index.js';
 // The URL only: lib/ca's index would bring the signing code into an API bundle.
 import { revocationUrls } from '../../lib/ca/urls.js';
 import { CreateEnrollmentBody, CreateLoginCaBody, RevokeCertificateBody } from '../../lib/requests/index.js';
-import { cas, certificates, enrollments, type CaRecord, type CertificateRecord } from '../../lib/store/index.js';
+import { cas, certificates, enrollments, StaleRecordError, type CaRecord, type CertificateRecord } from '../../lib/store/index.js';
 import { jobView } from '../../lib/views/index.js';
 import { createOtpEnrollment, loginCa } from '../enroll/common.js';
 import { eventsPage } from './listEvents.js';
@@ -19,7 +19,8 @@ import { eventsPage } from './listEvents.js';
  * tenant reaches them), and they issue only Keystone user certificates, through enrollments.
  */
 
-const target = (userId?: string) => ({ user_id: userId ?? null });
+/** The policy target; without a user, a value no Keystone user id can be (oslo would compare None as 'None'). */
+const target = (userId?: string) => ({ user_id: userId ?? '\u0000no user' });
 
 /** POST /v1/login-cas */
 const createLoginCa = systemRoute({ body: CreateLoginCaBody }, async ({ body, credentials, baseUrl }) => {
@@ -84,6 +85,12 @@ const keystoneObjects = systemRoute({ params: { id: 'loginCa' } }, async ({ para
  */
 const createEnrollment = systemRoute({ params: { id: 'loginCa' }, body: CreateEnrollmentBody }, async ({ params, body, credentials, baseUrl, event }) => {
   enforce('ca:enrollments:create', credentials, target(body.user_id));
+  // A login certificate outlives the token that asks for it, and logs in as the whole user: outside
+  // the operator's system scope, only the user's own first factor may ask (not a certificate's
+  // token, an application credential, a trust or OAuth1, which act for the user within limits).
+  if (!credentials.system && (credentials.delegated || !(credentials.methods ?? []).some((m) => m === 'password' || m === 'totp'))) {
+    throw forbidden('ENROLLMENT_FIRST_FACTOR_REQUIRED', 'Ask for an enrollment with a token you got with your password (or TOTP); tokens from certificates, application credentials, trusts or OAuth1 may not.');
+  }
   const ca = await loginCa(params.id);
   if (ca.status !== 'active') throw conflict('CA_NOT_ACTIVE', `Login CA ${ca.id} is ${ca.status}; wait for its job to succeed.`);
   const config = authConfigFromEnv();
@@ -153,7 +160,23 @@ const revokeUser = systemRoute({ params: { id: 'loginCa', user: 'keystoneUser' }
     for (const c of page.items.filter((x) => x.status === 'issued')) revoked.push((await requestRevocation(c, body.reason, credentials.userId)).cert);
     marker = page.next;
   } while (marker);
-  return { status: 200, audit: { action: 'user.certificates.revoked', object: { type: 'user', id: params.user } }, body: { certificates: revoked.map(userCertificateView) } };
+  // And no way back: the user's open one-time passwords are locked (a renewal or approval still in
+  // flight fails in the worker, whose predecessor is now revoked).
+  let locked = 0;
+  let enrollmentMarker: string | undefined;
+  do {
+    const page = await enrollments.list(SYSTEM_PROJECT, 200, enrollmentMarker, (e) => e.caId === ca.id && e.user.id === params.user && (e.status === 'pending' || e.status === 'awaiting_approval'));
+    for (const e of page.items) {
+      await enrollments
+        .advance(SYSTEM_PROJECT, e.id, e.status, e.failedAttempts, { status: 'locked', otpSha256: undefined })
+        .then(() => locked++)
+        .catch((err) => {
+          if (!(err instanceof StaleRecordError)) throw err;
+        });
+    }
+    enrollmentMarker = page.next;
+  } while (enrollmentMarker);
+  return { status: 200, audit: { action: 'user.certificates.revoked', object: { type: 'user', id: params.user } }, body: { certificates: revoked.map(userCertificateView), locked_enrollments: locked } };
 });
 
 /** GET /v1/system/events[?action=&object_id=] — the audit trail of login CAs and enrollments (the system project's). */

@@ -1,6 +1,7 @@
 import { SYSTEM_PROJECT, type RouteResult } from '../../lib/http/index.js';
 import { enrollmentView } from '../../lib/enroll/index.js';
-import { enrollments, type EnrollmentRecord } from '../../lib/store/index.js';
+import { certificates, enrollments, StaleRecordError, type EnrollmentRecord } from '../../lib/store/index.js';
+import { conflict } from '../../lib/errors/index.js';
 import { audit, certificateHolder, checkCsrHash, csrSha256, decideUserCertificate, loginCa, newIssueIds, requestUserCertificate } from './common.js';
 
 /**
@@ -16,6 +17,14 @@ export async function renewUserCertificate(body: { login_ca_id: string; jws: str
   const user = holder.cert.keystoneUser!;
   const decision = decideUserCertificate(ca, user, body.csr, holder.cert.ttlSeconds);
   const now = new Date();
+  const ids = newIssueIds();
+  // One successor per certificate: a stolen key cannot fan out into many live certificates.
+  try {
+    await certificates.markRenewed(SYSTEM_PROJECT, holder.cert.id, ids.certificateId);
+  } catch (err) {
+    if (err instanceof StaleRecordError) throw conflict('CERTIFICATE_ALREADY_RENEWED', `Certificate ${holder.cert.id} was renewed already; renew its successor.`);
+    throw err;
+  }
   const e: EnrollmentRecord = {
     id: crypto.randomUUID(),
     projectId: SYSTEM_PROJECT,
@@ -32,7 +41,7 @@ export async function renewUserCertificate(body: { login_ca_id: string; jws: str
     csrPem: body.csr.trim(),
     csrSha256: hash,
     renews: holder.cert.id,
-    ...newIssueIds(),
+    ...ids,
   };
   await enrollments.create(e);
   const { cert } = await requestUserCertificate(ca, e, decision);

@@ -129,7 +129,9 @@ export function acmeRoute(handlers: Record<string, AcmeHandler>) {
       const handler = handlers[route];
       if (!handler) throw new AcmeProblem('malformed', `no ACME resource at ${event.rawPath}`, { status: 404 });
       if (unfitPathParam({ project: 'project', id: 'ca' }, params)) throw new AcmeProblem('malformed', 'no ACME directory here', { status: 404 });
-      const ca = await cas.get(projectId, caId);
+      const found = await cas.get(projectId, caId);
+      // A login CA issues only through enrollment: it is no ACME server.
+      const ca = found?.kind === 'login' ? undefined : found;
       if (!ca || ca.status !== 'active') throw new AcmeProblem('malformed', `no ACME directory for CA ${caId} in project ${projectId}${ca ? ` (the CA is ${ca.status})` : ''}`, { status: 404 });
       const result = await handler({ event, requestId, projectId, ca, urls, now, params });
       log.info('acme', { requestId, route, status: result.status, project: projectId });

@@ -8,6 +8,10 @@ export interface Credentials {
   projectName?: string;
   /** A system-scoped token (`"system": {"all": true}`): the cloud operator's scope. */
   system?: boolean;
+  /** How the token was obtained (`password`, `token`, `mapped`, `application_credential`…). */
+  methods?: string[];
+  /** An application credential, trust or OAuth1 token: it acts for the user within limits, not as the user. */
+  delegated?: boolean;
   roles: string[];
   /** When the token stops being valid. */
   expiresAt: Date;
@@ -21,6 +25,10 @@ export interface KeystoneTokenBody {
     user: { id: string; name?: string; domain?: { id?: string } };
     project?: { id: string; name?: string; domain?: { id?: string } };
     system?: { all?: boolean };
+    methods?: string[];
+    application_credential?: unknown;
+    'OS-TRUST:trust'?: unknown;
+    'OS-OAUTH1'?: unknown;
     roles?: { id?: string; name: string }[];
     expires_at: string;
     catalog?: CatalogEntry[];
@@ -42,6 +50,8 @@ export function credentialsFromToken(body: KeystoneTokenBody, tokenId: string): 
     projectId: t.project?.id,
     projectName: t.project?.name,
     ...(t.system?.all === true ? { system: true } : {}),
+    ...(Array.isArray(t.methods) ? { methods: t.methods.map(String) } : {}),
+    ...(t.application_credential || t['OS-TRUST:trust'] || t['OS-OAUTH1'] ? { delegated: true } : {}),
     roles: (t.roles ?? []).map((r) => r.name),
     expiresAt: new Date(t.expires_at),
     tokenId,

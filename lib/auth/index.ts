@@ -94,6 +94,7 @@ export function keystoneAuthenticator(config: AuthConfig, cache = new TokenCache
           projectId: claims.projectId,
           projectName: entry.projectName,
           roles: entry.roles,
+          methods: claims.methods,
           expiresAt: claims.expiresAt,
           tokenId: fingerprint.slice(0, 12),
         };

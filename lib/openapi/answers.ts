@@ -408,7 +408,10 @@ export const wrapped = {
   enrollments: z.strictObject({ enrollments: z.array(Enrollment), enrollments_links: Links }),
   userCertificate: z.strictObject({ certificate: UserCertificate }),
   userCertificates: z.strictObject({ certificates: z.array(UserCertificate), certificates_links: Links }),
-  revokedUserCertificates: z.strictObject({ certificates: z.array(UserCertificate).describe('the certificates this call revoked (those revoked before are not listed)') }),
+  revokedUserCertificates: z.strictObject({
+    certificates: z.array(UserCertificate).describe('the certificates this call revoked (those revoked before are not listed)'),
+    locked_enrollments: z.number().int().describe('the user’s pending enrollments (one-time passwords not yet used, machines awaiting approval) locked by this call'),
+  }),
 };
 
 const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);

@@ -127,6 +127,7 @@ export const JOB_REASON_CODES = [
   'LOGIN_CA_USER_CERTIFICATES_ONLY',
   'CSR_REQUIRED',
   'SANS_NOT_ALLOWED',
+  'PREDECESSOR_NOT_VALID',
   // Registered containers
   'CONTAINER_REF_INVALID',
   'SECRET_NOT_READABLE',
@@ -415,7 +416,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     rules: ['ca:enrollments:create'],
     anyScope: true,
     answers: { 201: json(wrapped.newEnrollment, 'Created; `Location` is the enrollment.', { Location: 'the enrollment: /v1/enrollments/{id}' }) },
-    errors: { 400: ['TTL_TOO_LONG'], 403: ['USER_NOT_VISIBLE'], 404: ['USER_NOT_FOUND'], 409: ['CA_NOT_ACTIVE', 'USER_DISABLED'] },
+    errors: { 400: ['TTL_TOO_LONG'], 403: ['USER_NOT_VISIBLE', 'ENROLLMENT_FIRST_FACTOR_REQUIRED'], 404: ['USER_NOT_FOUND'], 409: ['CA_NOT_ACTIVE', 'USER_DISABLED'] },
   },
   'GET /v1/login-cas/{id}/enrollments': {
     id: 'listEnrollments',
@@ -507,7 +508,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     description: `${jwsFormat('renew+jwt', 'renew', '; `csr_sha256`: the base64url SHA-256 of the new `csr`’s DER')}\n\nThe successor has the current certificate’s lifetime (within what the login CA allows now); the current one stays valid until it expires or is revoked. A \`renewal\` enrollment is made: follow it (\`Location\`).`,
     tag: 'enrollment',
     answers: { 202: json(wrapped.enrollment, 'Accepted: the successor is being issued; follow the enrollment.', { Location: 'the enrollment: /v1/enrollments/{id}' }) },
-    errors: { 400: [...JWS_400, ...USER_CERTIFICATE_400], 401: JWS_401, 403: ['CSR_MISMATCH'], 404: ['LOGIN_CA_NOT_FOUND'], 409: ['CA_NOT_ACTIVE', 'CA_EXPIRED'] },
+    errors: { 400: [...JWS_400, ...USER_CERTIFICATE_400], 401: JWS_401, 403: ['CSR_MISMATCH'], 404: ['LOGIN_CA_NOT_FOUND'], 409: ['CA_NOT_ACTIVE', 'CA_EXPIRED', 'CERTIFICATE_ALREADY_RENEWED'] },
     queues: true,
   },
 };

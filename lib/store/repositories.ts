@@ -40,6 +40,9 @@ export const certificates = {
     updateClaimedRecord<CertificateRecord>('CERT', projectId, id, token, fields, release),
   update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
     updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+  /** One successor per certificate: records `newId` as its successor only if it is issued and has none (StaleRecordError otherwise). */
+  markRenewed: (projectId: string, id: string, newId: string) =>
+    updateRecord<CertificateRecord>('CERT', projectId, id, { renewedBy: newId }, { field: 'status', in: ['issued'], also: { absent: 'renewedBy' } }),
   /** The worker's own record of a revocation it put on a CRL (updatedAt unchanged: nothing the owner did). */
   recordCrlRevocation: (projectId: string, id: string, fields: Pick<CertificateRecord, 'crlRevokedAt' | 'crlRevocationReason'>) =>
     updateRecord<CertificateRecord>('CERT', projectId, id, fields, { field: 'status', in: ['revoked'] }, false).then(() => undefined),

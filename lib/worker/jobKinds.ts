@@ -54,7 +54,8 @@ export const JOB_KINDS: { readonly [K in JobKind]: JobKindSpec } = {
     async failObject(job, reason, ctx) {
       await ctx.store.certificates.update(job.projectId, job.params.certificateId, { status: 'failed', failureReason: reason }, ['pending']).catch(ignoreStale);
       const cert = await ctx.store.certificates.get(job.projectId, job.params.certificateId);
-      if (cert?.renewedFrom) await renewalFailed(job, cert.renewedFrom, reason, ctx);
+      // A user certificate's renewal is the holder's request, not the scheduler's: nothing to retry.
+      if (cert?.renewedFrom && !cert.keystoneUser) await renewalFailed(job, cert.renewedFrom, reason, ctx);
       if (cert?.acme) await acmeOrderFailed(cert, reason, ctx);
     },
   },

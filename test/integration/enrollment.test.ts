@@ -75,6 +75,10 @@ describe('login CAs', () => {
 
   it('are no tenant’s: a project token sees no such CA (404), and a tenant CA cannot issue a user certificate (403)', async () => {
     expect((await api('GET', `/v1/cas/${loginCa.id}`, { token: alice })).status).toBe(404);
+    // Nor an ACME server: a login CA issues only through enrollment.
+    const directory = await fetch(`${process.env.API_URL}/v1/public/system/cas/${loginCa.id}/acme/directory`);
+    expect(directory.status).toBe(404);
+    expect(directory.headers.get('content-type')).toBe('application/problem+json');
     const admin = await keystoneToken('admin', 'secret', 'tenant-a');
     const tenantCa = await createActiveCa(admin, { subject: { CN: 'Tenant Root' } });
     const { csr } = makeCsr(tmp.dir, 'ec256', 'alice');
@@ -222,6 +226,13 @@ describe('a new machine approved by one that holds a certificate, and renewal by
     });
     expect(other.status).toBe(403);
     expect(other.body.error.code).toBe('CSR_MISMATCH');
+    // One successor per certificate: a second renewal of the same one is refused.
+    const twice = machineCsr(tmp.dir);
+    const again = await api('POST', '/v1/user-certificates/renew', {
+      body: { login_ca_id: loginCa.id, jws: signWithCertificate(current.certificate, current.keyPem, 'renew+jwt', freshClaims('renew', Date.now(), { csr_sha256: twice.sha256 })), csr: twice.csr },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('CERTIFICATE_ALREADY_RENEWED');
   });
 });
 
@@ -244,8 +255,13 @@ describe('a user’s machines', () => {
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('JWS_CERTIFICATE_REVOKED');
 
+    const open = await api('POST', `/v1/login-cas/${loginCa.id}/enrollments`, { token: sysAdmin, body: { user_id: bobId } });
     const all = await api('POST', `/v1/login-cas/${loginCa.id}/users/${bobId}/revoke`, { token: sysAdmin, body: {} });
     expect(all.status).toBe(200);
+    // No way back in: the open one-time password is locked with the certificates.
+    expect(all.body.locked_enrollments).toBeGreaterThanOrEqual(1);
+    expect((await api('GET', `/v1/enrollments/${open.body.enrollment.id}`)).body.enrollment.status).toBe('locked');
+    expect((await api('POST', `/v1/enrollments/${open.body.enrollment.id}/redeem`, { body: { one_time_password: open.body.one_time_password, csr: machineCsr(tmp.dir).csr } })).status).toBe(401);
     expect(all.body.certificates.map((c: any) => c.id)).toContain(two.enrollment.certificate_id);
     await expect.poll(() => ocspStatus(two.enrollment.certificate), { timeout: 15_000, interval: 100 }).toMatch(/: revoked/);
   });

@@ -89,6 +89,12 @@ describe('Keystone user certificates at a real Keystone behind Apache mod_ssl', 
     const token = await expectLogsIn(m);
     const unscoped = await login(m, false);
     expect(unscoped.status, JSON.stringify(unscoped.body)).toBe(201);
+    // A certificate's token cannot ask for more certificates: enrolling needs the user's own first factor.
+    const more = await api('POST', `/v1/login-cas/${loginCa.id}/enrollments`, { token, body: { user_id: aliceId } });
+    expect(more.status).toBe(403);
+    expect(more.body.error.code).toBe('ENROLLMENT_FIRST_FACTOR_REQUIRED');
+    const withPassword = await api('POST', `/v1/login-cas/${loginCa.id}/enrollments`, { token: await keystoneToken('alice', 'apass', 'tenant-a'), body: { user_id: aliceId } });
+    expect(withPassword.status, JSON.stringify(withPassword.body)).toBe(201);
     const out = execFileSync('openstack', ['--os-auth-type', 'token', '--os-token', token, '--os-auth-url', AUTH, '--os-project-name', 'tenant-a', '--os-project-domain-id', 'default', '--os-identity-api-version', '3', 'token', 'issue', '-f', 'json'], { encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: tmp.dir } });
     expect(JSON.parse(out).user_id).toBe(aliceId);
   });

@@ -112,6 +112,40 @@ describe('the worker and Keystone user certificates', () => {
     expect(w.signatures()).toBe(before);
   });
 
+  it('a renewal is signed only while the renewed certificate is the user’s, issued and unrevoked', async () => {
+    const w = memoryWorker();
+    const ca = await loginRoot(w);
+    const first = await userRequest(w, ca);
+    expect(await w.run(first.job)).toBe('succeeded');
+    const renewal = (fields: { enrollment?: Partial<EnrollmentRecord> } = {}) =>
+      userRequest(w, ca, { enrollment: { kind: 'renewal', renews: first.cert.id, ...fields.enrollment }, cert: { renewedFrom: first.cert.id } });
+    const ok = await renewal();
+    expect(await w.run(ok.job)).toBe('succeeded');
+    // Another user's certificate (by its signed subject) renews nothing of alice's.
+    const bobs = await userRequest(w, ca, { cert: { keystoneUser: { id: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0', name: 'bob' } }, enrollment: { user: { id: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0', name: 'bob' } } });
+    expect(await w.run(bobs.job)).toBe('succeeded');
+    const forged = await userRequest(w, ca, { enrollment: { kind: 'renewal', renews: bobs.cert.id }, cert: { renewedFrom: bobs.cert.id } });
+    expect(await w.run(forged.job)).toBe('refused');
+    // Revoked meanwhile (a user's machines revoked while a renewal was in flight): it fails.
+    await w.store.certificates.update(SYSTEM, first.cert.id, { status: 'revoked', revokedAt: new Date().toISOString() });
+    const late = await renewal();
+    expect(await w.run(late.job)).toBe('failed');
+    expect((await w.store.jobs.get(SYSTEM, late.job.id))!.reason).toMatch(/PREDECESSOR_NOT_VALID/);
+  });
+
+  it('a machine enrollment is signed only while its approver’s certificate is good', async () => {
+    const w = memoryWorker();
+    const ca = await loginRoot(w);
+    const approver = await userRequest(w, ca);
+    expect(await w.run(approver.job)).toBe('succeeded');
+    const serial = (await w.store.certificates.get(SYSTEM, approver.cert.id))!.serial!;
+    const { normaliseSerialHex } = await import('../../../lib/x509/index.js');
+    const approved = await userRequest(w, ca, { enrollment: { kind: 'machine', approverSerial: normaliseSerialHex(serial) } });
+    expect(await w.run(approved.job)).toBe('succeeded');
+    const unknown = await userRequest(w, ca, { enrollment: { kind: 'machine', approverSerial: 'abcdef' } });
+    expect(await w.run(unknown.job)).toBe('refused');
+  });
+
   it('a login CA signs nothing but user certificates', async () => {
     const w = memoryWorker();
     const ca = await loginRoot(w);
