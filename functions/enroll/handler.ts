@@ -12,7 +12,8 @@ import type { z } from 'zod';
 /**
  * The enrollment front end: no Keystone token on any of these routes. A one-time password, or a
  * JWS signed with the key of a current user certificate, is the authentication; the RA decides,
- * the worker signs. Its own function, the API's role (no key, no Barbican).
+ * the worker signs. Its own function and its own role, EnrollRole: the `system` partition of the
+ * table and sending to the jobs queue only (no key, no Barbican, no tenant's records).
  */
 
 const noSuchEnrollment = () => {

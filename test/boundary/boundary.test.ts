@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_DELETABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
+import { key, pk } from '../../lib/store/keys.js';
+import { SYSTEM_PROJECT } from '../../lib/http/route.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -145,6 +147,7 @@ describe('IAM: the API role cannot reach keys', () => {
       expect(canWriteLogs(role, notifier), `${role} writes ${notifier}`).toBe(role === 'NotifierRole');
       expect(canWriteLogs(role, logGroupOf('AcmeLambdaFunction')), `${role} writes the ACME logs`).toBe(role === 'AcmeRole');
       expect(canWriteLogs(role, logGroupOf('ValidatorLambdaFunction')), `${role} writes the validator logs`).toBe(role === 'ValidatorRole');
+      expect(canWriteLogs(role, logGroupOf('EnrollLambdaFunction')), `${role} writes the enrollment logs`).toBe(role === 'EnrollRole');
     }
     expect(JSON.stringify(statements('ApiRole'))).not.toMatch(/-(worker|notifier)\b/);
   });
@@ -170,10 +173,16 @@ describe('IAM: the API role cannot reach keys', () => {
     }
   });
 
-  it('every API function (and the scheduler) runs as ApiRole; the worker, the notifier, the ACME front end and the validator each as its own role', () => {
+  it('every API function (and the scheduler) runs as ApiRole; the worker, the notifier, the ACME front end, the validator and the enrollment front end each as its own role', () => {
     const roles = Object.fromEntries(functions().map(([name, r]) => [name, r.Properties.Role]));
     for (const [name, role] of Object.entries(roles)) {
-      const own: Record<string, string> = { WorkerLambdaFunction: 'WorkerRole', NotifierLambdaFunction: 'NotifierRole', AcmeLambdaFunction: 'AcmeRole', ValidatorLambdaFunction: 'ValidatorRole' };
+      const own: Record<string, string> = {
+        WorkerLambdaFunction: 'WorkerRole',
+        NotifierLambdaFunction: 'NotifierRole',
+        AcmeLambdaFunction: 'AcmeRole',
+        ValidatorLambdaFunction: 'ValidatorRole',
+        EnrollLambdaFunction: 'EnrollRole',
+      };
       const expected = own[name] ?? 'ApiRole';
       expect(JSON.stringify(role), name).toBe(JSON.stringify({ 'Fn::GetAtt': [expected, 'Arn'] }));
     }
@@ -181,6 +190,7 @@ describe('IAM: the API role cannot reach keys', () => {
     expect(Object.keys(roles)).toContain('NotifierLambdaFunction');
     expect(Object.keys(roles)).toContain('AcmeLambdaFunction');
     expect(Object.keys(roles)).toContain('ValidatorLambdaFunction');
+    expect(Object.keys(roles)).toContain('EnrollLambdaFunction');
     expect(Object.keys(roles).length).toBeGreaterThan(5);
   });
 
@@ -223,10 +233,10 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
     expect((deletes[0] as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_DELETABLE_PARTITION_PREFIX}*`] } });
   });
 
-  it('every function that runs as ApiRole, NotifierRole, AcmeRole or ValidatorRole has the local mirror of these rules switched on', () => {
+  it('every function that runs as ApiRole, NotifierRole, AcmeRole, EnrollRole or ValidatorRole has the local mirror of these rules switched on', () => {
     for (const [, fn] of functions()) {
       const role = JSON.stringify(fn.Properties.Role);
-      if (/ApiRole|NotifierRole|AcmeRole/.test(role)) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
+      if (/ApiRole|NotifierRole|AcmeRole|EnrollRole/.test(role)) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
       if (role.includes('ValidatorRole')) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('validator');
     }
   });
@@ -268,12 +278,85 @@ describe('IAM: the ACME front end and the validator (Boulder\'s WFE and VA) cann
   });
 });
 
+describe('IAM: the token-less enrollment front end reaches only the system partition', () => {
+  const enroll = () => statements('EnrollRole');
+  const allowed = () => enroll().filter((s) => s.Effect === 'Allow');
+  const systemPartition = pk(SYSTEM_PROJECT);
+
+  it('the enroll function runs as EnrollRole, and nothing else names that role', () => {
+    expect(template.Resources.EnrollLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['EnrollRole', 'Arn'] });
+    expect(template.Resources.EnrollLambdaFunction.Properties.FunctionName).toBe('openstack-ca-prod-enroll');
+    // No key policy, no attached policy, no other function.
+    const naming = Object.entries(template.Resources).filter(([name, r]) => name !== 'EnrollRole' && JSON.stringify(r).includes('EnrollRole'));
+    expect(naming.map(([name]) => name)).toEqual(['EnrollLambdaFunction']);
+  });
+
+  it('has exactly its own logs, sending to the jobs queue, and reading and updating items', () => {
+    expect(new Set(allowed().flatMap((s) => list(s.Action)))).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    const logs = allowed().filter((s) => list(s.Action).some((a) => a.startsWith('logs:')));
+    expect(logs.flatMap((s) => list(s.Resource))).toHaveLength(1);
+    expect(canWriteLogs('EnrollRole', logGroupOf('EnrollLambdaFunction'))).toBe(true);
+    for (const [name] of functions().filter(([name]) => name !== 'EnrollLambdaFunction')) expect(canWriteLogs('EnrollRole', logGroupOf(name)), name).toBe(false);
+  });
+
+  it('every DynamoDB allow is on the table itself (no index) and conditioned on the partition key P#system only', () => {
+    expect(systemPartition).toBe('P#system');
+    // What the enroll code path writes and reads is keyed there; the CA index key of a user
+    // certificate (gsi1pk) is an attribute of that item, and no index is queried.
+    for (const kind of ['ENROLL', 'JTI', 'CERT', 'JOB', 'CA', 'OCSP', 'EVT'] as const) expect(key(SYSTEM_PROJECT, kind, 'x').pk).toBe(systemPartition);
+    expect(key(SYSTEM_PROJECT, 'HOOK', 'webhook').pk).not.toBe(systemPartition);
+    const dynamo = allowed().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const s of dynamo) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': ['Table', 'Arn'] });
+      expect((s as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [systemPartition] } });
+      expect(list(s.Action).every((a) => ['dynamodb:GetItem', 'dynamodb:UpdateItem'].includes(a)), JSON.stringify(s.Action)).toBe(true);
+    }
+    expect(JSON.stringify(enroll())).not.toMatch(/\/index\/|gsi[0-9]/);
+  });
+
+  it('is denied the worker\'s and the validator\'s attributes, as the API is', () => {
+    const deny = enroll().filter((s) => s.Effect === 'Deny');
+    expect(deny).toEqual(statements('ApiRole').filter((s) => s.Effect === 'Deny'));
+    expect(deny.map((s) => (s as any).Condition)).toEqual([
+      { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } },
+      { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...VALIDATOR_ONLY_ATTRIBUTES] } },
+    ]);
+    for (const s of deny) expect(list(s.Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLInsert']));
+  });
+
+  it('sends only to the jobs queue, and has no notify queue to send to (it records no notifiable action)', () => {
+    const sqs = allowed().filter((s) => list(s.Action).some((a) => a.startsWith('sqs:')));
+    expect(sqs).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] } }]);
+    const vars = template.Resources.EnrollLambdaFunction.Properties.Environment.Variables;
+    expect(vars.JOBS_QUEUE_URL).toEqual({ Ref: 'JobsQueue' });
+    // Without a queue URL lib/notify never sends (and a denied send would only be logged).
+    expect(vars.NOTIFY_QUEUE_URL).toBeUndefined();
+    expect(JSON.stringify(enroll())).not.toMatch(/NotifyQueue|ValidationQueue|DeadLetter/);
+  });
+
+  it('names no Barbican, Secrets Manager, KMS or notifier resource, and holds no credential', () => {
+    const text = JSON.stringify(enroll());
+    expect(text).not.toMatch(/secretsmanager:|kms:|Secret|WorkerKey|NotifierKey|AcmeKey|barbican/i);
+    const vars = Object.keys(template.Resources.EnrollLambdaFunction.Properties.Environment.Variables);
+    expect(vars.filter((v) => /OS_SERVICE|SERVICE_CREDENTIALS|BARBICAN|KEYSTONE|SECRET|PRIVATE|NOTIFY|ACME/.test(v))).toEqual([]);
+  });
+});
+
 describe('bundles: the API contains no keystore or driver code', () => {
   const meta = (fn: string) => JSON.parse(readFileSync(join(ROOT, WORK, '.build', 'functions', fn + '-meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
-  const apiFunctions = () =>
-    readdirSync(join(ROOT, 'functions', 'api'))
+  // The API's functions and the token-less enrollment front end.
+  const apiFunctions = () => [
+    ...readdirSync(join(ROOT, 'functions', 'api'))
       .filter((f) => f.endsWith('.ts'))
-      .map((f) => `api/${f.replace(/\.ts$/, '')}`);
+      .map((f) => `api/${f.replace(/\.ts$/, '')}`),
+    'enroll/handler',
+  ];
+
+  it('the enrollment front end is among the bundles checked', () => {
+    expect(apiFunctions()).toContain('enroll/handler');
+    expect(template.Resources.EnrollLambdaFunction.Properties.Handler).toBe('functions/enroll/handler.handler');
+  });
 
   it('no API bundle takes a module of lib/keystore, lib/drivers or lib/worker, nor a Secrets Manager client', () => {
     const fns = apiFunctions();
