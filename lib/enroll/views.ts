@@ -1,6 +1,6 @@
 import type { CaRecord, CertificateRecord, EnrollmentRecord } from '../store/index.js';
 import { caView } from '../views/index.js';
-import type { EnrollmentAnswer, LoginCaAnswer, UserCertificateAnswer } from '../openapi/answers.js';
+import type { EnrollmentAnswer, LoginCaAnswer, UserCertificateAnswer } from '../openapi/enrollAnswers.js';
 
 /**
  * Enrollments as the API shows them. Their status is derived: a one-time password past its expiry

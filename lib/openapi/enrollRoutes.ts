@@ -1,4 +1,4 @@
-import { wrapped } from './answers.js';
+import { enrollWrapped as wrapped } from './enrollAnswers.js';
 import { json, type RouteDoc } from './routeDoc.js';
 
 /** The route table's login CA and enrollment routes (functions/api/loginCas.ts, functions/enroll). */
