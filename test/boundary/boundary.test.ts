@@ -24,8 +24,8 @@ interface Statement {
   Resource: unknown;
 }
 
-// Asynchronously: on a busy machine `osls package` can take over a minute, and a worker blocked that
-// long misses vitest's RPC deadline ("Timeout calling onTaskUpdate"), failing the run.
+// Asynchronously: on a busy machine `osls package` takes minutes, and a worker blocked that long answers
+// nothing meanwhile (vitest 3 failed the run at its 60 s worker RPC deadline, "Timeout calling onTaskUpdate").
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'ca-package-'));
   // On the test's own node (process.execPath), not the first `node` on PATH that .bin/osls's shebang takes.
