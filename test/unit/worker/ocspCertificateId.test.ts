@@ -25,7 +25,7 @@ describe('revoked OCSP answers', () => {
 
     // What the API does on POST /revoke, then the job it queues; then the scheduler's re-signing.
     await w.store.certificates.update(P, cert.id, { status: 'revoked', revokedAt: new Date().toISOString(), revocationReason: 'keyCompromise' }, ['issued']);
-    for (const params of [{ caId: ca.id }, { caId: ca.id, scope: 'all' }]) {
+    for (const params of [{ caId: ca.id }, { caId: ca.id, scope: 'all' }] as Record<string, string>[]) {
       const j = newJob('crl.publish', P, 'user-1', params);
       await w.store.jobs.create(j);
       expect(await w.run(j)).toBe('succeeded');
