@@ -1,4 +1,5 @@
 import { assertBound, isBound } from './binding.js';
+import { fromItem, renewKeys } from './keys.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
 import type { EnrollmentRecord } from './enrollmentTypes.js';
@@ -7,8 +8,9 @@ import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventReco
 
 /**
  * The store in memory, with the DynamoDB store's semantics (conditional writes, claims, binding
- * of records to their keys, ordered paging), for unit tests of the worker. `raw` exposes the
- * items by key so a test can tamper with them as a compromised writer would.
+ * of records to their keys, ordered paging, the sparse scheduling index as `gsi2pk`/`gsi2sk` on
+ * the items, left out of records read back), for unit tests of the worker and the scheduler.
+ * `raw` exposes the items by key so a test can tamper with them as a compromised writer would.
  */
 export interface MemoryStore extends Store {
   raw: Map<string, Record<string, unknown>>;
@@ -25,7 +27,7 @@ export function memoryStore(): MemoryStore {
   const copy = <T>(v: T): T => structuredClone(v);
   const read = <T>(kind: string, projectId: string, id: string): T | undefined => {
     const item = raw.get(keyOf(kind, projectId, id));
-    return item ? assertBound(kind, copy(item) as T, projectId, id) : undefined;
+    return item ? assertBound(kind, fromItem<T>(copy(item)), projectId, id) : undefined;
   };
   const write = (kind: string, record: { projectId: string; id: string }) => raw.set(keyOf(kind, record.projectId, record.id), copy(record) as unknown as Item);
   const create = (kind: string) => async (record: { projectId: string; id: string }) => {
@@ -42,7 +44,7 @@ export function memoryStore(): MemoryStore {
       else next[k] = copy(v);
     }
     raw.set(keyOf(kind, projectId, id), next);
-    return copy(next) as T;
+    return fromItem<T>(copy(next));
   };
   const repository = <T extends Status & { projectId: string; id: string }>(kind: string) => ({
     get: async (projectId: string, id: string) => read<T>(kind, projectId, id),
@@ -71,7 +73,7 @@ export function memoryStore(): MemoryStore {
     [...raw.entries()]
       .filter(([k]) => k.startsWith(`${kind}|${projectId}|`))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, v]) => copy(v) as T)
+      .map(([, v]) => fromItem<T>(copy(v)))
       .filter((v) => isBound(kind, v, projectId));
   const page = <T extends { id: string }>(all: T[], limit: number, marker?: string, descending = false): Page<T> => {
     const ordered = descending ? [...all].reverse() : all;
@@ -84,6 +86,16 @@ export function memoryStore(): MemoryStore {
     if (current && !(current[field] < record[field])) throw new StaleRecordError(`${kind} ${record.id} has a newer version`);
     write(kind, record);
   };
+
+  /** Entries of the scheduling index in `prefix` buckets due at `now`, as the index query finds them. */
+  const dueIn = (prefix: string, now: Date) =>
+    [...raw.values()]
+      .filter((i) => typeof i.gsi2pk === 'string' && i.gsi2pk.startsWith(`${prefix}#`))
+      .map((i) => String(i.gsi2sk).split('#'))
+      .filter(([at]) => at <= now.toISOString())
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([at, projectId, id]) => ({ at, projectId, id }));
+  const unindexed = { gsi2pk: undefined, gsi2sk: undefined };
 
   const certificates = claimable<CertificateRecord>('CERT');
   return {
@@ -119,7 +131,14 @@ export function memoryStore(): MemoryStore {
     },
     renewals: {
       schedule: async (projectId, id, renewAt, failures) => {
-        patch('CERT', projectId, id, { renewAt, renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+        patch('CERT', projectId, id, { renewAt, ...renewKeys(renewAt, projectId, id), renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+      },
+      due: async (now) => dueIn('RENEW', now).map((e) => ({ projectId: e.projectId, id: e.id, renewAt: e.at })),
+      claim: async (due, newId) => {
+        patch('CERT', due.projectId, due.id, { renewedBy: newId, ...unindexed }, (c) => c.renewAt === due.renewAt && c.gsi2pk !== undefined && c.status === 'issued', 'is not in an expected state');
+      },
+      unschedule: async (projectId, id) => {
+        if (raw.has(keyOf('CERT', projectId, id))) patch('CERT', projectId, id, unindexed, () => true, '', false);
       },
     },
     acme: { accounts: repository<AcmeAccountRecord>('ACCT'), orders: repository<AcmeOrderRecord>('ORDER'), authorizations: repository<AcmeAuthzRecord>('AUTHZ') },

@@ -4,18 +4,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { key, renewKeys } from './keys.js';
 import { StaleRecordError } from './records.js';
+import type { DueRenewal } from './types.js';
 
 /**
  * The renewal index: a certificate with a renewal setting has an entry in a sparse GSI bucketed
  * by the day it is due, so the scheduler finds what is due with a few queries, never a scan. A
  * renewal is claimed by removing the entry under a condition: two schedulers never both win.
  */
-export interface DueRenewal {
-  projectId: string;
-  id: string;
-  renewAt: string;
-}
-
 
 async function update(projectId: string, id: string, expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
   try {

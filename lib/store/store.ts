@@ -1,6 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -59,6 +59,12 @@ export interface Store {
   renewals: {
     /** Puts an issued certificate in the renewal index, due at `renewAt`. */
     schedule(projectId: string, id: string, renewAt: string, failures?: number): Promise<void>;
+    /** What the index says is due at `now` (the scheduler's query). */
+    due(now: Date): Promise<DueRenewal[]>;
+    /** Takes a due renewal for `newId`; StaleRecordError when another run (or a revocation) got there first. */
+    claim(due: DueRenewal, newId: string): Promise<void>;
+    /** Drops a certificate from the index (revoked, or no longer renewable). */
+    unschedule(projectId: string, id: string): Promise<void>;
   };
   /** What the worker reads of ACME before it signs for an order, and the order's outcome it writes. */
   acme: {

@@ -235,6 +235,13 @@ export interface EventRecord {
   detail?: Record<string, unknown>;
 }
 
+/** A certificate the renewal index says is due (its `renewAt` as the index has it). */
+export interface DueRenewal {
+  projectId: string;
+  id: string;
+  renewAt: string;
+}
+
 /** When to tell a certificate's owner it is about to expire (id = certificate id). */
 export interface ExpiryNoticeRecord {
   id: string;
