@@ -5,9 +5,10 @@ import { certificates, dueCrlRefreshes, dueExpiryNotices, dynamoStore, nextExpir
 
 /**
  * Scheduled (and, locally, on demand): finds certificates due for renewal through the renewal
- * index and queues a `certificate.issue` job for a new certificate from the same CSR. It holds no
- * key. Each renewal is claimed under a condition first, so two runs never renew one certificate
- * twice; if queueing fails the claim is given back and the next run tries again.
+ * index and queues a `certificate.issue` job for a new certificate from the same CSR (lib/jobs
+ * renewDue). It holds no key. Each renewal is claimed under a condition before its successor is
+ * written, so two runs never renew one certificate twice and the loser writes nothing; a run that
+ * stops or cannot queue leaves its claim, which the first run after the lease finishes.
  */
 export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number; expiring: number }> => {
   // Tests move the clock instead of sleeping; only where the operator allows it (the local stack).

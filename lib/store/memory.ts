@@ -4,7 +4,7 @@ import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The store in memory, with the DynamoDB store's semantics (conditional writes, claims, binding
@@ -131,11 +131,15 @@ export function memoryStore(): MemoryStore {
     },
     renewals: {
       schedule: async (projectId, id, renewAt, failures) => {
-        patch('CERT', projectId, id, { renewAt, ...renewKeys(renewAt, projectId, id), renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+        patch('CERT', projectId, id, { renewAt, ...renewKeys(renewAt, projectId, id), renewedBy: undefined, renewalClaim: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
       },
       due: async (now) => dueIn('RENEW', now).map((e) => ({ projectId: e.projectId, id: e.id, renewAt: e.at })),
-      claim: async (due, newId) => {
-        patch('CERT', due.projectId, due.id, { renewedBy: newId, ...unindexed }, (c) => c.renewAt === due.renewAt && c.gsi2pk !== undefined && c.status === 'issued', 'is not in an expected state');
+      claim: async (due, claim, seen) => {
+        const held = (c: Item) => (c.renewalClaim as RenewalClaim | undefined)?.at;
+        patch('CERT', due.projectId, due.id, { renewalClaim: claim }, (c) => c.renewAt === due.renewAt && c.gsi2pk !== undefined && c.status === 'issued' && held(c) === seen?.at, 'is not in an expected state');
+      },
+      finish: async (due, claim) => {
+        patch('CERT', due.projectId, due.id, { renewedBy: claim.certificateId, renewalClaim: undefined, ...unindexed }, (c) => (c.renewalClaim as RenewalClaim | undefined)?.jobId === claim.jobId, 'is not claimed by this run');
       },
       unschedule: async (projectId, id) => {
         if (raw.has(keyOf('CERT', projectId, id))) patch('CERT', projectId, id, unindexed, () => true, '', false);

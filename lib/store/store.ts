@@ -1,6 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -57,12 +57,18 @@ export interface Store {
     list(projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>>;
   };
   renewals: {
-    /** Puts an issued certificate in the renewal index, due at `renewAt`. */
+    /** Puts an issued certificate in the renewal index, due at `renewAt` (any renewal claim dropped). */
     schedule(projectId: string, id: string, renewAt: string, failures?: number): Promise<void>;
     /** What the index says is due at `now` (the scheduler's query). */
     due(now: Date): Promise<DueRenewal[]>;
-    /** Takes a due renewal for `newId`; StaleRecordError when another run (or a revocation) got there first. */
-    claim(due: DueRenewal, newId: string): Promise<void>;
+    /**
+     * Claims a due, issued certificate's renewal before its successor is written: only if no run
+     * holds a claim (or, to take over from a run that stopped, the claim is still `seen`).
+     * StaleRecordError when another run (or a revocation) got there first.
+     */
+    claim(due: DueRenewal, claim: RenewalClaim, seen?: RenewalClaim): Promise<void>;
+    /** The successor of `claim` is written and queued: the certificate is renewed by it and leaves the index. */
+    finish(due: DueRenewal, claim: RenewalClaim): Promise<void>;
     /** Drops a certificate from the index (revoked, or no longer renewable). */
     unschedule(projectId: string, id: string): Promise<void>;
   };
