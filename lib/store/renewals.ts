@@ -16,7 +16,15 @@ import type { DueRenewal, RenewalClaim } from './types.js';
 async function update(projectId: string, id: string, expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
   try {
     await documentClient().send(
-      new UpdateCommand({ TableName: tableName(), Key: key(projectId, 'CERT', id), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      // DynamoDB refuses empty maps (a ValidationException): they are left out.
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(projectId, 'CERT', id),
+        UpdateExpression: expression,
+        ConditionExpression: condition,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
     );
   } catch (e) {
     if (e instanceof ConditionalCheckFailedException) throw new StaleRecordError(`certificate ${id} is not in an expected state`);
