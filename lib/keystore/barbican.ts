@@ -123,12 +123,13 @@ export class BarbicanClient {
     if (res.status !== 204 && res.status !== 404) throw await this.failure('delete a secret', res);
   }
 
-  /** The service's own secrets (its user made them) named exactly `name`, in the order Barbican lists them. */
+  /** The service's own secrets (its user made them) named exactly `name`, oldest first. */
   async ownSecretsNamed(name: string): Promise<Array<SecretMeta & { secret_ref: string }>> {
-    return this.ownNamed<SecretMeta & { secret_ref: string }>('secrets', name);
+    // Unsorted, Barbican's secret list has no defined order (containers' is by creation).
+    return this.ownNamed<SecretMeta & { secret_ref: string }>('secrets', name, { sort: 'created:asc' });
   }
 
-  /** The service's own containers named exactly `name`. */
+  /** The service's own containers named exactly `name`, oldest first. */
   async ownContainersNamed(name: string): Promise<Array<ContainerMeta & { container_ref: string }>> {
     return this.ownNamed<ContainerMeta & { container_ref: string }>('containers', name);
   }
@@ -138,11 +139,11 @@ export class BarbicanClient {
    * SQL LIKE (`_` matches any character) and lists the whole project, whoever made each item, and its
    * `next` link drops the name: so pages are asked for by offset, and name and creator checked here.
    */
-  private async ownNamed<T extends { name?: string; creator_id?: string }>(collection: 'secrets' | 'containers', name: string): Promise<T[]> {
+  private async ownNamed<T extends { name?: string; creator_id?: string }>(collection: 'secrets' | 'containers', name: string, extra: Record<string, string> = {}): Promise<T[]> {
     const me = await this.actingUserId();
     const out: T[] = [];
     for (let offset = 0; ; ) {
-      const res = await this.call('GET', `/v1/${collection}?${new URLSearchParams({ name, limit: '100', offset: String(offset) })}`, { accept: 'application/json' });
+      const res = await this.call('GET', `/v1/${collection}?${new URLSearchParams({ name, ...extra, limit: '100', offset: String(offset) })}`, { accept: 'application/json' });
       if (res.status !== 200) throw await this.failure(`list ${collection}`, res);
       const body = (await res.json()) as Record<string, unknown> & { total?: number };
       const page = (body[collection] ?? []) as T[];
