@@ -1,5 +1,5 @@
 import { recordEvent } from '../../lib/events/index.js';
-import { newJob, renewDue, sendJob, submitJob } from '../../lib/jobs/index.js';
+import { completeStuckEnrollments, newJob, renewDue, sendJob, submitJob } from '../../lib/jobs/index.js';
 import { errorFields, log } from '../../lib/log/index.js';
 import { certificates, dueCrlRefreshes, dueExpiryNotices, dynamoStore, nextExpiryNotice, postponeCrlRefresh, putExpiryNotice, takeExpiryNotice } from '../../lib/store/index.js';
 
@@ -10,14 +10,17 @@ import { certificates, dueCrlRefreshes, dueExpiryNotices, dynamoStore, nextExpir
  * written, so two runs never renew one certificate twice and the loser writes nothing; a run that
  * stops or cannot queue leaves its claim, which the first run after the lease finishes.
  */
-export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number; expiring: number }> => {
+export const handler = async (event: { now?: string } = {}): Promise<{ due: number; renewed: number; expiring: number; enrollmentsCompleted: number }> => {
   // Tests move the clock instead of sleeping; only where the operator allows it (the local stack).
   const now = process.env.ALLOW_CLOCK_OVERRIDE === '1' && event.now ? new Date(event.now) : new Date();
-  const { due, renewed } = await renewDue({ store: dynamoStore, send: sendJob, now });
+  const run = { store: dynamoStore, send: sendJob, now };
+  const { due, renewed } = await renewDue(run);
   const expiring = await sendExpiryNotices(now);
   await refreshCrls(now);
-  log.info('renewals', { at: now.toISOString(), due, renewed, expiring });
-  return { due, renewed, expiring };
+  // Store-only, so here with the API's role: enrollments whose front end stopped before it queued their certificate.
+  const enrollmentsCompleted = await completeStuckEnrollments(run);
+  log.info('renewals', { at: now.toISOString(), due, renewed, expiring, enrollmentsCompleted });
+  return { due, renewed, expiring, enrollmentsCompleted };
 };
 
 /** CRLs (and every OCSP answer of their CA) re-signed at half their validity, by a worker job. */

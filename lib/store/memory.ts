@@ -1,5 +1,5 @@
 import { assertBound, isBound } from './binding.js';
-import { fromItem, renewKeys } from './keys.js';
+import { fromItem, issuingKeys, renewKeys } from './keys.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
 import type { EnrollmentRecord } from './enrollmentTypes.js';
@@ -146,7 +146,20 @@ export function memoryStore(): MemoryStore {
       },
     },
     acme: { accounts: repository<AcmeAccountRecord>('ACCT'), orders: repository<AcmeOrderRecord>('ORDER'), authorizations: repository<AcmeAuthzRecord>('AUTHZ') },
-    enrollments: { get: async (projectId, id) => read<EnrollmentRecord>('ENROLL', projectId, id) },
+    enrollments: {
+      get: async (projectId, id) => read<EnrollmentRecord>('ENROLL', projectId, id),
+      create: async (e) => {
+        await create('ENROLL')(e);
+        if (e.status === 'issuing') Object.assign(raw.get(keyOf('ENROLL', e.projectId, e.id))!, issuingKeys(new Date(), e.projectId, e.id));
+      },
+      dueIssuing: async (now) => dueIn('ISSUING', now),
+      settleIssuing: async (projectId, id, seenAt) => {
+        const item = raw.get(keyOf('ENROLL', projectId, id));
+        if (item?.gsi2sk !== `${seenAt}#${projectId}#${id}`) return false;
+        Object.assign(item, unindexed);
+        return true;
+      },
+    },
     expiryNotices: {
       put: async (n: ExpiryNoticeRecord, seen?: string) => {
         const current = raw.get(keyOf('EXP', n.projectId, n.id));

@@ -98,6 +98,6 @@ export const dynamoStore: Store = {
   events,
   renewals: { schedule: scheduleRenewal, due: (now) => dueRenewals(now), claim: claimRenewal, finish: finishRenewal, unschedule: unscheduleRenewal },
   acme: { accounts: acmeAccounts, orders: acmeOrders, authorizations: acmeAuthorizations },
-  enrollments: { get: enrollments.get },
+  enrollments: { get: enrollments.get, create: enrollments.create, dueIssuing: enrollments.dueIssuing, settleIssuing: enrollments.settleIssuing },
   expiryNotices: { put: putExpiryNotice },
 };

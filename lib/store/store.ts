@@ -1,6 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -78,8 +78,19 @@ export interface Store {
     orders: Pick<Repository<AcmeOrderRecord>, 'get' | 'update'>;
     authorizations: { get(projectId: string, id: string): Promise<AcmeAuthzRecord | undefined> };
   };
-  /** What the worker reads of an enrollment before it signs a Keystone user certificate. */
-  enrollments: { get(projectId: string, id: string): Promise<EnrollmentRecord | undefined> };
+  /**
+   * What the worker reads of an enrollment before it signs a Keystone user certificate; what the
+   * scheduler needs to find one left `issuing` without its certificate request (`create`: tests).
+   */
+  enrollments: {
+    get(projectId: string, id: string): Promise<EnrollmentRecord | undefined>;
+    /** A new enrollment; one made `issuing` enters the sweep index, as `advance` to `issuing` does. */
+    create(e: EnrollmentRecord): Promise<void>;
+    /** Enrollments gone `issuing` more than ISSUING_GRACE_MS before `now`, not checked since. */
+    dueIssuing(now: Date): Promise<DueEntry[]>;
+    /** Out of the sweep index if still at `seenAt`; false when another run took it. */
+    settleIssuing(projectId: string, id: string, seenAt: string): Promise<boolean>;
+  };
   expiryNotices: {
     /** Schedules (or moves, if `seenNotifyAt` is still the one stored) a certificate's next expiry notice. */
     put(n: ExpiryNoticeRecord, seenNotifyAt?: string): Promise<boolean>;

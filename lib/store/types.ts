@@ -237,6 +237,13 @@ export interface EventRecord {
   detail?: Record<string, unknown>;
 }
 
+/** An entry of the scheduling index: `<prefix>#<day>` buckets, sort key `<time>#<project>#<id>`. */
+export interface DueEntry {
+  at: string;
+  projectId: string;
+  id: string;
+}
+
 /** A certificate the renewal index says is due (its `renewAt` as the index has it). */
 export interface DueRenewal {
   projectId: string;
