@@ -5,7 +5,7 @@ export type { Store, Repository, Claim, Claimable } from './store.js';
 export { cas, jobs, certificates, webhooks, crls, ocspResponses, containers, events, dynamoStore } from './repositories.js';
 export { memoryStore, type MemoryStore } from './memory.js';
 export { editProfiles } from './profiles.js';
-export { scheduleRenewal, dueRenewals, claimRenewal, unscheduleRenewal, type DueRenewal } from './renewals.js';
+export { scheduleRenewal, dueRenewals, claimRenewal, finishRenewal, unscheduleRenewal } from './renewals.js';
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
 export * from './acmeTypes.js';

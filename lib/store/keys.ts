@@ -9,6 +9,7 @@
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
+ *   gsi2pk = ISSUING#<yyyy-mm-dd>     gsi2sk = <sweepAt>#<project>#<id>  (ENROLL# items gone `issuing`, checked after a grace period)
  */
 export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
 /** ACME: accounts, their keys (`<caId>:<thumbprint>`), EAB keys, orders, authorizations, redeemed nonces. */
@@ -27,6 +28,17 @@ export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ 
 export const refreshKeys = (refreshAt: string, projectId: string, id: string) => ({ gsi2pk: `REFRESH#${refreshAt.slice(0, 10)}`, gsi2sk: `${refreshAt}#${projectId}#${id}` });
 /** The same index holds expiry notices, in their own day buckets. */
 export const expiryKeys = (notifyAt: string, projectId: string, id: string) => ({ gsi2pk: `EXPIRE#${notifyAt.slice(0, 10)}`, gsi2sk: `${notifyAt}#${projectId}#${id}` });
+
+/**
+ * An enrollment that goes `issuing` enters the index in the same write, due this long after: the
+ * scheduler then makes sure its certificate and job exist (the front end may have stopped before
+ * writing them). Far beyond any front end's timeout, so a live request is never raced.
+ */
+export const ISSUING_GRACE_MS = 10 * 60_000;
+export const issuingKeys = (now: Date, projectId: string, id: string) => {
+  const sweepAt = new Date(now.getTime() + ISSUING_GRACE_MS).toISOString();
+  return { gsi2pk: `ISSUING#${sweepAt.slice(0, 10)}`, gsi2sk: `${sweepAt}#${projectId}#${id}` };
+};
 
 /** Strips the storage keys from an item read back. */
 export function fromItem<T>(item: Record<string, unknown>): T {

@@ -1,7 +1,7 @@
 import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
-import { scheduleRenewal } from './renewals.js';
+import { claimRenewal, dueRenewals, finishRenewal, scheduleRenewal, unscheduleRenewal } from './renewals.js';
 import { enrollments } from './enrollments.js';
 import { acmeAccounts, acmeAuthorizations, acmeOrders } from './acme.js';
 import type { Claim, Store } from './store.js';
@@ -96,8 +96,8 @@ export const dynamoStore: Store = {
   crls,
   ocspResponses,
   events,
-  renewals: { schedule: scheduleRenewal },
+  renewals: { schedule: scheduleRenewal, due: (now) => dueRenewals(now), claim: claimRenewal, finish: finishRenewal, unschedule: unscheduleRenewal },
   acme: { accounts: acmeAccounts, orders: acmeOrders, authorizations: acmeAuthorizations },
-  enrollments: { get: enrollments.get },
+  enrollments: { get: enrollments.get, create: enrollments.create, dueIssuing: enrollments.dueIssuing, settleIssuing: enrollments.settleIssuing },
   expiryNotices: { put: putExpiryNotice },
 };

@@ -125,6 +125,8 @@ export interface CertificateRecord extends Owned, Claimed {
   renewal?: { percent?: number; days?: number };
   /** When the scheduler will renew it (set at issuance from `renewal`). */
   renewAt?: string;
+  /** A scheduler run renewing it: the successor's ids, claimed before either record is written. */
+  renewalClaim?: RenewalClaim;
   /** The certificate this one renews, and the one that renewed it. */
   renewedFrom?: string;
   renewedBy?: string;
@@ -233,6 +235,27 @@ export interface EventRecord {
   reason?: string;
   /** Event-specific public fields (days_to_expiry, not_after...): never a secret. */
   detail?: Record<string, unknown>;
+}
+
+/** An entry of the scheduling index: `<prefix>#<day>` buckets, sort key `<time>#<project>#<id>`. */
+export interface DueEntry {
+  at: string;
+  projectId: string;
+  id: string;
+}
+
+/** A certificate the renewal index says is due (its `renewAt` as the index has it). */
+export interface DueRenewal {
+  projectId: string;
+  id: string;
+  renewAt: string;
+}
+
+/** A renewal run's claim: the ids its successor certificate and job get, and when it was taken. */
+export interface RenewalClaim {
+  certificateId: string;
+  jobId: string;
+  at: string;
 }
 
 /** When to tell a certificate's owner it is about to expire (id = certificate id). */

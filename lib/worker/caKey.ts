@@ -41,20 +41,36 @@ export async function caSigningKey(name: CaKeyName, keyType: KeyType, keyRef: st
   return { location: 'memory', keyType, label: label(name), privateKey, publicKey: createPublicKey(privateKey) };
 }
 
-/** A new CA key (or, for a token, the one an earlier delivery of the same job already made). */
+/** Keys newCaKey found stored under their name, and their references: keepCaKey records these instead of storing the key again. */
+const alreadyStored = new WeakMap<KeyHandle, string>();
+
+/**
+ * A new CA key, or the one an earlier delivery of the same job made but did not record: in a token
+ * (by label), in Barbican (by secret name; a worker that stopped between storing the key and
+ * recording it left it there). Called only under the CA's claim, for a generation whose key the
+ * record does not reference: any other key of that name is referenced by nothing, and removed.
+ */
 export async function newCaKey(name: CaKeyName, keyType: KeyType, ctx: WorkerContext): Promise<KeyHandle> {
   if (!ctx.driver.capabilities.keyTypes.includes(keyType)) {
     throw new AppError('KEY_TYPE_UNSUPPORTED', 400, `the signing driver "${ctx.driver.name}" cannot make ${keyType} keys (it makes ${ctx.driver.capabilities.keyTypes.join(', ')})`);
   }
-  return (await ctx.driver.findKey?.(label(name))) ?? ctx.driver.createKey(keyType, label(name));
+  if (ctx.driver.capabilities.keyLocation === 'token') return (await ctx.driver.findKey?.(label(name))) ?? ctx.driver.createKey(keyType, label(name));
+  let reused: KeyHandle | undefined;
+  for (const ref of await ctx.keys.find(name.projectId, keyId(name))) {
+    const key = reused ? undefined : await caSigningKey(name, keyType, ref, ctx);
+    if (key && keyTypeOf(key.publicKey) === keyType) {
+      reused = key;
+      alreadyStored.set(key, ref);
+    } else await ctx.keys.remove(ref);
+  }
+  return reused ?? ctx.driver.createKey(keyType, label(name));
 }
 
-/** Where the key is recorded: Barbican for memory keys (stored now), the token URI otherwise. */
+/** Where the key is recorded: Barbican for memory keys (stored now, unless newCaKey found it there), the token URI otherwise. */
 export async function keepCaKey(name: CaKeyName, key: KeyHandle, ctx: WorkerContext): Promise<string> {
-  return key.location === 'memory' ? ctx.keys.save(name.projectId, keyId(name), key.privateKey) : key.uri;
+  if (key.location !== 'memory') return key.uri;
+  return alreadyStored.get(key) ?? ctx.keys.save(name.projectId, keyId(name), key.privateKey);
 }
-
-
 
 export type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string; notAfter: string };
 

@@ -2,6 +2,7 @@ import { issue, leafPlan, revocationUrls, signCsr } from '../ca/index.js';
 import { nativeDriver, type MemoryKeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
+import { log } from '../log/index.js';
 import { decideIssuance, grantsOf, issuanceRequestOf, ungranted, type IssuanceDecision } from '../ra/index.js';
 import { renewAtFor } from '../requests/index.js';
 import { nextExpiryNotice, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
@@ -97,7 +98,8 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
 /**
  * An earlier delivery signed and recorded this certificate, then died. From a CSR, the requester
  * holds the key: the certificate is finished. A server-side key died with that delivery, so the
- * certificate can never be used: it is revoked (and on the CRL at once) and the job fails.
+ * certificate can never be used: whatever that delivery left in Barbican (found by name: the
+ * record references none of it) is removed, the certificate revoked (and on the CRL at once) and the job fails.
  */
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
   const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
@@ -107,6 +109,8 @@ async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateR
     await afterIssuance(job, ca, done, issuer, ctx);
     return { type: 'certificate', id: cert.id };
   }
+  const removed = await ctx.delivery.discard(job.projectId, cert.id);
+  if (removed) log.info('undelivered key removed from Barbican', { jobId: job.id, certificateId: cert.id, removed });
   const reason = `the worker stopped while delivering the key of certificate ${cert.id} (serial ${cert.serial}); the certificate was revoked, request a new one`;
   const at = ctx.now().toISOString();
   await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'revoked', revokedAt: at, revocationReason: 'cessationOfOperation', failureReason: reason }, true);

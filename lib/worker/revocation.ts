@@ -112,14 +112,15 @@ export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: Cer
   const status: OcspCertStatus = revokedAt ? { revokedAt: new Date(revokedAt), reason: cert.crlRevocationReason ?? cert.revocationReason } : 'good';
   // One answer per CertID hash clients use (SHA-1, as RFC 5019 asks, and SHA-256).
   const [der, der256] = await Promise.all([signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha1'), signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha256')]);
+  // Answers re-signed from the CRL's own entries have no record at hand (and no caId): they keep the certificate the previous answer named.
+  const certificateId = cert.caId ? cert.id : (await ctx.store.ocspResponses.get(ca.projectId, ca.id, serial))?.certificateId;
   try {
     await ctx.store.ocspResponses.put({
       id: `${ca.id}:${serial}`,
       projectId: ca.projectId,
       caId: ca.id,
       serial,
-      // Answers re-signed from the CRL's own entries have no record at hand (and no caId).
-      ...(cert.caId ? { certificateId: cert.id } : {}),
+      ...(certificateId ? { certificateId } : {}),
       status: revokedAt ? 'revoked' : 'good',
       thisUpdate: now.toISOString(),
       nextUpdate: nextUpdate.toISOString(),

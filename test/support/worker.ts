@@ -49,6 +49,7 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
         return s.key;
       },
       remove: async (ref) => void secrets.delete(ref),
+      find: async (projectId, caId) => [...secrets].filter(([, s]) => s.name === caKeySecretName(projectId, caId)).map(([ref]) => ref),
     },
     membership: { holdsRoleOn: async (userId, projectId) => !leftProject.has(`${userId}|${projectId}`) },
     tenantContainers: { readCertificateContainer: async () => Promise.reject(new Error('no tenant containers in this test')) },
@@ -56,6 +57,11 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
       deliver: async (b) => {
         deliveries.push(b);
         return `https://barbican.test/v1/containers/${randomUUID()}`;
+      },
+      discard: async (projectId, certificateId) => {
+        const left = deliveries.filter((d) => d.projectId === projectId && d.certificateId === certificateId);
+        deliveries.splice(0, deliveries.length, ...deliveries.filter((d) => !left.includes(d)));
+        return left.length;
       },
     },
   };
