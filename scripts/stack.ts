@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -92,6 +92,15 @@ function serverlessResources(serviceDir = ROOT) {
 }
 
 const listen = (server: Server, port: number) => new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', () => ok()));
+async function portFree(port: number): Promise<void> {
+  const probe = createServer();
+  try {
+    await listen(probe, port);
+  } catch {
+    throw new Error(`port ${port} is in use (another stack still running? \`ss -ltnp | grep ${port}\` shows its process)`);
+  }
+  await closeServer(probe);
+}
 const closeServer = (server: Server) => new Promise<void>((ok) => server.close(() => ok()));
 
 async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<void> {
@@ -170,6 +179,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // A stack left behind (its parent killed) would answer in this one's place: refuse to start.
+    await portFree(apiPort);
     const serviceDir = opts.serviceDir ?? ROOT;
     const names = serverlessResources(serviceDir);
     const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -295,7 +306,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     printed.catch(() => undefined);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     try {
-      await waitFor(`${apiUrl}/`, 120_000, child);
+      // Generous: esbuild builds every function first, slowly on a loaded machine.
+      await waitFor(`${apiUrl}/`, 240_000, child);
     } catch (e) {
       const tail = opts.logFile ? readFileSync(opts.logFile, 'utf8').slice(-4000) : '';
       throw new Error(`${(e as Error).message}\n${tail}`);

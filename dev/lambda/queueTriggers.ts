@@ -3,7 +3,7 @@
  * stage's parameters and variables are what AWS would get), and started as local event sources.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { FunctionPool, type FunctionSpec } from './functionPool.js';
@@ -116,7 +116,9 @@ export function startLocalQueues(opts: LocalQueueOptions): LocalQueues {
         batchSize: event.sqs.batchSize ?? 10,
         reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
       };
-      sources.push(new SqsEventSource(trigger, new FunctionPool(spec), sqs, region, opts.faults));
+      const output = opts.output;
+      const log = typeof output === 'number' ? (line: string) => writeSync(output, `${line}\n`) : undefined;
+      sources.push(new SqsEventSource(trigger, new FunctionPool(spec), sqs, region, opts.faults, log));
     }
   }
   for (const s of sources) s.start();

@@ -75,6 +75,8 @@ export function messagesToDelete(messages: Message[], result: unknown, reportBat
 
 export class SqsEventSource {
   readonly stats: SourceStats = { batches: 0, received: 0, deleted: 0, returned: 0, copies: 0 };
+  /** Bodies already copied: a copy is not copied again. */
+  private readonly copied = new Set<string>();
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
@@ -85,6 +87,7 @@ export class SqsEventSource {
     private readonly sqs: SQSClient,
     private readonly region: string,
     private readonly faults: DeliveryFaults = {},
+    private readonly log: (line: string) => void = (line) => console.error(line),
   ) {}
 
   /** One poller per execution environment, as Lambda scales its pollers with the function. */
@@ -106,7 +109,7 @@ export class SqsEventSource {
       } catch (e) {
         if (this.stopped) return;
         // The emulator restarting or a transient error: wait a little, as a poller backs off.
-        console.error(`[sqs ${this.trigger.functionKey}] ${(e as Error).message}`);
+        this.log(`[sqs ${this.trigger.functionKey}] ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -126,7 +129,7 @@ export class SqsEventSource {
       remove = messagesToDelete(messages, await this.pool.invoke(sqsEvent(messages, this.trigger.queueArn, this.region)), this.trigger.reportBatchItemFailures);
     } catch (e) {
       if (!(e instanceof InvocationError)) throw e;
-      if (!this.stopped) console.error(`[sqs ${this.trigger.functionKey}] ${e.reason}: ${e.message}; ${messages.length} message(s) come back after their visibility timeout`);
+      if (!this.stopped) this.log(`[sqs ${this.trigger.functionKey}] ${e.reason}: ${e.message}; ${messages.length} message(s) come back after their visibility timeout`);
     }
     this.stats.returned += messages.length - remove.length;
     if (remove.length === 0) return;
@@ -138,6 +141,8 @@ export class SqsEventSource {
     const copies = this.faults.extraCopies;
     if (!copies) return;
     for (const m of messages) {
+      if (this.copied.has(m.Body ?? '')) continue;
+      this.copied.add(m.Body ?? '');
       for (let n = copies(); n > 0; n--) {
         this.stats.copies++;
         await this.sqs.send(new SendMessageCommand({ QueueUrl: this.trigger.queueUrl, MessageBody: m.Body ?? '', DelaySeconds: Math.floor(Math.random() * 4) }));

@@ -5,10 +5,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Submitted } from './mix.js';
 
 type Call = (method: string, path: string, token: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/** Messages in a queue, visible or being handled. */
+export async function queueDepth(sqsUrl: string, queueUrl: string): Promise<number> {
+  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
+  sqs.destroy();
+  return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
+}
 
 /** Message bodies waiting in a dead-letter queue, read without removing them (hidden a few seconds). */
 export async function deadLetters(sqsUrl: string, queueUrl: string): Promise<Set<string>> {
@@ -81,6 +89,7 @@ export async function missingFromCrls(apiUrl: string, revoked: Array<{ project: 
 
 async function crlSerials(apiUrl: string, project: string, caId: string): Promise<Set<string>> {
   const res = await fetch(`${apiUrl}/v1/public/${project}/cas/${caId}/crl`);
+  if (res.status !== 200) return new Set();
   const der = Buffer.from(await res.arrayBuffer());
   const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: der, encoding: 'utf8' });
   return new Set([...text.matchAll(/Serial Number: ([0-9A-F]+)/gi)].map((m) => m[1].toUpperCase().replace(/^0+/, '')));
@@ -123,7 +132,7 @@ export interface JobEnd {
 export async function jobEnd(call: Call, job: Submitted): Promise<JobEnd> {
   if (!job.jobId) return { job, status: 'succeeded' };
   const { status, body } = await call('GET', `/v1/jobs/${job.jobId}`, job.token);
-  if (status !== 200) return { job, status: `GET ${status}` };
-  const j = body.job;
+  const j = body?.job;
+  if (status !== 200 || !j) return { job, status: `GET ${status} ${JSON.stringify(body).slice(0, 120)}` };
   return { job, status: j.status, reason: j.reason ?? undefined, ms: Date.parse(j.updated_at) - Date.parse(j.created_at) };
 }

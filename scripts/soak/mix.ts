@@ -8,7 +8,8 @@ export interface Tenant {
   admin: string;
   member: string;
   cas: string[];
-  issued: string[];
+  /** Certificates seen issued: what revocations pick from. */
+  issued: Array<{ id: string; caId: string }>;
 }
 
 export type Kind = 'ca.create' | 'certificate.csr' | 'certificate.server_key' | 'certificate.revoke';
@@ -61,9 +62,9 @@ export async function submit(call: Call, tenant: Tenant, kind: Kind, n: number, 
   else if (kind === 'certificate.csr') res = await call('POST', `/v1/cas/${ca}/certificates`, tenant.member, { csr: csrs[n % csrs.length], sans: [`DNS:${name}`] });
   else if (kind === 'certificate.server_key') res = await call('POST', `/v1/cas/${ca}/certificates`, tenant.member, { sans: [`DNS:${name}`] });
   else {
-    const id = tenant.issued.splice(Math.floor(random() * tenant.issued.length), 1)[0];
+    const { id, caId } = tenant.issued.splice(Math.floor(random() * tenant.issued.length), 1)[0];
     res = await call('POST', `/v1/certificates/${id}/revoke`, tenant.member, { reason: 'superseded' });
-    if (res.status === 200) return { kind, project: tenant.project, jobId: '', certificateId: id, caId: res.body.certificate.ca_id, token: tenant.member };
+    if (res.status === 200) return { kind, project: tenant.project, jobId: '', certificateId: id, caId, token: tenant.member };
   }
   if (res.status !== 202) return { kind, status: res.status, code: String(res.body?.code ?? res.body?.error?.code ?? 'NO_CODE') };
   const certificateId = res.body.certificate?.id;

@@ -7,10 +7,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEV_FIXTURES } from '../../dev/fixtures.js';
 import { makeCsr, tempDir } from '../../test/support/openssl.js';
 import { ROOT, startStack } from '../stack.js';
 import { clearFaults, injectFaults, seeded, startKiller } from './chaos.js';
-import { deadLetters, missingFromCrls, duplicates, jobEnd, orphanedSecrets, storeStrings, type JobEnd } from './audit.js';
+import { deadLetters, missingFromCrls, queueDepth, duplicates, jobEnd, orphanedSecrets, storeStrings, type JobEnd } from './audit.js';
 import { client, pickKind, submit, type Refused, type Submitted, type Tenant } from './mix.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 1000);
@@ -31,6 +32,12 @@ async function token(authUrl: string, user: string, password: string, project: s
 }
 
 mkdirSync(join(ROOT, '.local'), { recursive: true });
+// Its own build folder: the soak may run beside the test stack, which builds into .esbuild.
+process.env.ESBUILD_WORK_FOLDER ??= '.esbuild-soak';
+// Made before the stack starts: openssl runs synchronously, and this process hosts the dev
+// Keystone, Barbican, dynalite and the SQS emulator.
+const tmp = tempDir();
+const csrs = ['ec256', 'rsa2048', 'ed25519', 'ec384'].map((k, i) => makeCsr(tmp.dir, k as 'ec256', `soak-${i}.example.org`).csr);
 const started = Date.now();
 const stack = await startStack({
   apiPort: 33000, lambdaPort: 33002, dynamoPort: 34567, sqsPort: 39324, devKeystonePort: 0, devBarbicanPort: 0,
@@ -48,7 +55,6 @@ const stack = await startStack({
   },
 });
 const call = client(stack.apiUrl);
-const tmp = tempDir();
 let exit = 1;
 try {
   console.log(`soak: ${JOBS} jobs, seed ${SEED}, ${IN_FLIGHT} requests in flight; stack up in ${((Date.now() - started) / 1000).toFixed(0)} s (log: .local/offline-soak.log)`);
@@ -56,16 +62,20 @@ try {
     { project: 'tenant-a', admin: await token(stack.authUrl, 'admin', 'secret', 'tenant-a'), member: await token(stack.authUrl, 'alice', 'apass', 'tenant-a'), cas: [], issued: [] },
     { project: 'admin', admin: await token(stack.authUrl, 'admin', 'secret', 'admin'), member: await token(stack.authUrl, 'admin', 'secret', 'admin'), cas: [], issued: [] },
   ];
-  const csrs = ['ec256', 'rsa2048', 'ed25519', 'ec384'].map((k, i) => makeCsr(tmp.dir, k as 'ec256', `soak-${i}.example.org`).csr);
   const submitted: Submitted[] = [];
   const refused: Refused[] = [];
   injectFaults(stack);
-  const killer = startKiller(stack, 3000, random);
+  const killer = startKiller(stack, Number(process.env.SOAK_KILL_EVERY_SECONDS ?? 10) * 1000, random);
 
   // CAs first: their creation is part of the soak (two per tenant), certificates need them active.
   for (const t of tenants) {
     for (let i = 0; i < 2; i++) {
-      const r = await submit(call, t, 'ca.create', submitted.length, csrs, random);
+      let r = await submit(call, t, 'ca.create', submitted.length, csrs, random);
+      // A client retries a 503 (Retry-After); the soak's CAs must exist.
+      for (let tries = 0; !('jobId' in r) && r.status === 503 && tries < 10; tries++) {
+        await new Promise((ok) => setTimeout(ok, 1000));
+        r = await submit(call, t, 'ca.create', submitted.length, csrs, random);
+      }
       if ('jobId' in r) submitted.push(r);
       else refused.push(r);
     }
@@ -78,6 +88,7 @@ try {
   if (tenants.some((t) => t.cas.length === 0)) throw new Error('no CA became active: the soak cannot go on');
 
   let n = submitted.length;
+  let watching = 0;
   const requested = new Map<string, { project: string; count: number }>();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -90,8 +101,14 @@ try {
           submitted.push(r);
           if (r.kind !== 'certificate.revoke' && r.caId) {
             requested.set(r.caId, { project: t.project, count: (requested.get(r.caId)?.count ?? 0) + 1 });
-            // Revocable once issued: watched beside the submissions.
-            void waitFinal(r, Date.now() + SETTLE_MS, 2000).then((end) => end.status === 'succeeded' && t.issued.push(r.certificateId!));
+            // Revocable once issued: a few are watched beside the submissions (polls cost the API).
+            if (watching < 6) {
+              watching++;
+              void waitFinal(r, Date.now() + SETTLE_MS, 1000)
+                .then((end) => end.status === 'succeeded' && t.issued.push({ id: r.certificateId!, caId: r.caId! }))
+                .catch(() => undefined)
+                .finally(() => watching--);
+            }
           }
         }
       }
@@ -100,8 +117,15 @@ try {
   const submittedAt = Date.now();
   console.log(`submitted ${submitted.length} jobs in ${((submittedAt - started) / 1000).toFixed(0)} s; waiting for them to settle`);
 
-  const ends: JobEnd[] = [];
-  for (const job of submitted) ends.push(await waitFinal(job, submittedAt + SETTLE_MS));
+  // Settled: every job finished, or nothing left in the jobs queue (visible or in flight) twice in
+  // a row, or SOAK_SETTLE_SECONDS passed. A job open after that, and not dead-lettered, is lost.
+  let ends: JobEnd[] = [];
+  for (let quiet = 0; quiet < 2 && Date.now() < submittedAt + SETTLE_MS; ) {
+    await new Promise((r) => setTimeout(r, 3000));
+    ends = await Promise.all(submitted.map((job) => jobEnd(call, job).catch((e: Error) => ({ job, status: `GET failed: ${e.message}` }))));
+    const open = ends.filter((e) => e.status !== 'succeeded' && e.status !== 'failed').length;
+    quiet = open === 0 ? 2 : (await queueDepth(stack.env.AWS_ENDPOINT_URL_SQS, stack.queueUrl)) === 0 ? quiet + 1 : 0;
+  }
   killer.stop();
   clearFaults(stack);
 
@@ -116,7 +140,7 @@ try {
   // Every revocation the API accepted is on its CA's CRL once the worker has re-signed it.
   const revoked = [];
   for (const s of submitted.filter((x) => x.kind === 'certificate.revoke')) {
-    revoked.push({ project: s.project, caId: s.caId!, serial: String((await call('GET', `/v1/certificates/${s.certificateId}`, s.token)).body.certificate.serial) });
+    revoked.push({ project: DEV_FIXTURES.projects[s.project as 'tenant-a'].id, caId: s.caId!, serial: String((await call('GET', `/v1/certificates/${s.certificateId}`, s.token)).body.certificate.serial) });
   }
   const missingFromCrl = await missingFromCrls(stack.apiUrl, revoked, 90_000);
   const worker = await token(stack.authUrl, 'caworker', 'cwpass', 'service');
@@ -156,7 +180,7 @@ process.exit(exit);
 
 async function waitFinal(job: Submitted, until: number, pollMs = 250): Promise<JobEnd> {
   for (;;) {
-    const end = await jobEnd(call, job);
+    const end = await jobEnd(call, job).catch((e: Error) => ({ job, status: `GET failed: ${e.message}` }) as JobEnd);
     if (end.status === 'succeeded' || end.status === 'failed' || Date.now() > until) return end;
     await new Promise((r) => setTimeout(r, pollMs));
   }
