@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { JobMessage } from './schema.js';
+import { SDK_HTTP_TIMEOUTS } from '../store/client.js';
 
 /** Locally the SDK's AWS_ENDPOINT_URL_SQS points this at the in-process SQS emulator. */
 let sqs: SQSClient | undefined;
@@ -8,7 +9,7 @@ function jobsQueue(): { client: SQSClient; queueUrl: string } {
   const queueUrl = process.env.JOBS_QUEUE_URL;
   if (!queueUrl) throw new Error('JOBS_QUEUE_URL is not set');
   // Bounded like the store's client (lib/store/client.ts): a stuck socket fails and is retried.
-  sqs ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } });
+  sqs ??= new SQSClient({ maxAttempts: 2, requestHandler: SDK_HTTP_TIMEOUTS });
   return { client: sqs, queueUrl };
 }
 

@@ -171,7 +171,7 @@ time                      ${((Date.now() - started) / 1000).toFixed(0)} s`);
   exit = bad === 0 ? 0 : 1;
   console.log(exit === 0 ? 'soak: OK (0 lost, 0 duplicates, 0 orphans)' : `soak: FAILED (seed ${SEED})`);
 } catch (e) {
-  console.error(`soak: ${(e as Error).stack}`);
+  console.error(`soak: ${(e as Error).stack}${(e as Error).cause ? `\ncause: ${String((e as Error).cause)}` : ''}`);
 } finally {
   tmp.cleanup();
   await stack.stop();
