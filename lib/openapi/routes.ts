@@ -237,6 +237,16 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /v1/public/{project}/cas/{id}/crl': {
     id: 'getCrl',
     summary: 'The CA’s CRL (no token)',
+    description: 'Signed by the key the CA had until its first rotation (its only CRL before that); each later key signs its own, at `.../crl/g<n>`.',
+    tag: 'revocation',
+    query: { format: { description: '`pem` for PEM instead of DER', enum: ['pem'] } },
+    answers: { 200: { description: 'The CRL as the worker signed it.', media: { 'application/pkix-crl': 'binary', 'application/x-pem-file': 'text' } } },
+    errors: { 404: ['CRL_NOT_FOUND'] },
+  },
+  'GET /v1/public/{project}/cas/{id}/crl/{generation}': {
+    id: 'getGenerationCrl',
+    summary: 'The CRL of one key generation of the CA, `g<n>` (no token)',
+    description: 'After a rotation each key signs its own CRL, listing what it signed; what generation n signs names this URL.',
     tag: 'revocation',
     query: { format: { description: '`pem` for PEM instead of DER', enum: ['pem'] } },
     answers: { 200: { description: 'The CRL as the worker signed it.', media: { 'application/pkix-crl': 'binary', 'application/x-pem-file': 'text' } } },

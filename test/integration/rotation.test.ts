@@ -143,6 +143,13 @@ describe('revocation across a rotation', () => {
     expect(ub.ocsp).toBe(ua.ocsp);
   });
 
+  it('has no CRL by any other name: g0 is the unsuffixed one, and the CA has no g2', async () => {
+    for (const name of ['g0', 'g2', 'x']) {
+      const res = await api('GET', `${new URL(revocationUrlsOf(a.certificate).crl).pathname}/${name}`);
+      expect([res.status, res.body.error.code], name).toEqual([404, 'CRL_NOT_FOUND']);
+    }
+  });
+
   it('has each key sign the CRL of what it signed: openssl -crl_check refuses A with only the old root, B with the new root or through the cross certificate', async () => {
     const [crlA, crlB] = [await crlListing(a), await crlListing(b)];
     expect(crlVerdict(root0.certificate, [], crlA, a.certificate)).toMatch(/certificate revoked/);
@@ -162,5 +169,21 @@ describe('revocation across a rotation', () => {
         expect(out, hash).toMatch(/: revoked/);
       }
     }
+    // A CertID naming the old key with the new key's serial: that key has no answer for it.
+    expect(ocspVerdict(root0.certificate, b.certificate, 'sha1')).toMatch(/unauthorized/);
+  });
+
+  it('is re-signed on schedule: the new key\'s CRL is due, and its job re-signs both keys\' CRLs', async () => {
+    const numbers = async () => Promise.all([a, b].map(async (c) => crlNumber(await (await fetch(`${revocationUrlsOf(c.certificate).crl}?format=pem`)).text())));
+    const before = await numbers();
+    const res = await fetch(`http://127.0.0.1:${process.env.LAMBDA_PORT}/2015-03-31/functions/openstack-ca-local-renewDue/invocations`, { method: 'POST', body: JSON.stringify({ now: new Date(Date.now() + 4 * 86_400_000).toISOString() }) });
+    expect(res.status).toBe(200);
+    let after = before;
+    for (let i = 0; i < 100 && !(after[0] > before[0] && after[1] > before[1]); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await numbers();
+    }
+    expect(after[0]).toBeGreaterThan(before[0]);
+    expect(after[1]).toBeGreaterThan(before[1]);
   });
 });
