@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import type { CaKeyGeneration, CaRecord } from '../store/index.js';
+import type { CaKeyGeneration, CaRecord, CertificateRecord } from '../store/index.js';
 
 /**
  * A CA's key generations. A rotation gives the CA a new key and certificate under the same name;
@@ -9,6 +9,8 @@ import type { CaKeyGeneration, CaRecord } from '../store/index.js';
  */
 
 type Certified = Required<Pick<CaRecord, 'keyRef' | 'certificatePem' | 'subjectKeyId' | 'notAfter'>>;
+/** A certificate record as far as its signer goes (worker-written fields both). */
+type Signed = Pick<CertificateRecord, 'keyGeneration' | 'certificatePem'>;
 
 /** The generation in use: the record's own key and certificate. */
 export function currentGeneration(ca: CaRecord & Certified): CaKeyGeneration;
@@ -31,16 +33,17 @@ export function liveGenerations(ca: CaRecord, now: Date): CaKeyGeneration[] {
 }
 
 /**
- * Which of `generations` signed a certificate: the one whose certificate is its issuer by name and
- * key identifier (as OpenSSL matches them; the names are all the same), the signature deciding
- * where those do not tell.
+ * Which of `generations` signed a certificate: the one the worker recorded with it, else (records
+ * from before it did) the one whose certificate is its issuer by name and key identifier, as OpenSSL
+ * matches them (the names are all the same), the signature deciding where those do not tell.
  */
-export function signerOf(generations: CaKeyGeneration[]): (certificatePem: string) => CaKeyGeneration | undefined {
+export function signerOf(generations: CaKeyGeneration[]): (cert: Signed) => CaKeyGeneration | undefined {
   const parsed = generations.map((g) => ({ g, cert: new X509Certificate(g.certificatePem) }));
-  return (certificatePem) => {
+  return ({ keyGeneration, certificatePem }) => {
+    if (keyGeneration !== undefined) return generations.find((g) => g.generation === keyGeneration);
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(certificatePem);
+      cert = new X509Certificate(certificatePem ?? '');
     } catch {
       return undefined;
     }
@@ -50,8 +53,8 @@ export function signerOf(generations: CaKeyGeneration[]): (certificatePem: strin
 }
 
 /** The CA certificates a certificate chains through: its signing generation's, and that one's issuers. */
-export function chainPemsOf(ca: CaRecord, certificatePem: string): string[] {
-  const g = signerOf(generationsOf(ca))(certificatePem) ?? currentGeneration(ca);
+export function chainPemsOf(ca: CaRecord, cert: Signed): string[] {
+  const g = signerOf(generationsOf(ca))(cert) ?? currentGeneration(ca);
   return g ? [g.certificatePem, ...(g.chainPem ?? [])] : [];
 }
 

@@ -130,6 +130,8 @@ export interface CertificateRecord extends Owned, Claimed {
   objectId?: string;
   subject?: string;
   certificatePem?: string;
+  /** The CA key generation that signed it (worker-only; absent on certificates signed before it was recorded). */
+  keyGeneration?: number;
   serial?: string;
   notBefore?: string;
   notAfter?: string;

@@ -53,7 +53,7 @@ const constraintsView = (c: NameConstraints) => ({
 export const caChainPems = (ca: CaRecord): string[] => (ca.certificatePem ? [ca.certificatePem, ...(ca.chainPem ?? [])] : []);
 
 /** A certificate's `chain`, one PEM bundle: the CA certificate of the key generation that signed it (an older one's after a rotation), and its issuers'. */
-export const chainOf = (ca: CaRecord | undefined, cert: CertificateRecord): string | undefined => (ca && cert.certificatePem ? chainPemsOf(ca, cert.certificatePem).join('\n') : undefined);
+export const chainOf = (ca: CaRecord | undefined, cert: CertificateRecord): string | undefined => (ca && cert.certificatePem ? chainPemsOf(ca, cert).join('\n') : undefined);
 
 /**
  * After a rotation, for a certificate the new key signed: the cross certificate (the new key

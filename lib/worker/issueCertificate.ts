@@ -77,7 +77,7 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   const issued = await issue(plan, issuer, ctx.driver, now);
 
   // Recorded before the key leaves: from here on this certificate exists for listing and revocation.
-  const signed = { certificatePem: issued.pem, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
+  const signed = { certificatePem: issued.pem, keyGeneration: issuer.generation, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
   await store.certificates.updateClaimed(job.projectId, cert.id, token, signed);
   const containerRef = made
     ? await ctx.delivery.deliver({
@@ -104,7 +104,7 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
   if (!cert.serverSideKey) {
     // The generation that signed it answers OCSP for it (a rotation may have come in between).
-    const signer = signerOf(liveGenerations(ca, ctx.now()))(cert.certificatePem!);
+    const signer = signerOf(liveGenerations(ca, ctx.now()))(cert);
     const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx, signer);
     const renewAt = cert.renewal && renewAtFor(new Date(cert.notBefore!), new Date(cert.notAfter!), cert.renewal).toISOString();
     const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}) }, true);

@@ -41,12 +41,13 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
 export async function publishCrls(ca: ActiveCa, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
   const generations = liveGenerations(ca, ctx.now());
   const signer = signerOf(generations);
-  const all = await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx);
-  for (const g of generations) {
-    // Which key signed a certificate is read from its certificate (worker-written), not from a field.
-    const signed = all.filter((c) => !!c.certificatePem && signer(c.certificatePem)?.generation === g.generation);
-    await publishCrl(ca, await issuerFor(ca, { projectId: ca.projectId, caId: ca.id }, ctx, g), signed, ctx, scope);
+  const signedBy = new Map(generations.map((g) => [g.generation, [] as CertificateRecord[]]));
+  for (const c of await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx)) {
+    // Which key signed a certificate is what the worker wrote (its record's generation, or its certificate).
+    const g = signer(c);
+    if (g) signedBy.get(g.generation)?.push(c);
   }
+  for (const g of generations) await publishCrl(ca, await issuerFor(ca, { projectId: ca.projectId, caId: ca.id }, ctx, g), signedBy.get(g.generation) ?? [], ctx, scope);
 }
 
 /**

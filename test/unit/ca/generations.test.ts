@@ -37,8 +37,8 @@ describe('the generation that signed a certificate', () => {
     openssl(['x509', '-req', '-in', p('leaf.csr'), '-CA', p('new.pem'), '-CAkey', p('new.key'), '-CAcreateserial', '-days', '1', '-extfile', p('ext'), '-out', p('leaf.pem')]);
     const generation = (n: number, name: string): CaKeyGeneration => ({ generation: n, keyRef: `ref-${n}`, certificatePem: readFileSync(p(`${name}.pem`), 'utf8'), subjectKeyId: '00', notAfter: new Date(Date.now() + 86_400_000).toISOString() });
     const signer = signerOf([generation(0, 'old'), generation(1, 'new')]);
-    expect(signer(readFileSync(p('leaf.pem'), 'utf8'))?.generation).toBe(1);
-    expect(signer(readFileSync(p('old.pem'), 'utf8'))?.generation).toBe(0);
-    expect(signer('not a certificate')).toBeUndefined();
+    expect(signer({ certificatePem: readFileSync(p('leaf.pem'), 'utf8') })?.generation).toBe(1);
+    expect(signer({ certificatePem: readFileSync(p('old.pem'), 'utf8') })?.generation).toBe(0);
+    expect(signer({ certificatePem: 'not a certificate' })).toBeUndefined();
   });
 });

@@ -103,8 +103,8 @@ describe('a rotated root', () => {
       }
     }
     // Each leaf's chain is its own key's.
-    expect(chainPemsOf(ca1, a.certificatePem!)).toEqual([ca0.certificatePem]);
-    expect(chainPemsOf(ca1, b.certificatePem!)).toEqual([ca1.certificatePem]);
+    expect(chainPemsOf(ca1, a)).toEqual([ca0.certificatePem]);
+    expect(chainPemsOf(ca1, b)).toEqual([ca1.certificatePem]);
   });
 
   it('is re-signed on schedule through the new key\'s CRL alone, which re-signs both keys\' CRLs and answers', async () => {
@@ -127,7 +127,7 @@ describe('a rotated root', () => {
     expect(again.text).toMatch(/: good/);
   });
 
-  it('keeps every generation\'s CRL apart over two rotations; the unsuffixed URL stays the first key\'s', async () => {
+  it('keeps every generation\'s CRL apart over two rotations (its certificates telling which key signed them); the unsuffixed URL stays the first key\'s', async () => {
     const w = memoryWorker({ publicUrl: PUBLIC });
     const cas = [await activeRoot(w, P)];
     const leaves = [await leaf(w, cas[0].id, 'g0.example.org')];
@@ -136,6 +136,9 @@ describe('a rotated root', () => {
       leaves.push(await leaf(w, cas[0].id, `g${n}.example.org`));
     }
     expect(cas[2].previousGenerations!.map((g) => g.generation)).toEqual([1, 0]);
+    expect(leaves.map((l) => l.keyGeneration)).toEqual([0, 1, 2]);
+    // As records signed before the generation was recorded with them: their certificates tell.
+    for (const l of leaves) delete w.store.raw.get(w.store.keyOf('CERT', P, l.id))!.keyGeneration;
     await revoke(w, ...leaves);
     for (const [n, c] of leaves.entries()) {
       const name = n ? `.g${n}` : '';
@@ -143,7 +146,7 @@ describe('a rotated root', () => {
       const crl = await crlOf(w, `${cas[0].id}${name}`, cas[n].certificatePem!);
       expect(crl.text).toContain('verify ok');
       expect(leaves.map((l) => listed(crl.text, l))).toEqual(leaves.map((_, i) => i === n));
-      expect(chainPemsOf(cas[2], c.certificatePem!)).toEqual([cas[n].certificatePem]);
+      expect(chainPemsOf(cas[2], c)).toEqual([cas[n].certificatePem]);
     }
   });
 
@@ -201,8 +204,8 @@ describe('a rotated intermediate', () => {
     expect(revocationUrlsOf(b.certificatePem!).crl).toBe(`${PUBLIC}/v1/public/${P}/cas/${int0.id}/crl/g1`);
     const [old, fresh] = [await crlOf(w, int0.id, int0.certificatePem!), await crlOf(w, `${int0.id}.g1`, int1.certificatePem!)];
     expect([listed(old.text, a), listed(old.text, b), listed(fresh.text, a), listed(fresh.text, b)]).toEqual([true, false, false, true]);
-    expect(chainPemsOf(int1, a.certificatePem!)).toEqual([int0.certificatePem, root0.certificatePem]);
-    expect(chainPemsOf(int1, b.certificatePem!)).toEqual([int1.certificatePem, root1.certificatePem]);
+    expect(chainPemsOf(int1, a)).toEqual([int0.certificatePem, root0.certificatePem]);
+    expect(chainPemsOf(int1, b)).toEqual([int1.certificatePem, root1.certificatePem]);
     expect(crlVerdict(root0.certificatePem!, [int0.certificatePem!], old.pem, a.certificatePem!)).toMatch(/certificate revoked/);
     expect(crlVerdict(root1.certificatePem!, [int1.certificatePem!], fresh.pem, b.certificatePem!)).toMatch(/certificate revoked/);
     for (const [c, issuer, trusted] of [[a, int0.certificatePem!, root0.certificatePem!], [b, int1.certificatePem!, root1.certificatePem!]] as const) {
