@@ -28,7 +28,7 @@ async function refreshCrls(now: Date): Promise<void> {
   for (const due of await dueCrlRefreshes(now)) {
     try {
       // Claimed by moving it an hour on: a failed job is retried by a later run, never lost.
-      if (!(await postponeCrlRefresh(due.projectId, due.caId, due.refreshAt, new Date(now.getTime() + 3_600_000)))) continue;
+      if (!(await postponeCrlRefresh(due.projectId, due.crlId, due.refreshAt, new Date(now.getTime() + 3_600_000)))) continue;
       await submitJob(newJob('crl.publish', due.projectId, 'scheduler', { caId: due.caId, scope: 'all' }), async () => undefined);
     } catch (e) {
       log.error('CRL refresh not queued', { caId: due.caId, project: due.projectId, ...errorFields(e) });

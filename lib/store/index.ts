@@ -8,6 +8,7 @@ export { editProfiles } from './profiles.js';
 export { scheduleRenewal, dueRenewals, claimRenewal, finishRenewal, unscheduleRenewal } from './renewals.js';
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
+export { crlRecordId } from './keys.js';
 export * from './acmeTypes.js';
 export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
 export * from './enrollmentTypes.js';

@@ -14,6 +14,8 @@ import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventReco
  */
 export interface MemoryStore extends Store {
   raw: Map<string, Record<string, unknown>>;
+  /** When each CRL (by keyOf('CRL', …)) is due for re-signing, as the refresh index would say; absent: not scheduled. */
+  crlRefreshes: Map<string, string>;
   /** The key an item of `kind` lives under. */
   keyOf(kind: string, projectId: string, id: string): string;
 }
@@ -98,9 +100,11 @@ export function memoryStore(): MemoryStore {
   const unindexed = { gsi2pk: undefined, gsi2sk: undefined };
 
   const certificates = claimable<CertificateRecord>('CERT');
+  const crlRefreshes = new Map<string, string>();
   return {
     raw,
     keyOf,
+    crlRefreshes,
     cas: claimable<CaRecord>('CA'),
     jobs: repository<JobRecord>('JOB'),
     certificates: {
@@ -118,8 +122,13 @@ export function memoryStore(): MemoryStore {
     },
     containers: repository<ContainerRecord>('CTR'),
     crls: {
-      get: async (projectId, caId) => read<CrlRecord>('CRL', projectId, caId),
-      put: async (crl) => putIfNewer('CRL', crl, 'crlNumber'),
+      get: async (projectId, id) => read<CrlRecord>('CRL', projectId, id),
+      put: async (crl, refreshAt) => {
+        putIfNewer('CRL', crl, 'crlNumber');
+        // A CRL written whole (PutItem) keeps no refresh entry it was not given.
+        if (refreshAt) crlRefreshes.set(keyOf('CRL', crl.projectId, crl.id), refreshAt);
+        else crlRefreshes.delete(keyOf('CRL', crl.projectId, crl.id));
+      },
     },
     ocspResponses: {
       get: async (projectId, caId, serial) => read<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),

@@ -62,9 +62,9 @@ export const webhooks = {
 };
 
 export const crls = {
-  get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
-  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt`. */
-  put: (crl: CrlRecord, refreshAt: string) => putIfNewer('CRL', crl, 'crlNumber', refreshKeys(refreshAt, crl.projectId, crl.id)),
+  get: (projectId: string, id: string) => getRecord<CrlRecord>('CRL', projectId, id),
+  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt` (without: not scheduled). */
+  put: (crl: CrlRecord, refreshAt?: string) => putIfNewer('CRL', crl, 'crlNumber', refreshAt ? refreshKeys(refreshAt, crl.projectId, crl.id) : {}),
 };
 
 export const ocspResponses = {

@@ -43,9 +43,10 @@ export interface Store {
     };
   containers: Repository<ContainerRecord>;
   crls: {
-    get(projectId: string, caId: string): Promise<CrlRecord | undefined>;
-    /** Only over an older CRL (CRL numbers never go back), due for re-signing at `refreshAt`. */
-    put(crl: CrlRecord, refreshAt: string): Promise<void>;
+    /** By record id (crlRecordId: one CRL per CA key generation). */
+    get(projectId: string, id: string): Promise<CrlRecord | undefined>;
+    /** Only over an older CRL (CRL numbers never go back); due for re-signing at `refreshAt`, if given. */
+    put(crl: CrlRecord, refreshAt?: string): Promise<void>;
   };
   ocspResponses: {
     get(projectId: string, caId: string, serial: string): Promise<OcspRecord | undefined>;

@@ -2,8 +2,8 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { KeyHandle } from '../drivers/index.js';
 import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
-import type { Issuer } from '../ca/index.js';
-import type { CaRecord } from '../store/index.js';
+import { currentGeneration, type Issuer } from '../ca/index.js';
+import type { CaKeyGeneration, CaRecord } from '../store/index.js';
 import { encodeNameConstraints, isEmptyConstraints, keyTypeOf, OID, readCertificate, type KeyType } from '../x509/index.js';
 import { RecordContradictsCertificateError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
@@ -78,19 +78,22 @@ export function isActive(ca: CaRecord): ca is ActiveCa {
   return ca.status === 'active' && !!ca.keyRef && !!ca.certificatePem && !!ca.subjectKeyId && !!ca.notAfter;
 }
 
+/** An issuer that is one key generation of a CA, with the certificate that certifies its key. */
+export type CaIssuer = Issuer & { certificate: X509Certificate; generation: number };
+
 /**
- * An active CA as an issuer: its key by the job's name for it, checked against its certificate
- * (the public half the certificate certifies must be the key's), so a swapped reference cannot sign.
- * Its Name and key type come from that certificate (worker-written), not from fields of the record
- * the API may write.
+ * An active CA as an issuer (its current key generation, or `generation`, one on record): the key
+ * by the job's name for it, checked against the generation's certificate (the public half the
+ * certificate certifies must be the key's), so a swapped reference cannot sign. Its Name and key
+ * type come from that certificate (worker-written), not from fields of the record the API may write.
  */
-export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContext): Promise<Issuer & { certificate: X509Certificate }> {
-  const certificate = new X509Certificate(ca.certificatePem);
+export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContext, generation: CaKeyGeneration = currentGeneration(ca)): Promise<CaIssuer> {
+  const certificate = new X509Certificate(generation.certificatePem);
   const keyType = keyTypeOf(certificate.publicKey);
   if (!keyType) throw new AppError('CA_KEY_UNSUPPORTED', 409, `CA ${name.caId}'s certificate has a key this service does not sign with`);
-  const key = await caSigningKey({ ...name, generation: ca.keyGeneration }, keyType, ca.keyRef, ctx);
+  const key = await caSigningKey({ ...name, generation: generation.generation }, keyType, generation.keyRef, ctx);
   if (!key.publicKey.equals(certificate.publicKey)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${name.caId} does not match its certificate`);
-  return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(ca.subjectKeyId, 'hex'), certificate };
+  return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(generation.subjectKeyId, 'hex'), certificate, generation: generation.generation };
 }
 
 /**

@@ -97,3 +97,11 @@ export async function activeRoot(w: MemoryWorker, projectId: string, fields: Par
   if (outcome !== 'succeeded') throw new Error(`CA job ${outcome}: ${(await w.store.jobs.get(projectId, job.id))?.reason}`);
   return (await w.store.cas.get(projectId, ca.id))!;
 }
+
+/** A rotation of `caId` as POST /v1/cas/{id}/rotate records it: the job, and the CA marked with it. */
+export async function rotationJob(w: MemoryWorker, projectId: string, caId: string): Promise<JobRecord> {
+  const job = newJob('ca.rotate', projectId, 'user-1', { caId });
+  await w.store.jobs.create(job);
+  await w.store.cas.update(projectId, caId, { rotationJobId: job.id });
+  return job;
+}
