@@ -122,7 +122,7 @@ try {
   let ends: JobEnd[] = [];
   for (let quiet = 0; quiet < 2 && Date.now() < submittedAt + SETTLE_MS; ) {
     await new Promise((r) => setTimeout(r, 3000));
-    ends = await Promise.all(submitted.map((job) => jobEnd(call, job).catch((e: Error) => ({ job, status: `GET failed: ${e.message}` }))));
+    ends = await readEnds(submitted);
     const open = ends.filter((e) => e.status !== 'succeeded' && e.status !== 'failed').length;
     quiet = open === 0 ? 2 : (await queueDepth(stack.env.AWS_ENDPOINT_URL_SQS, stack.queueUrl)) === 0 ? quiet + 1 : 0;
   }
@@ -177,6 +177,25 @@ time                      ${((Date.now() - started) / 1000).toFixed(0)} s`);
   await stack.stop();
 }
 process.exit(exit);
+
+/** Every job's state, IN_FLIGHT reads at a time (a burst of reads would time the API out), each retried. */
+async function readEnds(jobs: Submitted[]): Promise<JobEnd[]> {
+  const out: JobEnd[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        for (let tries = 0; tries < 5; tries++) {
+          out[i] = await jobEnd(call, jobs[i]).catch((e: Error) => ({ job: jobs[i], status: `GET failed: ${e.message}` }));
+          if (!out[i].status.startsWith('GET')) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    }),
+  );
+  return out;
+}
 
 async function waitFinal(job: Submitted, until: number, pollMs = 250): Promise<JobEnd> {
   for (;;) {
