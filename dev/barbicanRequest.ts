@@ -56,5 +56,16 @@ export function pathSegment(raw: string): string {
   }
 }
 
+/** Python's urllib.parse.unquote_plus: `+` is a space, %XX a byte; a malformed escape stays as it is. */
+export function unquotePlus(v: string): string {
+  return v.replace(/\+/g, ' ').replace(/(%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
 /** A SQL LIKE pattern (% and _) as a regular expression. */
 export const sqlLike = (pattern: string) => new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { aclResource } from './barbicanAcl.js';
 import { denied, fail, issue } from './barbicanErrors.js';
 import { barbicanAllows, type BarbicanAction, type BarbicanCaller } from './barbicanPolicy.js';
-import { jsonBody, sqlLike } from './barbicanRequest.js';
+import { cleanPaging, jsonBody, sqlLike, unquotePlus } from './barbicanRequest.js';
 import type { BarbicanStore, Secret } from './barbicanStore.js';
 import { BINARY, isSupported, MAX_SECRET_BYTES, PLAIN_TEXT, validateMetadata, validateMetadatum, validateNewSecret } from './barbicanValidators.js';
 import { barbicanTime, header, readBody, sendJson } from './http.js';
@@ -48,6 +48,32 @@ function payloadResponse(req: IncomingMessage, res: ServerResponse, s: Secret, o
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** SecretsController._is_valid_sorting (else a 400), then _build_sort_filter_query: ORDER BY each key (NULL first, as SQL sorts it ascending). */
+function secretOrder(sort: string): (a: Secret, b: Secret) => number {
+  const columns: Record<string, (s: Secret) => string | number | null> = {
+    algorithm: (s) => s.algorithm,
+    bit_length: (s) => s.bitLength,
+    created: (s) => s.created,
+    expiration: (s) => s.expiration,
+    mode: (s) => s.mode,
+    name: (s) => s.name,
+    secret_type: (s) => s.secretType,
+    status: () => 'ACTIVE',
+    updated: (s) => s.updated,
+  };
+  const keys = sort.split(',').map((part) => (part.includes(':') ? part.split(':') : [part, 'asc']));
+  const valid = keys.every(([key, direction, extra], i) => extra === undefined && key in columns && (direction === 'asc' || direction === 'desc') && keys.findIndex(([k]) => k === key) === i);
+  if (!valid) throw fail(400, 'URI provided invalid query string parameters.');
+  return (a, b) => {
+    for (const [key, direction] of keys) {
+      const [x, y] = [columns[key](a), columns[key](b)];
+      const c = x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+      if (c) return direction === 'asc' ? c : -c;
+    }
+    return 0;
+  };
+}
+
 export async function secretsCollection(store: BarbicanStore, req: IncomingMessage, res: ServerResponse, caller: BarbicanCaller, query: URLSearchParams, reqId: string) {
   if (req.method === 'POST') {
     if (!barbicanAllows('secrets:post', caller)) throw denied('Secret creation');
@@ -75,9 +101,11 @@ export async function secretsCollection(store: BarbicanStore, req: IncomingMessa
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (!barbicanAllows('secrets:get', caller)) throw denied('Secret(s) retrieval');
     const int = (v: string | null, dflt: number) => (v !== null && /^\s*[+-]?\d+\s*$/.test(v) ? parseInt(v, 10) : dflt);
-    const offset = Math.max(0, int(query.get('offset'), 0));
-    const limit = Math.min(100, Math.max(1, int(query.get('limit'), 10) || 10));
-    const name = query.get('name') ? sqlLike(query.get('name')!) : undefined;
+    // SecretRepo.get_secret_list: clean_paging_values, as for containers.
+    const { offset, limit } = cleanPaging(query.get('offset'), query.get('limit'));
+    // SecretsController.on_get unquotes the (already decoded) name once more.
+    const name = query.get('name') ? sqlLike(unquotePlus(query.get('name')!)) : undefined;
+    const order = query.get('sort') ? secretOrder(query.get('sort')!) : undefined;
     const alg = query.get('alg') ? sqlLike(query.get('alg')!) : undefined;
     const mode = query.get('mode') ? sqlLike(query.get('mode')!) : undefined;
     const bits = int(query.get('bits'), 0);
@@ -93,6 +121,7 @@ export async function secretsCollection(store: BarbicanStore, req: IncomingMessa
         (bits <= 0 || s.bitLength === bits) &&
         (!type || s.secretType === type),
     );
+    if (order) all.sort(order);
     const page = all.slice(offset, offset + limit);
     const out: Record<string, unknown> = { secrets: page.map((s) => metadata(store, s)) };
     if (page.length) {

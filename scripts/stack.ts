@@ -6,14 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { createSqsServer } from 'local-aws-sqs';
 import { parse as parseYaml } from 'yaml';
 import { startDevOpenStack } from '../dev/openstack.js';
+import { startFaultProxies, type FaultProxies } from '../dev/faults/control.js';
+import { printService, startLocalQueues, type LocalQueues, type LocalQueueOptions } from '../dev/lambda/queueTriggers.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -42,6 +43,17 @@ export interface StackOptions {
   serviceDir?: string;
   /** Rebuild functions when a source file changes (npm start). Tests and benches keep them still. */
   watch?: boolean;
+  /** The jobs queue's visibility timeout here (default 60 s; AWS: serverless.yml's 360 s). */
+  jobsVisibilitySeconds?: number;
+  /** How the queue-triggered functions run locally (fault injection and overrides for the soak). */
+  queues?: Pick<LocalQueueOptions, 'concurrency' | 'envOverrides' | 'timeoutOverrides' | 'faults'>;
+  /**
+   * Puts fault proxies (dev/faults) between the worker and what it calls (dynalite, Keystone,
+   * Barbican), passing everything until told otherwise; `faults.url` (FAULTS_URL) controls them.
+   */
+  faultProxies?: boolean;
+  /** Seeded randomness for the fault proxies (the soak's seed). */
+  random?: () => number;
 }
 
 export interface Stack {
@@ -50,8 +62,11 @@ export interface Stack {
   barbicanUrl?: string;
   queueUrl: string;
   env: Record<string, string>;
-  /** The serverless-offline (osls) process; its worker threads run the handlers. */
+  /** The serverless-offline (osls) process; its worker threads run the HTTP handlers. */
   pid: number;
+  /** The queue-triggered functions (worker, validator, notifier), each in processes of its own. */
+  queues: LocalQueues;
+  faults?: FaultProxies;
   stop(): Promise<void>;
 }
 
@@ -77,6 +92,15 @@ function serverlessResources(serviceDir = ROOT) {
 }
 
 const listen = (server: Server, port: number) => new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', () => ok()));
+async function portFree(port: number): Promise<void> {
+  const probe = createServer();
+  try {
+    await listen(probe, port);
+  } catch {
+    throw new Error(`port ${port} is in use (another stack still running? \`ss -ltnp | grep ${port}\` shows its process)`);
+  }
+  await closeServer(probe);
+}
 const closeServer = (server: Server) => new Promise<void>((ok) => server.close(() => ok()));
 
 async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<void> {
@@ -129,8 +153,21 @@ function teachOfflineBinaryTypes(): void {
   writeFileSync(file, source.replace(marker, `${marker}  "application/ocsp-request",\n`));
 }
 
+/**
+ * local-aws-sqs 2.0.2 counts a ChangeMessageVisibility as a receive (one helper serves both), so a
+ * worker that sets its retry delay sent messages to the dead-letter queue after three deliveries
+ * instead of five. SQS counts receives only: so does the patched emulator.
+ */
+function countOnlyReceives(): void {
+  const file = join(ROOT, 'node_modules', 'local-aws-sqs', 'dist', 'index.js');
+  const source = readFileSync(file, 'utf8');
+  const counting = 'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;';
+  if (source.includes(counting)) writeFileSync(file, source.replace(counting, 'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);'));
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   teachOfflineBinaryTypes();
+  countOnlyReceives();
   const apiPort = opts.apiPort ?? 3000;
   const lambdaPort = opts.lambdaPort ?? 3002;
   const dynamoPort = opts.dynamoPort ?? 4567;
@@ -142,6 +179,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // A stack left behind (its parent killed) would answer in this one's place: refuse to start.
+    await portFree(apiPort);
     const serviceDir = opts.serviceDir ?? ROOT;
     const names = serverlessResources(serviceDir);
     const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -152,6 +191,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     say(`dynalite      ${dynamoUrl} (table ${names.table.TableName})`);
 
     const sqsUrl = `http://127.0.0.1:${sqsPort}`;
+    // Imported only now, after countOnlyReceives() has mended it.
+    const { createSqsServer } = await import('local-aws-sqs');
     const sqs = await createSqsServer({
       port: sqsPort,
       hostname: '127.0.0.1',
@@ -163,7 +204,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         {
           QueueName: names.queue,
           Attributes: {
-            VisibilityTimeout: '60',
+            VisibilityTimeout: opts.jobsVisibilitySeconds ?? 60,
             RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${names.dlq}`, maxReceiveCount: 5 }),
           },
         },
@@ -190,6 +231,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     say(`sqs           ${queueUrl}`);
 
     let openstack = opts.openstack;
+    let devBarbicanUrl: string | undefined;
     if (!openstack) {
       const dev = await startDevOpenStack({ keystonePort: opts.devKeystonePort, barbicanPort: opts.devBarbicanPort });
       stops.push(() => dev.close());
@@ -202,6 +244,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       };
       say(`keystone      ${dev.keystoneUrl} (development server)`);
       say(`barbican      ${dev.barbicanUrl} (development server)`);
+      devBarbicanUrl = dev.barbicanUrl;
     } else {
       say(`keystone      ${openstack.OS_AUTH_URL}`);
     }
@@ -227,9 +270,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // serverless-offline runs the handlers in worker threads of this process.
     const osls = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
     const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
+    const childEnv = { ...process.env, ...env, ...(opts.watch ? {} : { ESBUILD_WATCH_PATTERN: 'nothing-to-watch/**' }) } as Record<string, string>;
     const child = spawn(process.execPath, [osls, 'offline', 'start', '--stage', STAGE], {
       cwd: serviceDir,
-      env: { ...process.env, ...env, ...(opts.watch ? {} : { ESBUILD_WATCH_PATTERN: 'nothing-to-watch/**' }) },
+      env: childEnv,
       stdio: ['ignore', out, out],
       detached: true,
     });
@@ -245,14 +289,37 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     });
+    let faults: FaultProxies | undefined;
+    const workerEnv: Record<string, string> = {};
+    if (opts.faultProxies) {
+      const barbican = openstack.BARBICAN_URL || devBarbicanUrl;
+      // Plain-HTTP loopback services only: the proxy does not speak TLS.
+      const targets = Object.fromEntries(Object.entries({ dynamodb: dynamoUrl, keystone: openstack.OS_AUTH_URL, barbican }).filter((e): e is [string, string] => !!e[1]?.startsWith('http://')));
+      faults = await startFaultProxies(targets, opts.random);
+      stops.push(() => faults!.stop());
+      const via = { dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB', keystone: 'OS_AUTH_URL', barbican: 'BARBICAN_URL' } as const;
+      for (const [name, variable] of Object.entries(via)) if (faults.proxies[name]) workerEnv[variable] = faults.proxies[name].url;
+      say(`faults        ${faults.url} (proxies in front of the worker's ${Object.keys(faults.proxies).join(', ')})`);
+    }
+    // The functions' resolved configuration, read beside serverless-offline's start.
+    const printed = printService(serviceDir, childEnv);
+    printed.catch(() => undefined);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     try {
-      await waitFor(`${apiUrl}/`, 120_000, child);
+      // Generous: esbuild builds every function first, slowly on a loaded machine.
+      await waitFor(`${apiUrl}/`, 240_000, child);
     } catch (e) {
       const tail = opts.logFile ? readFileSync(opts.logFile, 'utf8').slice(-4000) : '';
       throw new Error(`${(e as Error).message}\n${tail}`);
     }
-    return { apiUrl, authUrl: openstack.OS_AUTH_URL, barbicanUrl: openstack.BARBICAN_URL || undefined, queueUrl, env, pid: child.pid!, stop };
+    // serverless-offline serves HTTP; the queue triggers run here, with Lambda's SQS semantics
+    // (dev/lambda), on the bundles serverless-esbuild has just built.
+    const queueOpts = opts.queues ?? {};
+    const envOverrides = { ...queueOpts.envOverrides, worker: { ...workerEnv, ...queueOpts.envOverrides?.worker } };
+    const queues = startLocalQueues({ serviceDir, service: await printed, stackEnv: env, sqsUrl, account: ACCOUNT, output: out, ...queueOpts, envOverrides });
+    stops.push(() => queues.stop());
+    say(`queues        ${queues.sources.map((s) => `${s.trigger.functionKey} (batch ${s.trigger.batchSize}, ${s.pool.spec.concurrency} at a time)`).join(', ')}`);
+    return { apiUrl, authUrl: openstack.OS_AUTH_URL, barbicanUrl: openstack.BARBICAN_URL || undefined, queueUrl, env, pid: child.pid!, queues, faults, stop };
   } catch (e) {
     await stop();
     throw e;

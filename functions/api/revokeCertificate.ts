@@ -4,7 +4,7 @@ import { requestRevocation } from '../../lib/jobs/index.js';
 import { enforce } from '../../lib/policy/index.js';
 import { RevokeCertificateBody } from '../../lib/requests/index.js';
 import { cas, certificates } from '../../lib/store/index.js';
-import { caChainPems, certificateView } from '../../lib/views/index.js';
+import { certificateView, chainOf } from '../../lib/views/index.js';
 
 /**
  * POST /v1/certificates/{id}/revoke — records the revocation and queues the worker job that
@@ -22,5 +22,5 @@ export const handler = projectRoute({ params: { id: 'certificate' }, body: Revok
   cert = revocation.cert;
   const audit = revocation.revokedNow ? { action: 'certificate.revoked', object: { type: 'certificate', id: cert.id } } : undefined;
   const ca = await cas.get(projectId, cert.caId);
-  return { status: 200, audit, body: { certificate: certificateView(cert, baseUrl, ca ? caChainPems(ca).join('\n') : undefined) } };
+  return { status: 200, audit, body: { certificate: certificateView(cert, baseUrl, chainOf(ca, cert)) } };
 });

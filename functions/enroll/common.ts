@@ -2,11 +2,9 @@ import { AppError, conflict, notFound } from '../../lib/errors/index.js';
 import { recordEvent } from '../../lib/events/index.js';
 import { checkHolder, csrSha256, newOneTimePassword, verifyCertificateJws, type CertificateJwsPurpose, type VerifiedCertificateJws } from '../../lib/enroll/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/index.js';
-import { newJob, submitJob } from '../../lib/jobs/index.js';
-import { decideIssuance, KEYSTONE_USER_PROFILE, type IssuanceDecision } from '../../lib/ra/index.js';
-import { sanToString } from '../../lib/requests/index.js';
+import { enrollmentJobOf, submitJob, userCertificateOf } from '../../lib/jobs/index.js';
+import { decideIssuance, userCertificateRequestOf, type IssuanceDecision } from '../../lib/ra/index.js';
 import { cas, certificates, enrollments, ocspResponses, redeemJti, type CaRecord, type CertificateRecord, type EnrollmentRecord, type JobRecord } from '../../lib/store/index.js';
-import { parseCsr } from '../../lib/x509/index.js';
 
 /**
  * What every enrollment step shares: the login CA, the RA's decision on a user certificate, the
@@ -22,7 +20,7 @@ export async function loginCa(caId: string): Promise<CaRecord> {
 
 /** The RA's decision for this user and CSR, before anything is written (a bad CSR consumes nothing). */
 export function decideUserCertificate(ca: CaRecord, user: EnrollmentRecord['user'], csrPem: string, ttlSeconds: number | undefined): IssuanceDecision {
-  return decideIssuance(ca, { csr: parseCsr(csrPem), sans: [], ttlSeconds, profile: KEYSTONE_USER_PROFILE, keystoneUser: user }, new Date());
+  return decideIssuance(ca, userCertificateRequestOf(user, csrPem, ttlSeconds), new Date());
 }
 
 /** A new `pending` enrollment with a fresh one-time password (the record keeps only its hash), written; the password is shown once. */
@@ -52,27 +50,13 @@ export async function createOtpEnrollment(
 /** Ids of the certificate and job an enrollment is about to ask for: written into the enrollment first. */
 export const newIssueIds = () => ({ certificateId: crypto.randomUUID(), jobId: crypto.randomUUID() });
 
-/** Records the certificate request of an enrollment that has just moved to `issuing`, and queues its job. */
-export async function requestUserCertificate(ca: CaRecord, e: EnrollmentRecord, decision: IssuanceDecision): Promise<{ cert: CertificateRecord; job: JobRecord }> {
-  const job = { ...newJob('certificate.issue', SYSTEM_PROJECT, e.createdBy, { caId: ca.id, certificateId: e.certificateId! }), id: e.jobId! };
-  const cert: CertificateRecord = {
-    id: e.certificateId!,
-    projectId: SYSTEM_PROJECT,
-    createdBy: e.createdBy,
-    createdAt: job.createdAt,
-    updatedAt: job.createdAt,
-    caId: ca.id,
-    jobId: job.id,
-    status: 'pending',
-    csrPem: e.csrPem!.trim(),
-    sans: decision.sans.map(sanToString),
-    ttlSeconds: decision.ttlSeconds,
-    profile: decision.profile,
-    subject: `CN=${e.user.name},UID=${e.user.id}`,
-    keystoneUser: e.user,
-    enrollmentId: e.id,
-    ...(e.renews ? { renewedFrom: e.renews } : {}),
-  };
+/**
+ * Records the certificate request of an enrollment that has just moved to `issuing`, and queues its
+ * job. If this function stops before, the scheduler finishes it (lib/jobs stuckEnrollments).
+ */
+export async function requestUserCertificate(e: EnrollmentRecord, decision: IssuanceDecision): Promise<{ cert: CertificateRecord; job: JobRecord }> {
+  const job = enrollmentJobOf(e);
+  const cert = userCertificateOf(e, decision, job);
   await certificates.create(cert);
   await submitJob(job, async (reason) => {
     await certificates.update(SYSTEM_PROJECT, cert.id, { status: 'failed', failureReason: reason });

@@ -56,7 +56,7 @@ export async function approve(id: string, body: { jws: string }, requestId: stri
     if (err instanceof StaleRecordError) throw conflict('ENROLLMENT_NOT_AWAITING_APPROVAL', `Enrollment ${id} was approved or changed meanwhile.`);
     throw err;
   }
-  const { cert } = await requestUserCertificate(ca, advanced, decision);
+  const { cert } = await requestUserCertificate(advanced, decision);
   await audit('enrollment.approved', e, `certificate:${holder.verified.serial}`, requestId);
   return { status: 202, headers: { Location: `${baseUrl}/v1/enrollments/${id}` }, body: { enrollment: enrollmentView(advanced, cert, ca, baseUrl, now) } };
 }

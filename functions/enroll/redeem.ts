@@ -52,6 +52,6 @@ export async function redeem(id: string, body: { one_time_password: string; csr:
   await audit('enrollment.redeemed', e, 'anonymous', requestId, 'success', `CSR sha256 ${advanced.csrSha256}`);
   const headers = { Location: `${baseUrl}/v1/enrollments/${id}` };
   if (advanced.status === 'awaiting_approval') return { status: 202, headers, body: { enrollment: enrollmentView(advanced, undefined, ca, baseUrl, now) } };
-  const { cert } = await requestUserCertificate(ca, advanced, decision);
+  const { cert } = await requestUserCertificate(advanced, decision);
   return { status: 202, headers, body: { enrollment: enrollmentView(advanced, cert, ca, baseUrl, now) } };
 }

@@ -44,7 +44,7 @@ export async function renewUserCertificate(body: { login_ca_id: string; jws: str
     ...ids,
   };
   await enrollments.create(e);
-  const { cert } = await requestUserCertificate(ca, e, decision);
+  const { cert } = await requestUserCertificate(e, decision);
   await audit('enrollment.renewal', e, e.createdBy, requestId, 'success', `renews certificate ${holder.cert.id}`);
   return { status: 202, headers: { Location: `${baseUrl}/v1/enrollments/${e.id}` }, body: { enrollment: enrollmentView(e, cert, ca, baseUrl, now) } };
 }

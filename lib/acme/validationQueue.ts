@@ -1,5 +1,6 @@
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { SDK_HTTP_TIMEOUTS } from '../store/client.js';
 
 /**
  * A validation request on the validator's own queue: which challenge of which authorization. No
@@ -21,6 +22,6 @@ let sqs: SQSClient | undefined;
 export async function sendValidation(message: ValidationMessage, delaySeconds = 0): Promise<void> {
   const queueUrl = process.env.VALIDATION_QUEUE_URL;
   if (!queueUrl) throw new Error('VALIDATION_QUEUE_URL is not set');
-  sqs ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } });
+  sqs ??= new SQSClient({ maxAttempts: 2, requestHandler: SDK_HTTP_TIMEOUTS });
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) }));
 }

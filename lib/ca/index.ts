@@ -5,3 +5,4 @@ export { signCsr } from './csr.js';
 export { signCrl, signOcsp, revocationUrls, type CrlPlan } from './revocation.js';
 export { leafPlan, caPlan } from './plan.js';
 export type { CertificatePlan, Issuer, Issued } from './types.js';
+export { chainPemsOf, crlNameOf, currentGeneration, generationsOf, liveGenerations, signerOf } from './generations.js';

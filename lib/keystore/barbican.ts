@@ -9,6 +9,9 @@ export interface SecretMeta {
   bit_length?: number;
   creator_id?: string;
   status?: string;
+  /** In lists: the secret's reference and creation time. */
+  secret_ref?: string;
+  created?: string;
 }
 
 /** A Barbican container: named references to secrets (certificate, private_key, ...). */
@@ -17,6 +20,8 @@ export interface ContainerMeta {
   name?: string;
   creator_id?: string;
   secret_refs: { name: string; secret_ref: string }[];
+  /** In lists: the container's reference. */
+  container_ref?: string;
 }
 
 export interface NewSecret {
@@ -116,6 +121,36 @@ export class BarbicanClient {
   async delete(ref: string): Promise<void> {
     const res = await this.call('DELETE', this.pathOf(ref), {});
     if (res.status !== 204 && res.status !== 404) throw await this.failure('delete a secret', res);
+  }
+
+  /** The service's own secrets (its user made them) named exactly `name`, oldest first. */
+  async ownSecretsNamed(name: string): Promise<Array<SecretMeta & { secret_ref: string }>> {
+    // Unsorted, Barbican's secret list has no defined order (containers' is by creation).
+    return this.ownNamed<SecretMeta & { secret_ref: string }>('secrets', name, { sort: 'created:asc' });
+  }
+
+  /** The service's own containers named exactly `name`, oldest first. */
+  async ownContainersNamed(name: string): Promise<Array<ContainerMeta & { container_ref: string }>> {
+    return this.ownNamed<ContainerMeta & { container_ref: string }>('containers', name);
+  }
+
+  /**
+   * GET /v1/{secrets,containers}?name=&limit=&offset=, every page. Barbican filters the name with
+   * SQL LIKE (`_` matches any character) and lists the whole project, whoever made each item, and its
+   * `next` link drops the name: so pages are asked for by offset, and name and creator checked here.
+   */
+  private async ownNamed<T extends { name?: string; creator_id?: string }>(collection: 'secrets' | 'containers', name: string, extra: Record<string, string> = {}): Promise<T[]> {
+    const me = await this.actingUserId();
+    const out: T[] = [];
+    for (let offset = 0; ; ) {
+      const res = await this.call('GET', `/v1/${collection}?${new URLSearchParams({ name, ...extra, limit: '100', offset: String(offset) })}`, { accept: 'application/json' });
+      if (res.status !== 200) throw await this.failure(`list ${collection}`, res);
+      const body = (await res.json()) as Record<string, unknown> & { total?: number };
+      const page = (body[collection] ?? []) as T[];
+      out.push(...page.filter((i) => i.name === name && i.creator_id === me));
+      offset += page.length;
+      if (!page.length || offset >= (body.total ?? 0)) return out;
+    }
   }
 
   /** Only references to this Barbican's secrets are followed: a stored ref cannot redirect the worker elsewhere. */

@@ -38,6 +38,14 @@ export class CaKeyStore {
     }
   }
 
+  /**
+   * References of the CA keys of this name the service stored, in Barbican's order: a worker that
+   * stopped between storing a key and recording it left it here, for the retry to find.
+   */
+  async find(projectId: string, caId: string): Promise<string[]> {
+    return (await this.barbican.ownSecretsNamed(caKeySecretName(projectId, caId))).map((s) => s.secret_ref);
+  }
+
   async load(projectId: string, caId: string, ref: string): Promise<KeyObject> {
     // Keyed by owner and reference together: a hit is only ever a key whose name was checked for this CA.
     const cacheKey = `${caKeySecretName(projectId, caId)} ${ref}`;

@@ -17,14 +17,18 @@ export interface DeliveredBundle {
   chainPem: string;
 }
 
+/** The container's name; its secrets are `<name>/<part>`. */
+const deliveryName = (projectId: string, certificateId: string) => `cert/${projectId}/${certificateId}`;
+const PARTS = ['certificate', 'private_key', 'intermediates'] as const;
+
 export class KeyDelivery {
   constructor(private readonly barbican: BarbicanClient) {}
 
   async deliver(b: DeliveredBundle): Promise<string> {
-    const prefix = `cert/${b.projectId}/${b.certificateId}`;
+    const prefix = deliveryName(b.projectId, b.certificateId);
     const made: string[] = [];
     try {
-      const store = async (name: string, text: string, secretType: 'private' | 'certificate') => {
+      const store = async (name: (typeof PARTS)[number], text: string, secretType: 'private' | 'certificate') => {
         const ref = await this.barbican.store({ name: `${prefix}/${name}`, payload: Buffer.from(text, 'utf8'), secretType, contentType: 'text/plain' });
         made.push(ref);
         return ref;
@@ -46,5 +50,20 @@ export class KeyDelivery {
       }
       throw e;
     }
+  }
+
+  /**
+   * Removes what deliveries of this certificate left in Barbican, found by name (the service's own
+   * only): a worker that stopped during or after a delivery, before the store recorded it, could
+   * not clean up. Returns how many secrets and containers were removed.
+   */
+  async discard(projectId: string, certificateId: string): Promise<number> {
+    const prefix = deliveryName(projectId, certificateId);
+    const containers = await this.barbican.ownContainersNamed(prefix);
+    const secrets = (await Promise.all(PARTS.map((part) => this.barbican.ownSecretsNamed(`${prefix}/${part}`)))).flat();
+    // Containers first: they name the secrets.
+    for (const c of containers) await this.barbican.deleteContainer(c.container_ref);
+    for (const s of secrets) await this.barbican.delete(s.secret_ref);
+    return containers.length + secrets.length;
   }
 }

@@ -86,7 +86,7 @@ export const Certificate = z
     not_before: nullable(timestamp),
     not_after: nullable(timestamp),
     certificate: nullable(z.string()).describe('PEM, once issued'),
-    chain: nullable(z.string()).describe('the issuing CA and its issuers, PEM'),
+    chain: nullable(z.string()).describe('the certificate of the CA key that signed it (an earlier one after a rotation) and its issuers, PEM'),
     cross_chain: nullable(z.string()).describe('after a rotation, for a certificate the new key signed: the cross certificate and the old root, PEM (GET only)'),
     failure_reason: nullable(z.string()),
     revoked_at: nullable(timestamp),

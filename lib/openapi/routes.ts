@@ -14,6 +14,14 @@ import { AcmeSettings, CaCsr, Chain, Policies, Reissued, VersionDocument, wrappe
 const LOCATION = { Location: 'the job to follow: /v1/jobs/{id}' };
 const accepted = (schema: z.ZodType, what: string) => ({ 202: json(schema, `Accepted: ${what}; follow the job.`, LOCATION) });
 
+/** What a CRL route (the CA's first key's, and each later key's) answers. */
+const CRL_ROUTE = {
+  tag: 'revocation',
+  query: { format: { description: '`pem` for PEM instead of DER', enum: ['pem'] } },
+  answers: { 200: { description: 'The CRL as the worker signed it.', media: { 'application/pkix-crl': 'binary', 'application/x-pem-file': 'text' } } },
+  errors: { 404: ['CRL_NOT_FOUND'] },
+} satisfies Partial<RouteDoc>;
+
 /** Codes of the issuance decision (lib/ra, lib/profiles, lib/x509): a request outside the CA's profile or constraints. */
 const ISSUANCE_400 = [
   'CSR_MALFORMED',
@@ -237,10 +245,14 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /v1/public/{project}/cas/{id}/crl': {
     id: 'getCrl',
     summary: 'The CA’s CRL (no token)',
-    tag: 'revocation',
-    query: { format: { description: '`pem` for PEM instead of DER', enum: ['pem'] } },
-    answers: { 200: { description: 'The CRL as the worker signed it.', media: { 'application/pkix-crl': 'binary', 'application/x-pem-file': 'text' } } },
-    errors: { 404: ['CRL_NOT_FOUND'] },
+    description: 'Signed by the key the CA had until its first rotation (its only CRL before that); each later key signs its own, at `.../crl/g<n>`.',
+    ...CRL_ROUTE,
+  },
+  'GET /v1/public/{project}/cas/{id}/crl/{generation}': {
+    id: 'getGenerationCrl',
+    summary: 'The CRL of one key generation of the CA, `g<n>` (no token)',
+    description: 'After a rotation each key signs its own CRL, listing what it signed; what generation n signs names this URL.',
+    ...CRL_ROUTE,
   },
   'POST /v1/public/{project}/cas/{id}/ocsp': {
     id: 'postOcsp',

@@ -1,6 +1,7 @@
-import type { CertificateRecord } from '../store/index.js';
+import type { CertificateRecord, KeystoneUser } from '../store/index.js';
 import { parseCsr } from '../x509/index.js';
 import type { IssuanceRequest, PolicyQuestions } from './decide.js';
+import { KEYSTONE_USER_PROFILE } from './keystoneUser.js';
 
 /**
  * A stored certificate request as the RA takes it: what the worker decides again before signing
@@ -17,6 +18,11 @@ export function issuanceRequestOf(cert: CertificateRecord): IssuanceRequest {
     profile: cert.profile ?? 'default',
     ...(cert.keystoneUser ? { keystoneUser: cert.keystoneUser } : {}),
   };
+}
+
+/** What an enrollment asks for: a Keystone user certificate for this user and CSR (its subject and only name are the RA's). */
+export function userCertificateRequestOf(user: KeystoneUser, csrPem: string, ttlSeconds: number | undefined): IssuanceRequest {
+  return { csr: parseCsr(csrPem), sans: [], ttlSeconds, profile: KEYSTONE_USER_PROFILE, keystoneUser: user };
 }
 
 /** The policy answers recorded with the request (given by the API when it accepted it). */

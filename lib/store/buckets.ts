@@ -1,19 +1,13 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { RENEW_INDEX } from './keys.js';
-
-/** An entry of the scheduling index: `<prefix>#<day>` buckets, sort key `<time>#<project>#<id>`. */
-export interface DueEntry {
-  at: string;
-  projectId: string;
-  id: string;
-}
+import type { DueEntry } from './types.js';
 
 /**
  * Everything in the `prefix` buckets due at `now`: one query per day of the last `lookbackDays`
  * days (renewals, expiry notices and CRL refreshes all use this; never a table scan).
  */
-export async function dueInBuckets(prefix: 'RENEW' | 'EXPIRE' | 'REFRESH', now: Date, lookbackDays = 30, limit = Infinity): Promise<DueEntry[]> {
+export async function dueInBuckets(prefix: 'RENEW' | 'EXPIRE' | 'REFRESH' | 'ISSUING', now: Date, lookbackDays = 30, limit = Infinity): Promise<DueEntry[]> {
   const out: DueEntry[] = [];
   const until = now.toISOString();
   for (let d = lookbackDays; d >= 0 && out.length < limit; d--) {

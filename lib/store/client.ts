@@ -11,8 +11,10 @@ let doc: DynamoDBDocumentClient | undefined;
 /**
  * The SDK waits forever for an answer unless told otherwise; a request stuck on a dead keep-alive
  * socket then holds the whole function until its own timeout. Bounded, it fails and is retried.
+ * `requestTimeout` alone only logs a warning in the current SDK (the soak found DynamoDB requests
+ * stalled past it, each held until Lambda killed the worker): it must throw.
  */
-export const SDK_HTTP_TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 5000 } as const;
+export const SDK_HTTP_TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 5000, throwOnRequestTimeout: true } as const;
 
 export function documentClient(): DynamoDBDocumentClient {
   if (!doc) {

@@ -2,13 +2,14 @@
  * Single-table layout. Every key starts with the owning project, so a lookup with another
  * project's id simply finds nothing: tenancy is enforced by the key, not by a filter.
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
- *                      | CRL#<caId> (the CA's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
+ *                      | CRL#<caId>[.g<n>] (a CA key generation's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
  *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> | NONCE#<nonce> (ACME)
  *                      | ENROLL#<id> | JTI#<caId>:<jti> (enrollment of Keystone user certificates, project `system`)
  *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
+ *   gsi2pk = ISSUING#<yyyy-mm-dd>     gsi2sk = <sweepAt>#<project>#<id>  (ENROLL# items gone `issuing`, checked after a grace period)
  */
 export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
 /** ACME: accounts, their keys (`<caId>:<thumbprint>`), EAB keys, orders, authorizations, redeemed nonces. */
@@ -25,8 +26,25 @@ export const RENEW_INDEX = 'gsi2';
 export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ gsi2pk: `RENEW#${renewAt.slice(0, 10)}`, gsi2sk: `${renewAt}#${projectId}#${id}` });
 /** CRLs are re-signed from `refreshAt` on (half their validity): their own buckets in the same index. */
 export const refreshKeys = (refreshAt: string, projectId: string, id: string) => ({ gsi2pk: `REFRESH#${refreshAt.slice(0, 10)}`, gsi2sk: `${refreshAt}#${projectId}#${id}` });
+/**
+ * The CRL record of one key generation: the CA id for the generation at the unsuffixed URL, else
+ * `<caId>.<name>` (`name` = `g<n>`, as in its URL). The CA id is what comes before the dot.
+ */
+export const crlRecordId = (caId: string, name?: string) => (name ? `${caId}.${name}` : caId);
+export const caIdOfCrlRecord = (id: string) => id.split('.')[0];
 /** The same index holds expiry notices, in their own day buckets. */
 export const expiryKeys = (notifyAt: string, projectId: string, id: string) => ({ gsi2pk: `EXPIRE#${notifyAt.slice(0, 10)}`, gsi2sk: `${notifyAt}#${projectId}#${id}` });
+
+/**
+ * An enrollment that goes `issuing` enters the index in the same write, due this long after: the
+ * scheduler then makes sure its certificate and job exist (the front end may have stopped before
+ * writing them). Far beyond any front end's timeout, so a live request is never raced.
+ */
+export const ISSUING_GRACE_MS = 10 * 60_000;
+export const issuingKeys = (now: Date, projectId: string, id: string) => {
+  const sweepAt = new Date(now.getTime() + ISSUING_GRACE_MS).toISOString();
+  return { gsi2pk: `ISSUING#${sweepAt.slice(0, 10)}`, gsi2sk: `${sweepAt}#${projectId}#${id}` };
+};
 
 /** Strips the storage keys from an item read back. */
 export function fromItem<T>(item: Record<string, unknown>): T {

@@ -1,17 +1,21 @@
 import { assertBound, isBound } from './binding.js';
+import { fromItem, issuingKeys, renewKeys } from './keys.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import type { Claim, Store } from './store.js';
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The store in memory, with the DynamoDB store's semantics (conditional writes, claims, binding
- * of records to their keys, ordered paging), for unit tests of the worker. `raw` exposes the
- * items by key so a test can tamper with them as a compromised writer would.
+ * of records to their keys, ordered paging, the sparse scheduling index as `gsi2pk`/`gsi2sk` on
+ * the items, left out of records read back), for unit tests of the worker and the scheduler.
+ * `raw` exposes the items by key so a test can tamper with them as a compromised writer would.
  */
 export interface MemoryStore extends Store {
   raw: Map<string, Record<string, unknown>>;
+  /** When each CRL (by keyOf('CRL', …)) is due for re-signing, as the refresh index would say; absent: not scheduled. */
+  crlRefreshes: Map<string, string>;
   /** The key an item of `kind` lives under. */
   keyOf(kind: string, projectId: string, id: string): string;
 }
@@ -25,7 +29,7 @@ export function memoryStore(): MemoryStore {
   const copy = <T>(v: T): T => structuredClone(v);
   const read = <T>(kind: string, projectId: string, id: string): T | undefined => {
     const item = raw.get(keyOf(kind, projectId, id));
-    return item ? assertBound(kind, copy(item) as T, projectId, id) : undefined;
+    return item ? assertBound(kind, fromItem<T>(copy(item)), projectId, id) : undefined;
   };
   const write = (kind: string, record: { projectId: string; id: string }) => raw.set(keyOf(kind, record.projectId, record.id), copy(record) as unknown as Item);
   const create = (kind: string) => async (record: { projectId: string; id: string }) => {
@@ -42,7 +46,7 @@ export function memoryStore(): MemoryStore {
       else next[k] = copy(v);
     }
     raw.set(keyOf(kind, projectId, id), next);
-    return copy(next) as T;
+    return fromItem<T>(copy(next));
   };
   const repository = <T extends Status & { projectId: string; id: string }>(kind: string) => ({
     get: async (projectId: string, id: string) => read<T>(kind, projectId, id),
@@ -71,7 +75,7 @@ export function memoryStore(): MemoryStore {
     [...raw.entries()]
       .filter(([k]) => k.startsWith(`${kind}|${projectId}|`))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, v]) => copy(v) as T)
+      .map(([, v]) => fromItem<T>(copy(v)))
       .filter((v) => isBound(kind, v, projectId));
   const page = <T extends { id: string }>(all: T[], limit: number, marker?: string, descending = false): Page<T> => {
     const ordered = descending ? [...all].reverse() : all;
@@ -85,10 +89,22 @@ export function memoryStore(): MemoryStore {
     write(kind, record);
   };
 
+  /** Entries of the scheduling index in `prefix` buckets due at `now`, as the index query finds them. */
+  const dueIn = (prefix: string, now: Date) =>
+    [...raw.values()]
+      .filter((i) => typeof i.gsi2pk === 'string' && i.gsi2pk.startsWith(`${prefix}#`))
+      .map((i) => String(i.gsi2sk).split('#'))
+      .filter(([at]) => at <= now.toISOString())
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([at, projectId, id]) => ({ at, projectId, id }));
+  const unindexed = { gsi2pk: undefined, gsi2sk: undefined };
+
   const certificates = claimable<CertificateRecord>('CERT');
+  const crlRefreshes = new Map<string, string>();
   return {
     raw,
     keyOf,
+    crlRefreshes,
     cas: claimable<CaRecord>('CA'),
     jobs: repository<JobRecord>('JOB'),
     certificates: {
@@ -106,8 +122,13 @@ export function memoryStore(): MemoryStore {
     },
     containers: repository<ContainerRecord>('CTR'),
     crls: {
-      get: async (projectId, caId) => read<CrlRecord>('CRL', projectId, caId),
-      put: async (crl) => putIfNewer('CRL', crl, 'crlNumber'),
+      get: async (projectId, id) => read<CrlRecord>('CRL', projectId, id),
+      put: async (crl, refreshAt) => {
+        putIfNewer('CRL', crl, 'crlNumber');
+        // A CRL written whole (PutItem) keeps no refresh entry it was not given.
+        if (refreshAt) crlRefreshes.set(keyOf('CRL', crl.projectId, crl.id), refreshAt);
+        else crlRefreshes.delete(keyOf('CRL', crl.projectId, crl.id));
+      },
     },
     ocspResponses: {
       get: async (projectId, caId, serial) => read<OcspRecord>('OCSP', projectId, `${caId}:${serial}`),
@@ -119,11 +140,35 @@ export function memoryStore(): MemoryStore {
     },
     renewals: {
       schedule: async (projectId, id, renewAt, failures) => {
-        patch('CERT', projectId, id, { renewAt, renewedBy: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+        patch('CERT', projectId, id, { renewAt, ...renewKeys(renewAt, projectId, id), renewedBy: undefined, renewalClaim: undefined, ...(failures === undefined ? {} : { renewalFailures: failures }) }, (c) => c.status === 'issued', 'is not issued');
+      },
+      due: async (now) => dueIn('RENEW', now).map((e) => ({ projectId: e.projectId, id: e.id, renewAt: e.at })),
+      claim: async (due, claim, seen) => {
+        const held = (c: Item) => (c.renewalClaim as RenewalClaim | undefined)?.at;
+        patch('CERT', due.projectId, due.id, { renewalClaim: claim }, (c) => c.renewAt === due.renewAt && c.gsi2pk !== undefined && c.status === 'issued' && held(c) === seen?.at, 'is not in an expected state');
+      },
+      finish: async (due, claim) => {
+        patch('CERT', due.projectId, due.id, { renewedBy: claim.certificateId, renewalClaim: undefined, ...unindexed }, (c) => (c.renewalClaim as RenewalClaim | undefined)?.jobId === claim.jobId, 'is not claimed by this run');
+      },
+      unschedule: async (projectId, id) => {
+        if (raw.has(keyOf('CERT', projectId, id))) patch('CERT', projectId, id, unindexed, () => true, '', false);
       },
     },
     acme: { accounts: repository<AcmeAccountRecord>('ACCT'), orders: repository<AcmeOrderRecord>('ORDER'), authorizations: repository<AcmeAuthzRecord>('AUTHZ') },
-    enrollments: { get: async (projectId, id) => read<EnrollmentRecord>('ENROLL', projectId, id) },
+    enrollments: {
+      get: async (projectId, id) => read<EnrollmentRecord>('ENROLL', projectId, id),
+      create: async (e) => {
+        await create('ENROLL')(e);
+        if (e.status === 'issuing') Object.assign(raw.get(keyOf('ENROLL', e.projectId, e.id))!, issuingKeys(new Date(), e.projectId, e.id));
+      },
+      dueIssuing: async (now) => dueIn('ISSUING', now),
+      settleIssuing: async (projectId, id, seenAt) => {
+        const item = raw.get(keyOf('ENROLL', projectId, id));
+        if (item?.gsi2sk !== `${seenAt}#${projectId}#${id}`) return false;
+        Object.assign(item, unindexed);
+        return true;
+      },
+    },
     expiryNotices: {
       put: async (n: ExpiryNoticeRecord, seen?: string) => {
         const current = raw.get(keyOf('EXP', n.projectId, n.id));

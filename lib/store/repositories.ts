@@ -1,7 +1,7 @@
 import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
-import { scheduleRenewal } from './renewals.js';
+import { claimRenewal, dueRenewals, finishRenewal, scheduleRenewal, unscheduleRenewal } from './renewals.js';
 import { enrollments } from './enrollments.js';
 import { acmeAccounts, acmeAuthorizations, acmeOrders } from './acme.js';
 import type { Claim, Store } from './store.js';
@@ -62,9 +62,9 @@ export const webhooks = {
 };
 
 export const crls = {
-  get: (projectId: string, caId: string) => getRecord<CrlRecord>('CRL', projectId, caId),
-  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt`. */
-  put: (crl: CrlRecord, refreshAt: string) => putIfNewer('CRL', crl, 'crlNumber', refreshKeys(refreshAt, crl.projectId, crl.id)),
+  get: (projectId: string, id: string) => getRecord<CrlRecord>('CRL', projectId, id),
+  /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt` (without: not scheduled). */
+  put: (crl: CrlRecord, refreshAt?: string) => putIfNewer('CRL', crl, 'crlNumber', refreshAt ? refreshKeys(refreshAt, crl.projectId, crl.id) : {}),
 };
 
 export const ocspResponses = {
@@ -96,8 +96,8 @@ export const dynamoStore: Store = {
   crls,
   ocspResponses,
   events,
-  renewals: { schedule: scheduleRenewal },
+  renewals: { schedule: scheduleRenewal, due: (now) => dueRenewals(now), claim: claimRenewal, finish: finishRenewal, unschedule: unscheduleRenewal },
   acme: { accounts: acmeAccounts, orders: acmeOrders, authorizations: acmeAuthorizations },
-  enrollments: { get: enrollments.get },
+  enrollments: { get: enrollments.get, create: enrollments.create, dueIssuing: enrollments.dueIssuing, settleIssuing: enrollments.settleIssuing },
   expiryNotices: { put: putExpiryNotice },
 };

@@ -1,6 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -43,9 +43,10 @@ export interface Store {
     };
   containers: Repository<ContainerRecord>;
   crls: {
-    get(projectId: string, caId: string): Promise<CrlRecord | undefined>;
-    /** Only over an older CRL (CRL numbers never go back), due for re-signing at `refreshAt`. */
-    put(crl: CrlRecord, refreshAt: string): Promise<void>;
+    /** By record id (crlRecordId: one CRL per CA key generation). */
+    get(projectId: string, id: string): Promise<CrlRecord | undefined>;
+    /** Only over an older CRL (CRL numbers never go back); due for re-signing at `refreshAt`, if given. */
+    put(crl: CrlRecord, refreshAt?: string): Promise<void>;
   };
   ocspResponses: {
     get(projectId: string, caId: string, serial: string): Promise<OcspRecord | undefined>;
@@ -57,8 +58,20 @@ export interface Store {
     list(projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>>;
   };
   renewals: {
-    /** Puts an issued certificate in the renewal index, due at `renewAt`. */
+    /** Puts an issued certificate in the renewal index, due at `renewAt` (any renewal claim dropped). */
     schedule(projectId: string, id: string, renewAt: string, failures?: number): Promise<void>;
+    /** What the index says is due at `now` (the scheduler's query). */
+    due(now: Date): Promise<DueRenewal[]>;
+    /**
+     * Claims a due, issued certificate's renewal before its successor is written: only if no run
+     * holds a claim (or, to take over from a run that stopped, the claim is still `seen`).
+     * StaleRecordError when another run (or a revocation) got there first.
+     */
+    claim(due: DueRenewal, claim: RenewalClaim, seen?: RenewalClaim): Promise<void>;
+    /** The successor of `claim` is written and queued: the certificate is renewed by it and leaves the index. */
+    finish(due: DueRenewal, claim: RenewalClaim): Promise<void>;
+    /** Drops a certificate from the index (revoked, or no longer renewable). */
+    unschedule(projectId: string, id: string): Promise<void>;
   };
   /** What the worker reads of ACME before it signs for an order, and the order's outcome it writes. */
   acme: {
@@ -66,8 +79,19 @@ export interface Store {
     orders: Pick<Repository<AcmeOrderRecord>, 'get' | 'update'>;
     authorizations: { get(projectId: string, id: string): Promise<AcmeAuthzRecord | undefined> };
   };
-  /** What the worker reads of an enrollment before it signs a Keystone user certificate. */
-  enrollments: { get(projectId: string, id: string): Promise<EnrollmentRecord | undefined> };
+  /**
+   * What the worker reads of an enrollment before it signs a Keystone user certificate; what the
+   * scheduler needs to find one left `issuing` without its certificate request (`create`: tests).
+   */
+  enrollments: {
+    get(projectId: string, id: string): Promise<EnrollmentRecord | undefined>;
+    /** A new enrollment; one made `issuing` enters the sweep index, as `advance` to `issuing` does. */
+    create(e: EnrollmentRecord): Promise<void>;
+    /** Enrollments gone `issuing` more than ISSUING_GRACE_MS before `now`, not checked since. */
+    dueIssuing(now: Date): Promise<DueEntry[]>;
+    /** Out of the sweep index if still at `seenAt`; false when another run took it. */
+    settleIssuing(projectId: string, id: string, seenAt: string): Promise<boolean>;
+  };
   expiryNotices: {
     /** Schedules (or moves, if `seenNotifyAt` is still the one stored) a certificate's next expiry notice. */
     put(n: ExpiryNoticeRecord, seenNotifyAt?: string): Promise<boolean>;

@@ -66,6 +66,14 @@ export interface CaRecord extends Owned, Claimed {
   /** After a rotation: the certificate before it, and the new key certified by the old one. */
   previousCertificatePem?: string;
   crossCertificatePem?: string;
+  /** The key generations rotations replaced (worker-only): each answers for what it signed until its certificate expires. */
+  previousGenerations?: CaKeyGeneration[];
+  /**
+   * The generation whose CRL is at the unsuffixed URL (`.../crl`, the CRL record named by the CA id),
+   * set by the first rotation: the one current until then, which every certificate issued before
+   * named. Absent: the CA was never rotated since, and that is the current generation.
+   */
+  crlBaseGeneration?: number;
   /** Issuance profiles by name; `default` falls back to the built-in DEFAULT_PROFILE. */
   profiles?: Record<string, Profile>;
   /** ACME directory settings (an admin's): EAB is required unless `eabRequired` is false. */
@@ -77,6 +85,17 @@ export interface CaRecord extends Owned, Claimed {
   kind?: 'login';
   /** A login CA's lifetimes for user certificates (seconds). */
   userCertificates?: { defaultTtl: number; maxTtl: number };
+}
+
+/** One key of a CA, with the certificate that certifies it (a rotation makes a new generation). */
+export interface CaKeyGeneration {
+  generation: number;
+  keyRef: string;
+  certificatePem: string;
+  /** Its issuers' certificates while it was current, parent first (empty for a root). */
+  chainPem?: string[];
+  subjectKeyId: string;
+  notAfter: string;
 }
 
 export interface JobRecord extends Owned {
@@ -111,6 +130,8 @@ export interface CertificateRecord extends Owned, Claimed {
   objectId?: string;
   subject?: string;
   certificatePem?: string;
+  /** The CA key generation that signed it (worker-only; absent on certificates signed before it was recorded). */
+  keyGeneration?: number;
   serial?: string;
   notBefore?: string;
   notAfter?: string;
@@ -125,6 +146,8 @@ export interface CertificateRecord extends Owned, Claimed {
   renewal?: { percent?: number; days?: number };
   /** When the scheduler will renew it (set at issuance from `renewal`). */
   renewAt?: string;
+  /** A scheduler run renewing it: the successor's ids, claimed before either record is written. */
+  renewalClaim?: RenewalClaim;
   /** The certificate this one renews, and the one that renewed it. */
   renewedFrom?: string;
   renewedBy?: string;
@@ -160,11 +183,16 @@ export interface WebhookRecord {
   updatedAt: string;
 }
 
-/** A CA's current CRL, signed by the worker, served by the API as is. */
+/**
+ * A CA key generation's current CRL, signed by the worker, served by the API as is. Its id is the
+ * CA id for the generation at the unsuffixed URL, `<caId>.g<n>` for generation n's (crlRecordId).
+ */
 export interface CrlRecord {
   id: string;
   projectId: string;
   caId: string;
+  /** The key generation that signs it (absent on CRLs signed before generations had their own). */
+  keyGeneration?: number;
   crlNumber: number;
   thisUpdate: string;
   nextUpdate: string;
@@ -186,6 +214,8 @@ export interface OcspRecord {
   /** The certificate it answers for (ACME revokeCert and renewal-info find certificates by serial here). */
   certificateId?: string;
   status: 'good' | 'revoked';
+  /** The key generation that signed it, the one whose key hash its CertID carries (absent on older answers). */
+  keyGeneration?: number;
   thisUpdate: string;
   nextUpdate: string;
   /** The answer for a SHA-1 CertID, and for a SHA-256 one (absent on answers signed before both were). */
@@ -233,6 +263,27 @@ export interface EventRecord {
   reason?: string;
   /** Event-specific public fields (days_to_expiry, not_after...): never a secret. */
   detail?: Record<string, unknown>;
+}
+
+/** An entry of the scheduling index: `<prefix>#<day>` buckets, sort key `<time>#<project>#<id>`. */
+export interface DueEntry {
+  at: string;
+  projectId: string;
+  id: string;
+}
+
+/** A certificate the renewal index says is due (its `renewAt` as the index has it). */
+export interface DueRenewal {
+  projectId: string;
+  id: string;
+  renewAt: string;
+}
+
+/** A renewal run's claim: the ids its successor certificate and job get, and when it was taken. */
+export interface RenewalClaim {
+  certificateId: string;
+  jobId: string;
+  at: string;
 }
 
 /** When to tell a certificate's owner it is about to expire (id = certificate id). */

@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+// The generations only: lib/ca's index would bring the signing code into an API bundle.
+import { chainPemsOf } from '../ca/generations.js';
 import type { Profile } from '../profiles/index.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, JobRecord } from '../store/index.js';
 import type { NameConstraints } from '../x509/index.js';
@@ -49,6 +51,9 @@ const constraintsView = (c: NameConstraints) => ({
 
 /** The CA's certificate and its issuers', leaf-most first: what a server sends after its own certificate. */
 export const caChainPems = (ca: CaRecord): string[] => (ca.certificatePem ? [ca.certificatePem, ...(ca.chainPem ?? [])] : []);
+
+/** A certificate's `chain`, one PEM bundle: the CA certificate of the key generation that signed it (an older one's after a rotation), and its issuers'. */
+export const chainOf = (ca: CaRecord | undefined, cert: CertificateRecord): string | undefined => (ca && cert.certificatePem ? chainPemsOf(ca, cert).join('\n') : undefined);
 
 /**
  * After a rotation, for a certificate the new key signed: the cross certificate (the new key

@@ -2,8 +2,8 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { KeyHandle } from '../drivers/index.js';
 import { AppError } from '../errors/index.js';
 import { caKeySecretName } from '../keystore/index.js';
-import type { Issuer } from '../ca/index.js';
-import type { CaRecord } from '../store/index.js';
+import { currentGeneration, type Issuer } from '../ca/index.js';
+import type { CaKeyGeneration, CaRecord } from '../store/index.js';
 import { encodeNameConstraints, isEmptyConstraints, keyTypeOf, OID, readCertificate, type KeyType } from '../x509/index.js';
 import { RecordContradictsCertificateError } from './outcomes.js';
 import type { WorkerContext } from './context.js';
@@ -41,20 +41,36 @@ export async function caSigningKey(name: CaKeyName, keyType: KeyType, keyRef: st
   return { location: 'memory', keyType, label: label(name), privateKey, publicKey: createPublicKey(privateKey) };
 }
 
-/** A new CA key (or, for a token, the one an earlier delivery of the same job already made). */
+/** Keys newCaKey found stored under their name, and their references: keepCaKey records these instead of storing the key again. */
+const alreadyStored = new WeakMap<KeyHandle, string>();
+
+/**
+ * A new CA key, or the one an earlier delivery of the same job made but did not record: in a token
+ * (by label), in Barbican (by secret name; a worker that stopped between storing the key and
+ * recording it left it there). Called only under the CA's claim, for a generation whose key the
+ * record does not reference: any other key of that name is referenced by nothing, and removed.
+ */
 export async function newCaKey(name: CaKeyName, keyType: KeyType, ctx: WorkerContext): Promise<KeyHandle> {
   if (!ctx.driver.capabilities.keyTypes.includes(keyType)) {
     throw new AppError('KEY_TYPE_UNSUPPORTED', 400, `the signing driver "${ctx.driver.name}" cannot make ${keyType} keys (it makes ${ctx.driver.capabilities.keyTypes.join(', ')})`);
   }
-  return (await ctx.driver.findKey?.(label(name))) ?? ctx.driver.createKey(keyType, label(name));
+  if (ctx.driver.capabilities.keyLocation === 'token') return (await ctx.driver.findKey?.(label(name))) ?? ctx.driver.createKey(keyType, label(name));
+  let reused: KeyHandle | undefined;
+  for (const ref of await ctx.keys.find(name.projectId, keyId(name))) {
+    const key = reused ? undefined : await caSigningKey(name, keyType, ref, ctx);
+    if (key && keyTypeOf(key.publicKey) === keyType) {
+      reused = key;
+      alreadyStored.set(key, ref);
+    } else await ctx.keys.remove(ref);
+  }
+  return reused ?? ctx.driver.createKey(keyType, label(name));
 }
 
-/** Where the key is recorded: Barbican for memory keys (stored now), the token URI otherwise. */
+/** Where the key is recorded: Barbican for memory keys (stored now, unless newCaKey found it there), the token URI otherwise. */
 export async function keepCaKey(name: CaKeyName, key: KeyHandle, ctx: WorkerContext): Promise<string> {
-  return key.location === 'memory' ? ctx.keys.save(name.projectId, keyId(name), key.privateKey) : key.uri;
+  if (key.location !== 'memory') return key.uri;
+  return alreadyStored.get(key) ?? ctx.keys.save(name.projectId, keyId(name), key.privateKey);
 }
-
-
 
 export type ActiveCa = CaRecord & { keyRef: string; certificatePem: string; subjectKeyId: string; notAfter: string };
 
@@ -62,19 +78,22 @@ export function isActive(ca: CaRecord): ca is ActiveCa {
   return ca.status === 'active' && !!ca.keyRef && !!ca.certificatePem && !!ca.subjectKeyId && !!ca.notAfter;
 }
 
+/** An issuer that is one key generation of a CA, with the certificate that certifies its key. */
+export type CaIssuer = Issuer & { certificate: X509Certificate; generation: number };
+
 /**
- * An active CA as an issuer: its key by the job's name for it, checked against its certificate
- * (the public half the certificate certifies must be the key's), so a swapped reference cannot sign.
- * Its Name and key type come from that certificate (worker-written), not from fields of the record
- * the API may write.
+ * An active CA as an issuer (its current key generation, or `generation`, one on record): the key
+ * by the job's name for it, checked against the generation's certificate (the public half the
+ * certificate certifies must be the key's), so a swapped reference cannot sign. Its Name and key
+ * type come from that certificate (worker-written), not from fields of the record the API may write.
  */
-export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContext): Promise<Issuer & { certificate: X509Certificate }> {
-  const certificate = new X509Certificate(ca.certificatePem);
+export async function issuerFor(ca: ActiveCa, name: CaKeyName, ctx: WorkerContext, generation: CaKeyGeneration = currentGeneration(ca)): Promise<CaIssuer> {
+  const certificate = new X509Certificate(generation.certificatePem);
   const keyType = keyTypeOf(certificate.publicKey);
   if (!keyType) throw new AppError('CA_KEY_UNSUPPORTED', 409, `CA ${name.caId}'s certificate has a key this service does not sign with`);
-  const key = await caSigningKey({ ...name, generation: ca.keyGeneration }, keyType, ca.keyRef, ctx);
+  const key = await caSigningKey({ ...name, generation: generation.generation }, keyType, generation.keyRef, ctx);
   if (!key.publicKey.equals(certificate.publicKey)) throw new AppError('KEY_REF_MISMATCH', 403, `the key of CA ${name.caId} does not match its certificate`);
-  return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(ca.subjectKeyId, 'hex'), certificate };
+  return { nameDer: readCertificate(certificate.raw).subjectDer, keyType, key, subjectKeyId: Buffer.from(generation.subjectKeyId, 'hex'), certificate, generation: generation.generation };
 }
 
 /**

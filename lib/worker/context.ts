@@ -6,11 +6,11 @@ import type { Store } from '../store/index.js';
 export interface WorkerContext {
   /** The storage authority: records are read from and written to it, never elsewhere. */
   store: Store;
-  keys: Pick<CaKeyStore, 'save' | 'load' | 'remove'>;
+  keys: Pick<CaKeyStore, 'save' | 'load' | 'remove' | 'find'>;
   /** Tenants' own Barbican containers, read through their ACLs. */
   tenantContainers: Pick<TenantContainers, 'readCertificateContainer'>;
   /** Server-side keys go to their owner through Barbican, nowhere else. */
-  delivery: Pick<KeyDelivery, 'deliver'>;
+  delivery: Pick<KeyDelivery, 'deliver' | 'discard'>;
   /** Keystone, asked when a job runs whether a server-side key's owner still holds a role on its project. */
   membership: ProjectMembership;
   driver: Driver;

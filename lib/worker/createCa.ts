@@ -9,7 +9,7 @@ import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { decideSubordinate } from '../ra/index.js';
 import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
-import { publishCrl } from './revocation.js';
+import { publishCrls } from './revocation.js';
 
 type Result = { type: 'ca'; id: string };
 
@@ -25,7 +25,7 @@ export async function runCreateCa(job: JobRecord, ctx: WorkerContext): Promise<R
   if (!ca || ca.jobId !== job.id) throw new JobRefusedError(`CA ${caId} of project ${job.projectId} does not belong to job ${job.id}`);
   if (ca.status !== 'pending') {
     // A delivery that stopped after activating the CA may not have published its first CRL.
-    if (isActive(ca) && !(await ctx.store.crls.get(job.projectId, ca.id))) await publishCrl(ca, await issuerFor(ca, { projectId: job.projectId, caId }, ctx), ctx, 'revoked');
+    if (isActive(ca) && !(await ctx.store.crls.get(job.projectId, ca.id))) await publishCrls(ca, ctx, 'revoked');
     return { type: 'ca', id: ca.id };
   }
   // A CA the worker has certified is never made again: a record set back to pending (a field the
@@ -74,7 +74,7 @@ async function makeCa(job: JobRecord, ca: CaRecord, claimed: CaRecord, parent: A
     true,
   );
   // Its (empty) CRL exists from the start: relying parties that check CRLs can use it at once.
-  if (isActive(activated)) await publishCrl(activated, await issuerFor(activated, { projectId: job.projectId, caId }, ctx), ctx, 'revoked');
+  if (isActive(activated)) await publishCrls(activated, ctx, 'revoked');
   return { type: 'ca', id: caId };
 }
 

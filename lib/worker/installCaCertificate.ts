@@ -2,10 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import type { JobRecord } from '../store/index.js';
 import { parseCsr, UPLOAD_CLOCK_SKEW_MS, verifyUploadedChain } from '../x509/index.js';
-import { caSigningKey, isActive, issuerFor } from './caKey.js';
+import { caSigningKey, isActive } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
-import { publishCrl } from './revocation.js';
+import { publishCrls } from './revocation.js';
 
 
 /**
@@ -49,6 +49,6 @@ export async function runInstallCaCertificate(job: JobRecord, ctx: WorkerContext
     ['awaiting_certificate'],
   );
   // Its first CRL, signed by the key the certificate certifies.
-  if (isActive(installed)) await publishCrl(installed, await issuerFor(installed, { projectId: job.projectId, caId: ca.id }, ctx), ctx, 'revoked');
+  if (isActive(installed)) await publishCrls(installed, ctx, 'revoked');
   return { type: 'ca', id: ca.id };
 }

@@ -1,16 +1,17 @@
-import { issue, leafPlan, revocationUrls, signCsr } from '../ca/index.js';
+import { crlNameOf, issue, leafPlan, liveGenerations, revocationUrls, signCsr, signerOf } from '../ca/index.js';
 import { nativeDriver, type MemoryKeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
+import { log } from '../log/index.js';
 import { decideIssuance, grantsOf, issuanceRequestOf, ungranted, type IssuanceDecision } from '../ra/index.js';
 import { renewAtFor } from '../requests/index.js';
 import { nextExpiryNotice, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { encodeName } from '../x509/index.js';
-import { isActive, issuerFor, type ActiveCa } from './caKey.js';
+import { isActive, issuerFor, type ActiveCa, type CaIssuer } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
-import { presignOcsp, publishCrl } from './revocation.js';
+import { presignOcsp, publishCrls } from './revocation.js';
 import { acmeOrderIssued, checkAcmeOrder } from './acmeOrder.js';
 import { checkUserCertificateRequest } from './enrollment.js';
 
@@ -71,11 +72,13 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   const made = cert.serverSideKey ? await serverSideKey(decision) : undefined;
   const csrPem = made?.csrPem ?? cert.csrPem;
   const spkiDer = made ? made.key.publicKey.export({ type: 'spki', format: 'der' }) : decision.spkiDer!;
-  const plan = leafPlan(decision, spkiDer, { csrPem, ...(ctx.publicUrl ? { revocation: revocationUrls(ctx.publicUrl, job.projectId, caId) } : {}) });
+  // The CRL of the key that signs it: each generation has its own.
+  const revocation = ctx.publicUrl ? revocationUrls(ctx.publicUrl, job.projectId, caId, crlNameOf(ca, issuer.generation)) : undefined;
+  const plan = leafPlan(decision, spkiDer, { csrPem, ...(revocation ? { revocation } : {}) });
   const issued = await issue(plan, issuer, ctx.driver, now);
 
   // Recorded before the key leaves: from here on this certificate exists for listing and revocation.
-  const signed = { certificatePem: issued.pem, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
+  const signed = { certificatePem: issued.pem, keyGeneration: issuer.generation, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
   await store.certificates.updateClaimed(job.projectId, cert.id, token, signed);
   const containerRef = made
     ? await ctx.delivery.deliver({
@@ -97,20 +100,25 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
 /**
  * An earlier delivery signed and recorded this certificate, then died. From a CSR, the requester
  * holds the key: the certificate is finished. A server-side key died with that delivery, so the
- * certificate can never be used: it is revoked (and on the CRL at once) and the job fails.
+ * certificate can never be used: whatever that delivery left in Barbican (found by name: the
+ * record references none of it) is removed, the certificate revoked (and on the CRL at once) and the job fails.
  */
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
-  const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx);
   if (!cert.serverSideKey) {
+    // The generation that signed it answers OCSP for it (a rotation may have come in between).
+    const signer = signerOf(liveGenerations(ca, ctx.now()))(cert);
+    const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx, signer);
     const renewAt = cert.renewal && renewAtFor(new Date(cert.notBefore!), new Date(cert.notAfter!), cert.renewal).toISOString();
     const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}) }, true);
     await afterIssuance(job, ca, done, issuer, ctx);
     return { type: 'certificate', id: cert.id };
   }
+  const removed = await ctx.delivery.discard(job.projectId, cert.id);
+  if (removed) log.info('undelivered key removed from Barbican', { jobId: job.id, certificateId: cert.id, removed });
   const reason = `the worker stopped while delivering the key of certificate ${cert.id} (serial ${cert.serial}); the certificate was revoked, request a new one`;
   const at = ctx.now().toISOString();
   await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'revoked', revokedAt: at, revocationReason: 'cessationOfOperation', failureReason: reason }, true);
-  await publishCrl(ca, issuer, ctx, 'revoked');
+  await publishCrls(ca, ctx, 'revoked');
   throw new AppError('KEY_DELIVERY_INTERRUPTED', 409, reason);
 }
 
@@ -119,7 +127,7 @@ const ignoreStale = (e: unknown) => {
 };
 
 /** What follows issuance is independent, so written side by side; the OCSP answer exists before the job says succeeded. */
-async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: Awaited<ReturnType<typeof issuerFor>>, ctx: WorkerContext): Promise<void> {
+async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: CaIssuer, ctx: WorkerContext): Promise<void> {
   const notBefore = new Date(cert.notBefore!);
   const notAfter = new Date(cert.notAfter!);
   const notice = nextExpiryNotice(notAfter, ctx.now());

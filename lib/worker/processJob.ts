@@ -8,7 +8,12 @@ import type { WorkerContext } from './context.js';
 import { JOB_KINDS } from './jobKinds.js';
 import { isPermanent, JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry';
+/**
+ * `retry`: failed, attempts remain; `busy`: another delivery holds the record's claim. Both keep the
+ * message: deleting a busy one would lose the job if the holder then died (the same message
+ * delivered twice has one receipt left to bring it back), so it returns and finds the job finished.
+ */
+export type Outcome = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'retry' | 'busy';
 
 /**
  * What a tenant may read of a failure: our own messages (AppError) only. Any other error may quote
@@ -60,9 +65,9 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
     ]);
     return 'succeeded';
   } catch (e) {
-    // Another delivery holds the claim: this one does nothing more. Any other record found in an
-    // unexpected state is retried like a transient failure (the retry reads it afresh).
-    if (e instanceof ClaimHeldError) return 'skipped';
+    // Another delivery holds the claim: this one does nothing now and comes back. Any other record
+    // found in an unexpected state is retried like a transient failure (the retry reads it afresh).
+    if (e instanceof ClaimHeldError) return 'busy';
     if (e instanceof JobRefusedError) return refuse(e.message, job.id, job.projectId, ctx);
     if (e instanceof MisboundRecordError || e instanceof IssuedNotDecidedError || e instanceof RecordContradictsCertificateError) {
       await failJob(job, `${e.code}: ${e.message}`, ctx);

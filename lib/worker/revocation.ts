@@ -1,15 +1,13 @@
-import { revocationUrls, signCrl, signOcsp, type Issuer } from '../ca/index.js';
+import { crlNameOf, liveGenerations, revocationUrls, signCrl, signerOf, signOcsp } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
-import { StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
+import { crlRecordId, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { normaliseSerialHex, type OcspCertStatus } from '../x509/index.js';
-import { isActive, issuerFor, type ActiveCa } from './caKey.js';
+import { isActive, issuerFor, type ActiveCa, type CaIssuer } from './caKey.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
 
 /** How long a CRL and a pre-signed OCSP response stay valid; they are re-signed well before. */
 const validityMs = (name: string, fallbackDays: number) => Number(process.env[name] ?? fallbackDays * 86400) * 1000;
-
-type SigningIssuer = Issuer & { certificate: NonNullable<Issuer['certificate']> };
 
 /** Every certificate of a CA, from the CA index (a query, not a table scan). */
 async function certificatesOf(ctx: WorkerContext, projectId: string, caId: string): Promise<CertificateRecord[]> {
@@ -31,19 +29,37 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
   const ca = await ctx.store.cas.get(job.projectId, job.params.caId);
   if (!ca) throw new JobRefusedError(`CA ${job.params.caId} is not in project ${job.projectId}`);
   if (!isActive(ca)) throw conflict('CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}`);
-  await publishCrl(ca, await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx), ctx, job.params.scope === 'all' ? 'all' : 'revoked');
+  await publishCrls(ca, ctx, job.params.scope === 'all' ? 'all' : 'revoked');
   return { type: 'ca', id: ca.id };
 }
 
 /**
- * The CA's full CRL from the store's revocations, under the next CRL number, and fresh OCSP
- * answers. Idempotent: running it twice publishes the same entries under a higher number. Also
- * called when a CA becomes active, so its CRL exists before anything is revoked.
+ * Every live key generation of the CA (the current one first) signs its own CRL and fresh OCSP
+ * answers, for the certificates it signed: a rotation does not take revocation away from what the
+ * old key signed. Also called when a CA becomes active, so its CRL exists before anything is revoked.
  */
-export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
-  const all = await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx);
+export async function publishCrls(ca: ActiveCa, ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
+  const generations = liveGenerations(ca, ctx.now());
+  const signer = signerOf(generations);
+  const signedBy = new Map(generations.map((g) => [g.generation, [] as CertificateRecord[]]));
+  for (const c of await stampRevocations(await certificatesOf(ctx, ca.projectId, ca.id), ctx)) {
+    // Which key signed a certificate is what the worker wrote (its record's generation, or its certificate).
+    const g = signer(c);
+    if (g) signedBy.get(g.generation)?.push(c);
+  }
+  for (const g of generations) await publishCrl(ca, await issuerFor(ca, { projectId: ca.projectId, caId: ca.id }, ctx, g), signedBy.get(g.generation) ?? [], ctx, scope);
+}
+
+/**
+ * One generation's full CRL from the store's revocations, under its next CRL number (numbers go up
+ * per generation: each has a CRL of its own), and fresh OCSP answers. Idempotent: running it twice
+ * publishes the same entries under a higher number.
+ */
+async function publishCrl(ca: ActiveCa, issuer: CaIssuer, all: CertificateRecord[], ctx: WorkerContext, scope: 'revoked' | 'all'): Promise<void> {
   const now = ctx.now();
-  const previous = await ctx.store.crls.get(ca.projectId, ca.id);
+  const crlName = crlNameOf(ca, issuer.generation);
+  const id = crlRecordId(ca.id, crlName);
+  const previous = await ctx.store.crls.get(ca.projectId, id);
   // What earlier CRLs carried stays; what the records add since is added.
   const entries = new Map((previous?.revokedSerials ?? []).map((e) => [e.serial, e]));
   for (const c of all) {
@@ -59,16 +75,18 @@ export async function publishCrl(ca: ActiveCa, issuer: SigningIssuer, ctx: Worke
       nextUpdate,
       crlNumber: BigInt(crlNumber),
       revoked: revoked.map((e) => ({ serialHex: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason })),
-      ...(ctx.publicUrl ? { issuingDistributionPointUri: revocationUrls(ctx.publicUrl, ca.projectId, ca.id).crlUrl } : {}),
+      ...(ctx.publicUrl ? { issuingDistributionPointUri: revocationUrls(ctx.publicUrl, ca.projectId, ca.id, crlName).crlUrl } : {}),
     },
     issuer,
     ctx.driver,
   );
   try {
-    // Re-signed at half its validity, well before relying parties would reject it.
+    // Re-signed at half its validity, well before relying parties would reject it. Only the current
+    // generation's CRL is scheduled: the job it brings re-signs every generation's.
+    const current = issuer.generation === (ca.keyGeneration ?? 0);
     await ctx.store.crls.put(
-      { id: ca.id, projectId: ca.projectId, caId: ca.id, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString(), revokedSerials: revoked },
-      new Date(now.getTime() + validity / 2).toISOString(),
+      { id, projectId: ca.projectId, caId: ca.id, keyGeneration: issuer.generation, crlNumber, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), derBase64: der.toString('base64'), updatedAt: now.toISOString(), revokedSerials: revoked },
+      current ? new Date(now.getTime() + validity / 2).toISOString() : undefined,
     );
   } catch (e) {
     // A concurrent job published a newer CRL, which has these entries too.
@@ -102,8 +120,8 @@ async function stampRevocations(all: CertificateRecord[], ctx: WorkerContext): P
   );
 }
 
-/** A signed OCSP response for one certificate, stored for the API to serve (the API holds no key). */
-export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: CertificateRecord, ctx: WorkerContext): Promise<void> {
+/** A signed OCSP response for one certificate by the generation that signed it, stored for the API to serve (the API holds no key). */
+export async function presignOcsp(ca: ActiveCa, issuer: CaIssuer, cert: CertificateRecord, ctx: WorkerContext): Promise<void> {
   const revokedAt = cert.crlRevokedAt ?? (cert.status === 'revoked' ? cert.revokedAt : undefined);
   if (!cert.serial || (cert.status !== 'issued' && !revokedAt)) return;
   const serial = normaliseSerialHex(cert.serial);
@@ -112,15 +130,17 @@ export async function presignOcsp(ca: ActiveCa, issuer: SigningIssuer, cert: Cer
   const status: OcspCertStatus = revokedAt ? { revokedAt: new Date(revokedAt), reason: cert.crlRevocationReason ?? cert.revocationReason } : 'good';
   // One answer per CertID hash clients use (SHA-1, as RFC 5019 asks, and SHA-256).
   const [der, der256] = await Promise.all([signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha1'), signOcsp(issuer, serial, status, now, nextUpdate, ctx.driver, 'sha256')]);
+  // Answers re-signed from the CRL's own entries have no record at hand (and no caId): they keep the certificate the previous answer named.
+  const certificateId = cert.caId ? cert.id : (await ctx.store.ocspResponses.get(ca.projectId, ca.id, serial))?.certificateId;
   try {
     await ctx.store.ocspResponses.put({
       id: `${ca.id}:${serial}`,
       projectId: ca.projectId,
       caId: ca.id,
       serial,
-      // Answers re-signed from the CRL's own entries have no record at hand (and no caId).
-      ...(cert.caId ? { certificateId: cert.id } : {}),
+      ...(certificateId ? { certificateId } : {}),
       status: revokedAt ? 'revoked' : 'good',
+      keyGeneration: issuer.generation,
       thisUpdate: now.toISOString(),
       nextUpdate: nextUpdate.toISOString(),
       derBase64: der.toString('base64'),

@@ -1,4 +1,4 @@
-import { caPlan, issue, type Issuer } from '../ca/index.js';
+import { caPlan, issue, liveGenerations, type Issuer } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import type { CaRecord, JobRecord } from '../store/index.js';
 import { subjectKeyIdentifier } from '../x509/index.js';
@@ -6,7 +6,7 @@ import { caSigningKey, isActive, issuerFor, keepCaKey, newCaKey, recordMatchesCe
 import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError } from './outcomes.js';
-import { publishCrl } from './revocation.js';
+import { publishCrls } from './revocation.js';
 
 function active(ca: CaRecord | undefined, what: string): ActiveCa {
   if (!ca) throw new JobRefusedError(`${what} is not in the project`);
@@ -74,13 +74,19 @@ async function rotate(job: JobRecord, ca: ActiveCa, claimed: CaRecord, parent: A
       notBefore: plan.notBefore.toISOString(),
       notAfter: plan.notAfter.toISOString(),
       subjectKeyId: ski.toString('hex'),
+      // An intermediate's new certificate is signed by its parent's key in use now (rotated too, maybe).
+      ...(parent ? { chainPem: [parent.certificatePem, ...(parent.chainPem ?? [])] } : {}),
       previousCertificatePem: ca.certificatePem,
       crossCertificatePem: cross?.pem,
+      // The old key keeps answering for what it signed, as do earlier ones until their certificate expires.
+      previousGenerations: liveGenerations(ca, now),
+      // The unsuffixed CRL URL stays the old key's: every certificate issued until now names it.
+      crlBaseGeneration: ca.crlBaseGeneration ?? ca.keyGeneration ?? 0,
       rotationJobId: undefined,
     },
     true,
   );
-  // The new key signs the CRL from now on.
-  if (isActive(rotated)) await publishCrl(rotated, await issuerFor(rotated, { projectId: job.projectId, caId: ca.id }, ctx), ctx, 'revoked');
+  // The new key signs a CRL of its own from now on, the old one goes on with its own.
+  if (isActive(rotated)) await publishCrls(rotated, ctx, 'revoked');
   return { type: 'ca', id: ca.id };
 }

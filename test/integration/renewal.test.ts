@@ -75,6 +75,21 @@ describe('renewal', () => {
     expect(events.body.events.some((e: any) => e.object.id === fresh.id)).toBe(true);
   });
 
+  it('runs at once over several due certificates: one successor and one job each, no failed record in the lists', async () => {
+    const certs = await Promise.all([1, 2, 3].map(() => issue({ ttl: '48h', renewal: { percent: 50 } })));
+    const at = new Date(Math.max(...certs.map((c) => Date.parse(c.renew_at))) + 60_000);
+    await Promise.all([renewAt(at), renewAt(at), renewAt(at)]);
+    const listed = (await api('GET', `/v1/certificates?ca_id=${ca.id}&limit=100`, { token: alice })).body.certificates;
+    for (const cert of certs) {
+      const successors = listed.filter((c: any) => c.renewed_from === cert.id);
+      expect(successors, cert.id).toHaveLength(1);
+      expect((await get(cert.id)).renewed_by).toBe(successors[0].id);
+      expect((await waitForJob(alice, successors[0].job_id)).status).toBe('succeeded');
+    }
+    // A run that lost wrote nothing: no failed certificate (nor its job) in the tenant's list.
+    expect(listed.filter((c: any) => c.status === 'failed').map((c: any) => c.failure_reason)).toEqual([]);
+  });
+
   it('does not renew a revoked certificate', async () => {
     const cert = await issue({ ttl: '48h', renewal: { percent: 50 } });
     expect((await api('POST', `/v1/certificates/${cert.id}/revoke`, { token: alice, body: {} })).status).toBe(200);

@@ -155,7 +155,8 @@ describe('the worker never trusts a message', () => {
     await jobs.create(job);
     const body = message({ jobId: job.id, projectId: adminProject, params: job.params });
     const outcomes = await Promise.all([processJob(body, 1, 5, ctx), processJob(body, 1, 5, ctx)]);
-    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    // The other finds the claim held (busy: its message comes back) or, if it came late, the job done.
+    expect(outcomes.sort()).toEqual([expect.stringMatching(/^(busy|skipped)$/), 'succeeded']);
     const issued = await certificates.get(adminProject, fresh.id);
     expect(issued).toMatchObject({ status: 'issued' });
     expect(issued?.claimToken).toBeUndefined();

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +66,16 @@ export function makeOpensslChain(dir: string, cn: string, passphrase?: string): 
     ? openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', p('leaf.key'), '-passout', `pass:${passphrase}`])
     : readFileSync(p('leaf.key'), 'utf8');
   return { rootPem: readFileSync(p('root.pem'), 'utf8'), intermediatePem: readFileSync(p('int.pem'), 'utf8'), leafPem: readFileSync(p('leaf.pem'), 'utf8'), leafKeyPem, otherKeyPem: readFileSync(p('other.key'), 'utf8') };
+}
+
+/** openssl's whole verdict, stdout and stderr, whether it exits 0 or not ("certificate revoked", "Response verify OK"). */
+export function opensslVerdict(args: string[]): string {
+  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  return run.stdout + run.stderr;
+}
+
+/** The CRL distribution point and OCSP URL a certificate names. */
+export function revocationUrlsOf(pem: string): { crl: string; ocsp: string } {
+  const text = x509Text(pem);
+  return { crl: /X509v3 CRL Distribution Points:[\s\S]*?URI:(\S+)/.exec(text)![1], ocsp: /OCSP - URI:(\S+)/.exec(text)![1] };
 }

@@ -49,6 +49,7 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
         return s.key;
       },
       remove: async (ref) => void secrets.delete(ref),
+      find: async (projectId, caId) => [...secrets].filter(([, s]) => s.name === caKeySecretName(projectId, caId)).map(([ref]) => ref),
     },
     membership: { holdsRoleOn: async (userId, projectId) => !leftProject.has(`${userId}|${projectId}`) },
     tenantContainers: { readCertificateContainer: async () => Promise.reject(new Error('no tenant containers in this test')) },
@@ -56,6 +57,11 @@ export function memoryWorker(opts: { driver?: Driver; now?: () => Date; publicUr
       deliver: async (b) => {
         deliveries.push(b);
         return `https://barbican.test/v1/containers/${randomUUID()}`;
+      },
+      discard: async (projectId, certificateId) => {
+        const left = deliveries.filter((d) => d.projectId === projectId && d.certificateId === certificateId);
+        deliveries.splice(0, deliveries.length, ...deliveries.filter((d) => !left.includes(d)));
+        return left.length;
       },
     },
   };
@@ -90,4 +96,12 @@ export async function activeRoot(w: MemoryWorker, projectId: string, fields: Par
   const outcome = await w.run(job);
   if (outcome !== 'succeeded') throw new Error(`CA job ${outcome}: ${(await w.store.jobs.get(projectId, job.id))?.reason}`);
   return (await w.store.cas.get(projectId, ca.id))!;
+}
+
+/** A rotation of `caId` as POST /v1/cas/{id}/rotate records it: the job, and the CA marked with it. */
+export async function rotationJob(w: MemoryWorker, projectId: string, caId: string): Promise<JobRecord> {
+  const job = newJob('ca.rotate', projectId, 'user-1', { caId });
+  await w.store.jobs.create(job);
+  await w.store.cas.update(projectId, caId, { rotationJobId: job.id });
+  return job;
 }

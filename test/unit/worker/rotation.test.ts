@@ -1,26 +1,18 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newJob } from '../../../lib/jobs/index.js';
 import { makeCsr, tempDir, verifyChain } from '../../support/openssl.js';
-import { activeRoot, memoryWorker, pendingCertificate } from '../../support/worker.js';
+import { activeRoot, memoryWorker, pendingCertificate, rotationJob } from '../../support/worker.js';
 
 /** Job `ca.rotate` on the in-memory store: a new key recorded before it signs, a cross certificate, one rotation per job. */
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const P = 'project-a';
 
-async function rotationJob(w: ReturnType<typeof memoryWorker>, caId: string) {
-  const job = newJob('ca.rotate', P, 'user-1', { caId });
-  await w.store.jobs.create(job);
-  await w.store.cas.update(P, caId, { rotationJobId: job.id });
-  return job;
-}
-
 describe('CA rotation', () => {
   it('certifies the new key by the old one, and leaves issue under the new key', async () => {
     const w = memoryWorker();
     const before = await activeRoot(w, P);
-    expect(await w.run(await rotationJob(w, before.id))).toBe('succeeded');
+    expect(await w.run(await rotationJob(w, P, before.id))).toBe('succeeded');
     const after = (await w.store.cas.get(P, before.id))!;
     expect(after).toMatchObject({ keyGeneration: 1, previousCertificatePem: before.certificatePem });
     expect(after.pendingKeyRef).toBeUndefined();
@@ -37,16 +29,16 @@ describe('CA rotation', () => {
   it('two concurrent deliveries of one rotation make one new key', async () => {
     const w = memoryWorker();
     const ca = await activeRoot(w, P);
-    const job = await rotationJob(w, ca.id);
+    const job = await rotationJob(w, P, ca.id);
     const outcomes = await Promise.all([w.run(job), w.run(job)]);
-    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    expect(outcomes.sort()).toEqual(['busy', 'succeeded']);
     expect(w.secrets.size).toBe(2);
   });
 
   it('a rotation that stopped after recording its new key reuses it', async () => {
     const w = memoryWorker();
     const ca = await activeRoot(w, P);
-    const job = await rotationJob(w, ca.id);
+    const job = await rotationJob(w, P, ca.id);
     const real = w.ctx.driver.sign;
     let calls = 0;
     w.ctx.driver = { ...w.ctx.driver, sign: async (...args) => (++calls === 2 ? Promise.reject(new Error('the worker died here')) : real(...args)) };
@@ -67,7 +59,7 @@ describe('CA rotation never widens a CA through its record', () => {
     const inter = await activeRoot(w, P, { parentId: root.id, nameConstraints: { permittedDns: ['apps.example.org'] }, pathLen: 0 });
     // What a compromised API could write: both are fields of the request.
     await w.store.cas.update(P, inter.id, { nameConstraints: undefined, pathLen: undefined });
-    const job = await rotationJob(w, inter.id);
+    const job = await rotationJob(w, P, inter.id);
     const before = w.signatures();
     expect(await w.run(job)).toBe('refused');
     expect(w.signatures()).toBe(before);
