@@ -17,15 +17,67 @@ import type { FuzzRequest } from './send.js';
 export interface AcmeFixtures {
   base: string;
   account: { key: AccountKey; url: string };
-  /** Objects of the account: an order, its authorization, a ready order's finalize URL. */
+  /** Objects of the account: a pending order and its authorization. */
   orderUrl: string;
   authzUrl: string;
-  finalizeUrls: string[];
+  /** Ready orders to finalize with mutated CSRs. */
+  orders: ReadyOrders;
   stop(): Promise<void>;
 }
 
 /** The names the CSR fuzz bases carry: the ready orders are for them, so a finalize reaches the CSR checks. */
 export const ACME_NAME = 'csr.fuzz.acme.test';
+
+/**
+ * Ready orders (their http-01 answered through challtestsrv). A mutated CSR that is still valid
+ * finalizes its order, which is then spent: a new one is readied in its place, so the finalize
+ * path keeps meeting the CSR checks rather than `orderNotReady`.
+ */
+export class ReadyOrders {
+  private readonly urls: string[] = [];
+  private readonly refills = new Set<Promise<void>>();
+  private last = '';
+
+  constructor(
+    private readonly client: acme.Client,
+    private readonly srv: ChallTestSrv,
+  ) {}
+
+  async ready(): Promise<void> {
+    const order = await this.client.createOrder({ identifiers: [{ type: 'dns', value: ACME_NAME }] });
+    for (const authz of await this.client.getAuthorizations(order)) {
+      const challenge = authz.challenges.find((c) => c.type === 'http-01')!;
+      await this.srv.addHttp01(challenge.token, await this.client.getChallengeKeyAuthorization(challenge));
+      await this.client.completeChallenge(challenge);
+      await this.client.waitForValidStatus(challenge);
+    }
+    this.urls.push(order.finalize);
+  }
+
+  /** A ready order's finalize URL; while all are spent and their successors not yet ready, the last spent one. */
+  pick(rand: Rng): string {
+    return this.urls.length ? rand.pick(this.urls) : this.last;
+  }
+
+  /** The order of `finalizeUrl` is no longer ready: ready another in its place (once per order). */
+  spent(finalizeUrl: string): void {
+    const i = this.urls.indexOf(finalizeUrl);
+    if (i < 0) return;
+    this.last = this.urls.splice(i, 1)[0];
+    this.refill();
+  }
+
+  private refill(): void {
+    const p: Promise<void> = this.ready()
+      .catch((e: Error) => console.error(`fuzz: could not ready another ACME order: ${e.message}`))
+      .finally(() => this.refills.delete(p));
+    this.refills.add(p);
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.refills]);
+  }
+}
 
 export async function acmeFixtures(directoryUrl: string, eab: () => Promise<{ kid: string; hmac_key: string }>, readyOrders: number): Promise<AcmeFixtures> {
   const srv: ChallTestSrv = await startChallTestSrv({ http01Port: 5002 });
@@ -35,18 +87,13 @@ export async function acmeFixtures(directoryUrl: string, eab: () => Promise<{ ki
     const client = new acme.Client({ directoryUrl, accountKey: key.pem, externalAccountBinding: { kid, hmacKey: hmac_key }, backoffAttempts: 60, backoffMin: 100, backoffMax: 500 });
     await client.createAccount({ termsOfServiceAgreed: true });
     const pending = await client.createOrder({ identifiers: [{ type: 'dns', value: 'pending.fuzz.acme.test' }] });
-    const finalizeUrls: string[] = [];
-    for (let i = 0; i < readyOrders; i++) {
-      const order = await client.createOrder({ identifiers: [{ type: 'dns', value: ACME_NAME }] });
-      for (const authz of await client.getAuthorizations(order)) {
-        const challenge = authz.challenges.find((c) => c.type === 'http-01')!;
-        await srv.addHttp01(challenge.token, await client.getChallengeKeyAuthorization(challenge));
-        await client.completeChallenge(challenge);
-        await client.waitForValidStatus(challenge);
-      }
-      finalizeUrls.push(order.finalize);
-    }
-    return { base: directoryUrl.replace(/\/directory$/, ''), account: { key, url: client.getAccountUrl() }, orderUrl: pending.url, authzUrl: pending.authorizations[0], finalizeUrls, stop: () => srv.stop() };
+    const orders = new ReadyOrders(client, srv);
+    await Promise.all(Array.from({ length: readyOrders }, () => orders.ready()));
+    const stop = async () => {
+      await orders.settled();
+      await srv.stop();
+    };
+    return { base: directoryUrl.replace(/\/directory$/, ''), account: { key, url: client.getAccountUrl() }, orderUrl: pending.url, authzUrl: pending.authorizations[0], orders, stop };
   } catch (e) {
     await srv.stop();
     throw e;
@@ -68,7 +115,7 @@ const HEADER_GAMES: ((o: SignOpts, rand: Rng, url: string) => SignOpts)[] = [
   (o) => ({ ...o, nonce: null }),
   (o, rand) => ({ ...o, nonce: rand.pick(['', 'x', 'A'.repeat(100), '!!!!']) }),
   (o, rand, url) => ({ ...o, headerUrl: rand.pick([`${url}/x`, url.replace('/acme/', '/acme2/'), '', 'x']) }),
-  (o, rand) => ({ ...o, alg: rand.pick(['none', 'HS256', 'RS256', 'ES384', 'EdDSA', '', 'es256']) }),
+  (o, rand) => ({ ...o, alg: rand.pick(['none', 'HS256', 'RS256', 'ES384', 'EdDSA', 'es256', 'ES256K']) }),
   (o) => ({ ...o, jwk: true }),
   (o, rand) => ({ ...o, extraHeader: rand.pick<Record<string, unknown>>([{ crit: ['b64'], b64: false }, { kid: 1 }, { kid: 'https://evil.example/acct/1' }, { jwk: { kty: 'EC' } }, { url: 1 }, { nonce: [] }, { typ: 'JWT' }, { x5c: ['AAAA'] }]) }),
   (o, rand) => ({ ...o, extraMembers: rand.pick<Record<string, unknown>>([{ header: { alg: 'ES256' } }, { signatures: [] }]) }),
@@ -143,7 +190,7 @@ export class JwsCases {
 
 /** A finalize request carrying a (mutated) CSR, signed by the account that owns the ready orders. */
 export async function finalizeRequest(fx: AcmeFixtures, rand: Rng, csrDer: Buffer | undefined, csrText: string, nonce: string, what: string): Promise<FuzzRequest> {
-  const url = rand.pick(fx.finalizeUrls);
+  const url = fx.orders.pick(rand);
   const csr = csrDer ? csrDer.toString('base64url') : csrText;
   const jws = await signJws(url, { csr }, { key: fx.account.key, kid: fx.account.url, nonce });
   return { category: 'csr', label: `ACME finalize: ${what}`, kind: 'acme', method: 'POST', path: url, headers: { 'Content-Type': 'application/jose+json' }, body: JSON.stringify(jws), token: 'none' };

@@ -5,7 +5,7 @@
  * another shape. Then the accepted jobs are followed to their end (a failure must say why with a
  * listed code), and a normal issuance must still succeed. Exits non-zero on any finding.
  *   FUZZ_SEED (20261201) FUZZ_CSRS (10000) FUZZ_BODIES (10000) FUZZ_JWS (2000)
- *   FUZZ_CONCURRENCY (12) FUZZ_TIMEOUT_MS (30000) FUZZ_CASE (e.g. csr:123: only that case)
+ *   FUZZ_CONCURRENCY (16) FUZZ_TIMEOUT_MS (30000) FUZZ_CASE (e.g. csr:123: only that case)
  */
 import { freshNonce } from '../test/support/acmeJws.js';
 import { tempDir } from '../test/support/openssl.js';
@@ -25,7 +25,7 @@ const num = (name: string, fallback: number) => {
 };
 const SEED = num('FUZZ_SEED', 20261201);
 const COUNTS = { csr: num('FUZZ_CSRS', 10_000), body: num('FUZZ_BODIES', 10_000), jws: num('FUZZ_JWS', 2_000) };
-const CONCURRENCY = Math.max(1, num('FUZZ_CONCURRENCY', 12));
+const CONCURRENCY = Math.max(1, num('FUZZ_CONCURRENCY', 16));
 const TIMEOUT_MS = num('FUZZ_TIMEOUT_MS', 30_000);
 const ONLY = /^(csr|body|jws):(\d+)$/.exec(process.env.FUZZ_CASE ?? '');
 const CATEGORIES = ['csr', 'body', 'jws'] as const;
@@ -43,7 +43,7 @@ try {
   const fx = await setUp(tmp);
   stage('fixtures ready');
   const eab = await fx.eab();
-  const acme = await acmeFixtures(eab.directory_url, fx.eab, 3).catch((e: Error) => {
+  const acme = await acmeFixtures(eab.directory_url, fx.eab, 4).catch((e: Error) => {
     throw new Error(`ACME fixtures: ${e.message}`, { cause: e });
   });
   stage('ACME account and ready orders ready');
@@ -80,7 +80,11 @@ try {
     const index = (i: number) => (ONLY ? Number(ONLY[2]) : i);
     const onSent = (s: Sent, i: number) => {
       tally.add(s, index(i));
+      // Findings as they come (the first few), so a long run shows them before its end.
+      if (!s.verdict.ok && tally.failed <= 5) console.error(`  !! ${category} case #${index(i)}: ${s.verdict.finding} — ${s.request.label}: ${s.verdict.detail.slice(0, 200)}`);
       if (s.nonce) nonces.push(s.nonce);
+      // A finalized order (or one another request finalized first) is spent for the CSR fuzz.
+      if (category === 'csr' && s.request.path.endsWith('/finalize') && (s.status === 200 || (s.verdict.ok && s.verdict.outcome === 'refused' && s.verdict.code === 'acme:orderNotReady'))) acme.orders.spent(s.request.path);
       const job = (s.json as { job?: { id?: unknown } } | undefined)?.job?.id;
       // A project's jobs (a login CA's are the system's, followed through the login CA instead).
       if (s.status === 202 && typeof job === 'string' && (s.request.token === 'admin' || s.request.token === 'csr')) jobs.push({ id: job, token: fx.tokens[s.request.token] });
