@@ -1,3 +1,4 @@
+import { checkAnswer } from '../test/support/contract.js';
 import type { Sent } from './send.js';
 import { describeRequest } from './send.js';
 
@@ -9,6 +10,8 @@ export class Tally {
   readonly codes = new Map<string, number>();
   readonly findings = new Map<string, number>();
   readonly examples: { index: number; sent: Sent }[] = [];
+  /** Answers the API document does not describe (a status or code it does not list): told, not failed. */
+  readonly undocumented = new Map<string, number>();
   started = Date.now();
   ms = 0;
 
@@ -17,6 +20,7 @@ export class Tally {
   add(s: Sent, index: number): void {
     this.sent++;
     const v = s.verdict;
+    if (v.ok) this.checkContract(s);
     if (v.ok) {
       if (v.outcome === 'accepted') this.accepted++;
       else {
@@ -27,6 +31,19 @@ export class Tally {
     }
     this.findings.set(v.finding, (this.findings.get(v.finding) ?? 0) + 1);
     if (this.examples.length < 10) this.examples.push({ index, sent: s });
+  }
+
+  private checkContract(s: Sent): void {
+    const path = /^https?:/.test(s.request.path) ? new URL(s.request.path).pathname : s.request.path;
+    try {
+      checkAnswer(s.request.method, path, s.status, s.contentType ?? null, s.json);
+    } catch (e) {
+      // The route's template, the status and the code (or the check's complaint), without ids.
+      const v = s.verdict;
+      const what = `${s.request.label.split(':')[0]} → ${s.status}${v.ok && v.outcome === 'refused' ? ` ${v.code}` : ''}`;
+      this.undocumented.set(what, (this.undocumented.get(what) ?? 0) + 1);
+      if (!(e instanceof Error) || e.name !== 'ContractViolation') throw e;
+    }
   }
 
   done(): void {
@@ -56,6 +73,11 @@ export function printSummary(tallies: Tally[], seed: number): void {
   for (const t of tallies) {
     const top = [...t.codes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.log(`  ${t.category} 4xx by code: ${top.map(([c, n]) => `${c} ${n}`).join(', ')}${t.codes.size > 12 ? `, … (${t.codes.size} codes)` : ''}`);
+  }
+  for (const t of tallies) {
+    if (!t.undocumented.size) continue;
+    const top = [...t.undocumented.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    console.log(`  ${t.category} answers the API document does not describe (not failures): ${top.map(([c, n]) => `${c} (${n})`).join('; ')}${t.undocumented.size > 8 ? `; … (${t.undocumented.size} kinds)` : ''}`);
   }
 }
 

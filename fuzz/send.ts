@@ -26,6 +26,7 @@ export interface Sent {
   json?: unknown;
   /** Its Replay-Nonce (ACME): the next signed request may use it. */
   nonce?: string;
+  contentType?: string;
 }
 
 export interface SendOptions {
@@ -49,8 +50,9 @@ export async function send(r: FuzzRequest, opts: SendOptions): Promise<Sent> {
   try {
     const res = await fetch(url, { method: r.method, headers, body: r.body, signal: AbortSignal.timeout(opts.timeoutMs) });
     const text = await res.text();
-    const verdict = judge(r.kind, { status: res.status, contentType: res.headers.get('content-type') ?? '', text, head: r.method === 'HEAD' });
-    return { request: r, verdict, status: res.status, json: /json/.test(res.headers.get('content-type') ?? '') ? parseJson(text) : undefined, nonce: res.headers.get('replay-nonce') ?? undefined };
+    const contentType = res.headers.get('content-type') ?? '';
+    const verdict = judge(r.kind, { status: res.status, contentType, text, head: r.method === 'HEAD' });
+    return { request: r, verdict, status: res.status, contentType, json: /json/.test(contentType) ? parseJson(text) : undefined, nonce: res.headers.get('replay-nonce') ?? undefined };
   } catch (e) {
     const err = e as Error;
     const hang = err.name === 'TimeoutError' || err.name === 'AbortError';

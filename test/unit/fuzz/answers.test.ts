@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../../fuzz/answers.js';
 import { reasonKind } from '../../../fuzz/after.js';
+import { Tally } from '../../../fuzz/report.js';
 import { describeRequest, send, type FuzzRequest } from '../../../fuzz/send.js';
 
 /** `npm run fuzz` counts as a finding every answer that is not a 2xx or a coded 4xx of the route's shape. */
@@ -70,5 +71,34 @@ describe('the reason of a failed job', () => {
     expect(reasonKind('TypeError: Cannot read properties of undefined').readable).toBe(false);
     expect(reasonKind('NOT_A_LISTED_CODE: x').readable).toBe(false);
     expect(reasonKind(null).readable).toBe(false);
+  });
+});
+
+describe('the tally of a category', () => {
+  const job = '00000000-0000-4000-8000-000000000001';
+  const sent = (status: number, code: string) => ({
+    request: { category: 'body' as const, label: 'GET /v1/jobs/{id}: garbage id', kind: 'json' as const, method: 'GET', path: `/v1/jobs/${job}`, headers: {}, token: 'admin' },
+    verdict: judge('json', { status, contentType: 'application/json', text: error(code) }),
+    status,
+    contentType: 'application/json',
+    json: { error: { code, status, message: 'm', request_id: 'r' } },
+  });
+
+  it('counts refusals by code and findings by kind, keeping the first findings to print', () => {
+    const t = new Tally('body');
+    t.add(sent(404, 'JOB_NOT_FOUND'), 0);
+    t.add(sent(500, 'INTERNAL'), 1);
+    expect(t.codes.get('JOB_NOT_FOUND')).toBe(1);
+    expect(t.failed).toBe(1);
+    expect(t.count('server error')).toBe(1);
+    expect(t.examples.map((e) => e.index)).toEqual([1]);
+  });
+
+  it('tells apart, without failing, a coded refusal the API document does not list for its route', () => {
+    const t = new Tally('body');
+    t.add(sent(404, 'JOB_NOT_FOUND'), 0);
+    t.add(sent(409, 'CA_NOT_FOUND'), 1);
+    expect([...t.undocumented.keys()]).toEqual(['GET /v1/jobs/{id} → 409 CA_NOT_FOUND']);
+    expect(t.failed).toBe(0);
   });
 });
