@@ -110,7 +110,8 @@ const PAYLOADS: Record<string, Json[]> = {
   chall: [{}],
 };
 
-const GARBAGE_SEGMENTS = ['x', '00000000-0000-4000-8000-000000000000', '..', '%00', 'A'.repeat(300), '%F0%9F%92%A9', 'http-01', 'dns-01', 'foo', ''];
+// No '..' or '.': a URL parser would normalise them into another route.
+const GARBAGE_SEGMENTS = ['x', '00000000-0000-4000-8000-000000000000', '...', '%00', 'A'.repeat(300), '%F0%9F%92%A9', 'http-01', 'dns-01', 'foo', ''];
 const HEADER_GAMES: ((o: SignOpts, rand: Rng, url: string) => SignOpts)[] = [
   (o) => ({ ...o, nonce: null }),
   (o, rand) => ({ ...o, nonce: rand.pick(['', 'x', 'A'.repeat(100), '!!!!']) }),
