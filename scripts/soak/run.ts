@@ -153,7 +153,10 @@ try {
   const source = stack.queues.sources.find((s) => s.trigger.functionKey === 'worker')!;
   const faults = Object.entries(stack.faults?.proxies ?? {}).map(([k, p]) => `${k} ${p.counts.errors} errors, ${p.counts.resets} resets, ${p.counts.delayed} delayed of ${p.counts.passed + p.counts.errors + p.counts.resets}`);
   const reasons = new Map<string, number>();
-  for (const e of failed) reasons.set(`${e.job.kind}: ${(e.reason ?? '').replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 140)}`, (reasons.get(`${e.job.kind}: ${(e.reason ?? '').replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 140)}`) ?? 0) + 1);
+  for (const e of failed) {
+    const reason = `${e.job.kind}: ${(e.reason ?? '').replace(/[0-9a-f-]{36}/g, '<id>').replace(/serial [0-9a-f]+/g, 'serial <serial>').slice(0, 160)}`;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
   console.log(`
 jobs submitted            ${submitted.length} (${[...new Set(submitted.map((s) => s.kind))].map((k) => `${k} ${submitted.filter((s) => s.kind === k).length}`).join(', ')})
 refused at the API        ${refused.length}${refused.length ? ` (${[...new Set(refused.map((r) => `${r.kind} ${r.status} ${r.code}`))].join('; ')})` : ''}
