@@ -175,9 +175,9 @@ function freePort(): Promise<number> {
 }
 
 export interface SqsHandoff {
-  /** SendMessage until a long poll already waiting (as serverless-offline-sqs's always is) returns it. */
+  /** SendMessage until a long poll already waiting (as the event source's always is) returns it. */
   toWaitingPollMs: number;
-  /** One ReceiveMessage (WaitTimeSeconds 5, as serverless-offline-sqs asks) when a message is already there. */
+  /** One ReceiveMessage (WaitTimeSeconds 5) when a message is already there. */
   readyReceiveMs: number;
 }
 

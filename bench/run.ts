@@ -126,7 +126,7 @@ async function pipeline(): Promise<Built> {
   const batch = batchSizes();
   console.log(`\n== local pipeline against its no-op ceiling: POST /v1/cas/{id}/certificates -> job succeeded (GET /v1/jobs/{id} every ${POLL_MS} ms)`);
   console.log(`real: serverless.yml (API 23000); no-op: bench/noop/serverless.yml (API 23100, the API only writes the job and enqueues, the worker only marks it succeeded)`);
-  console.log(`both: osls + serverless-offline + serverless-offline-sqs + local-aws-sqs + dynalite, started together, worker batch size ${batch.real} / ${batch.noop}${batch.real === batch.noop ? '' : '  (DIFFERENT: the comparison is off)'}`);
+  console.log(`both: osls + serverless-offline + dev/lambda (the SQS event source) + local-aws-sqs + dynalite, started together, worker batch size ${batch.real} / ${batch.noop}${batch.real === batch.noop ? '' : '  (DIFFERENT: the comparison is off)'}`);
   mkdirSync(join(ROOT, '.local'), { recursive: true });
   // The real stack's bundles go to a folder of the bench's own (part 3 reads them), not to the
   // `.esbuild` that `npm start` and `npm test` share.
@@ -203,7 +203,7 @@ async function pipeline(): Promise<Built> {
     await queueDrainRate(noopStack.queueUrl, noopStack.env.AWS_ENDPOINT_URL_SQS, 20);
     const loopRate = await queueDrainRate(noopStack.queueUrl, noopStack.env.AWS_ENDPOINT_URL_SQS, 2 * DRAIN_JOBS);
     console.log(
-      `no-op queue loop alone (${2 * DRAIN_JOBS} messages put straight into its queue, no API): serverless-offline-sqs drains ${loopRate.toFixed(0)} jobs/s (batch ${batch.noop}: receive, handler, delete, then the next receive)`,
+      `no-op queue loop alone (${2 * DRAIN_JOBS} messages put straight into its queue, no API): the local SQS event source (dev/lambda) drains ${loopRate.toFixed(0)} jobs/s (batch ${batch.noop}: receive, handler, delete, then the next receive)`,
     );
     const noopMedian = median(rows.flatMap((r) => r.noop));
     const noopRate = Math.max(...rows.map((r) => r.noopRate));
@@ -219,7 +219,7 @@ async function pipeline(): Promise<Built> {
       );
     if (noopRate >= 0.7 * loopRate)
       notes.push(
-        `throughput: serverless-offline-sqs's batches of ${batch.noop} (each receive costs the emulator's ${sqs.readyReceiveMs.toFixed(0)} ms scan, then handler and delete, one batch at a time) dominate both stacks: the no-op gets ${noopRate.toFixed(0)} jobs/s end to end against ${loopRate.toFixed(0)} jobs/s for its queue loop alone.`,
+        `throughput: the event source's batches of ${batch.noop} (each receive costs the emulator's ${sqs.readyReceiveMs.toFixed(0)} ms scan, then handler and delete, one batch at a time) dominate both stacks: the no-op gets ${noopRate.toFixed(0)} jobs/s end to end against ${loopRate.toFixed(0)} jobs/s for its queue loop alone.`,
       );
     else
       notes.push(

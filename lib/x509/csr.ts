@@ -1,7 +1,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { AppError, badRequest } from '../errors/index.js';
-import { children, content, DerError, readTlv, slice, type Tlv } from './der.js';
+import { children, content, DerError, expectTag, readTlv, slice, type Tlv } from './der.js';
 import { keyTypeOf, type KeyType } from './keys.js';
 import { decodeName, nameToString } from './name.js';
 import { OID } from './oids.js';
@@ -134,20 +134,25 @@ function parseDer(der: Buffer): ParsedCsr {
 function requestedSans(der: Buffer, attributes: Tlv): San[] {
   const seen = new Set<string>();
   let sans: San[] = [];
+  // Each element is checked for its tag before it is read: a request signed by its own key may
+  // still hold any structure (an empty attribute, an extension without a value).
   for (const attr of children(der, attributes)) {
-    const [type, values] = children(der, attr);
-    if (oidOf(der, type) !== OID.extensionRequest) continue;
-    for (const exts of children(der, values)) {
-      for (const ext of children(der, exts)) {
-        const fields = children(der, ext);
-        const extOid = oidOf(der, fields[0]);
+    const [type, values, ...rest] = children(der, expectTag(attr, 0x30, 'an attribute'));
+    if (oidOf(der, expectTag(type, 0x06, 'an attribute type')) !== OID.extensionRequest) continue;
+    if (rest.length) throw malformed('an attribute has more than a type and a set of values');
+    for (const exts of children(der, expectTag(values, 0x31, 'the extensionRequest values'))) {
+      for (const ext of children(der, expectTag(exts, 0x30, 'the requested extensions'))) {
+        const fields = children(der, expectTag(ext, 0x30, 'an extension'));
+        if (fields.length < 2 || fields.length > 3) throw malformed('an extension is not an OID, an optional critical flag and a value');
+        const extOid = oidOf(der, expectTag(fields[0], 0x06, 'an extension id'));
         if (seen.has(extOid)) throw malformed(`extension ${extOid} appears twice`);
         seen.add(extOid);
         if (extOid !== OID.subjectAltName) continue;
         const octets = fields[fields.length - 1];
         if (octets.tag !== 0x04) throw malformed('extension value is not an OCTET STRING');
         const inner = content(der, octets);
-        const names = readTlv(inner, 0);
+        const names = expectTag(readTlv(inner, 0), 0x30, 'the subjectAltName');
+        if (names.end !== inner.length) throw malformed('bytes after the subjectAltName');
         sans = children(inner, names).map((gn) => generalName(inner, gn));
       }
     }

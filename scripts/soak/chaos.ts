@@ -5,18 +5,6 @@
 import { DYNAMODB_THROTTLE, type FaultMode } from '../../dev/faults/proxy.js';
 import type { Stack } from '../stack.js';
 
-/** A small seeded generator (mulberry32): the same seed gives the same faults and job mix. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** OpenStack services answering 5xx, slowly, or dropping the connection. */
 const OPENSTACK: FaultMode = { errorRate: 0.05, errorStatus: 503, resetRate: 0.02, delayRate: 0.05, delayMs: 1500 };
 /** DynamoDB throttling (the SDK retries it) and requests slow enough to hit the client's timeout. */

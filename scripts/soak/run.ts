@@ -9,8 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEV_FIXTURES } from '../../dev/fixtures.js';
 import { makeCsr, tempDir } from '../../test/support/openssl.js';
+import { prng } from '../../test/support/prng.js';
 import { ROOT, startStack } from '../stack.js';
-import { clearFaults, injectFaults, seeded, startKiller } from './chaos.js';
+import { clearFaults, injectFaults, startKiller } from './chaos.js';
 import { deadLetters, missingFromCrls, queueDepth, duplicates, jobEnd, orphanedSecrets, storeStrings, type JobEnd } from './audit.js';
 import { client, pickKind, submit, type Refused, type Submitted, type Tenant } from './mix.js';
 
@@ -18,7 +19,7 @@ const JOBS = Number(process.env.SOAK_JOBS ?? 1000);
 const SEED = Number(process.env.SOAK_SEED ?? 20261201);
 const IN_FLIGHT = Number(process.env.SOAK_IN_FLIGHT ?? 8);
 const SETTLE_MS = Number(process.env.SOAK_SETTLE_SECONDS ?? 300) * 1000;
-const random = seeded(SEED);
+const random = prng(SEED);
 const quantile = (xs: number[], q: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] : NaN);
 
 async function token(authUrl: string, user: string, password: string, project: string): Promise<string> {

@@ -3,7 +3,8 @@ import * as acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createActiveCa, keystoneToken } from '../support/api.js';
 import { startChallTestSrv, type ChallTestSrv } from '../support/acmeClients.js';
-import { accountKey, expectProblem, freshNonce, postRaw, signedPost, signJws, type AccountKey } from '../support/acmeJws.js';
+import { accountKey, freshNonce, postRaw, signedPost, signJws, type AccountKey } from '../support/acmeJws.js';
+import { expectProblem } from '../support/acmeProblem.js';
 import { openssl, tempDir } from '../support/openssl.js';
 
 /**

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateRecord } from '../../lib/store/records.js';
 import { api, createActiveCa, keystoneToken } from '../support/api.js';
 import { startChallTestSrv, type ChallTestSrv } from '../support/acmeClients.js';
-import { accountKey, eabJws, expectProblem, freshNonce, signedPost, type AccountKey } from '../support/acmeJws.js';
+import { accountKey, eabJws, freshNonce, signedPost, type AccountKey } from '../support/acmeJws.js';
+import { expectProblem } from '../support/acmeProblem.js';
 
 /**
  * ACME and the project boundary: EAB keys bind one account of one CA's directory of one project;

@@ -5,7 +5,6 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { exportJWK, FlattenedSign, type JWK, type JWSHeaderParameters } from 'jose';
-import { expect } from 'vitest';
 import { checkAnswer } from './contract.js';
 
 export interface AccountKey {
@@ -102,15 +101,4 @@ export async function signedPost(url: string, payload: unknown, opts: SignOpts):
 export async function eabJws(kid: string, hmacKey: Uint8Array, url: string, accountJwk: JWK): Promise<Record<string, unknown>> {
   const jws = await new FlattenedSign(new TextEncoder().encode(JSON.stringify(accountJwk))).setProtectedHeader({ alg: 'HS256', kid, url }).sign(hmacKey);
   return { ...jws };
-}
-
-/** Every ACME error answer: problem+json, an ACME URN (of `type`, if given), a fresh nonce, never 5xx. */
-export function expectProblem(res: AcmeAnswer, type?: string, status?: number): void {
-  const what = `${res.status} ${res.text.slice(0, 400)}`;
-  expect(res.status, what).toBeGreaterThanOrEqual(400);
-  expect(res.status, what).toBeLessThan(500);
-  if (status !== undefined) expect(res.status, what).toBe(status);
-  expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
-  expect(res.body?.type, what).toMatch(type === undefined ? /^urn:ietf:params:acme:error:[A-Za-z]+$/ : new RegExp(`^urn:ietf:params:acme:error:${type}$`));
-  expect(res.headers.get('replay-nonce'), what).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 }
