@@ -306,8 +306,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     printed.catch(() => undefined);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     try {
-      // Generous: esbuild builds every function first, slowly on a loaded machine.
-      await waitFor(`${apiUrl}/`, 240_000, child);
+      // Generous: esbuild builds every function first, slowly on a loaded machine (over 2 minutes seen with
+      // both cores loaded and other runs beside). A stack that dies fails at once: waitFor watches the child.
+      await waitFor(`${apiUrl}/`, 600_000, child);
     } catch (e) {
       const tail = opts.logFile ? readFileSync(opts.logFile, 'utf8').slice(-4000) : '';
       throw new Error(`${(e as Error).message}\n${tail}`);
