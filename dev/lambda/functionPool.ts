@@ -86,8 +86,11 @@ class Runtime {
     });
   }
 
+  /** Dead from now on (not when the exit arrives): the pool must not hand it the next invocation. */
   kill(): void {
-    if (!this.dead) this.child.kill('SIGKILL');
+    if (this.dead) return;
+    this.dead = true;
+    this.child.kill('SIGKILL');
   }
 }
 
