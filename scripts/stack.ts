@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { startDevOpenStack } from '../dev/openstack.js';
+import { closeServer } from '../dev/http.js';
 import { startFaultProxies, type FaultProxies } from '../dev/faults/control.js';
 import { printService, startLocalQueues, type LocalQueues, type LocalQueueOptions } from '../dev/lambda/queueTriggers.js';
 
@@ -101,7 +102,18 @@ async function portFree(port: number): Promise<void> {
   }
   await closeServer(probe);
 }
-const closeServer = (server: Server) => new Promise<void>((ok) => server.close(() => ok()));
+
+async function boundedStop(part: () => Promise<void>, ms = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((ok) => {
+    timer = setTimeout(() => {
+      console.error(`stack: a part did not stop within ${ms / 1000} s; going on`);
+      ok();
+    }, ms);
+  });
+  await Promise.race([part().catch(() => undefined), late]);
+  clearTimeout(timer);
+}
 
 async function waitFor(url: string, ms: number, child?: ChildProcess): Promise<void> {
   const until = Date.now() + ms;
@@ -174,8 +186,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sqsPort = opts.sqsPort ?? 9324;
   const say = (s: string) => opts.logFile || console.error(s);
   const stops: Array<() => Promise<void>> = [];
+  // Each part gets a bounded time to stop: a stack that cannot stop must not hang its caller (a
+  // request half-sent by a killed worker once kept dynalite's close waiting for ever, and CI with it).
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    for (const s of stops.reverse()) await boundedStop(s);
   };
 
   try {

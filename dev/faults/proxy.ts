@@ -89,6 +89,11 @@ export class FaultProxy {
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
+    // A client that goes away (a worker killed mid-request) takes its upstream request with it: left
+    // half-sent, the target would wait for the rest of its body for ever.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   }
 }
