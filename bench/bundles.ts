@@ -71,18 +71,18 @@ const PROBE = `
 const t0 = performance.now();
 const m = await import(process.env.BENCH_BUNDLE_URL);
 const t1 = performance.now();
-const result = await m[process.env.BENCH_HANDLER ?? 'handler']({ Records: [] });
+const result = await m[process.env.BENCH_HANDLER ?? 'handler'](JSON.parse(process.env.BENCH_EVENT ?? '{"Records":[]}'), { getRemainingTimeInMillis: () => 30000, awsRequestId: 'bench-cold-start' });
 const t2 = performance.now();
 process.stdout.write(JSON.stringify({ nodeBootMs: t0, importMs: t1 - t0, invokeMs: t2 - t1, rssBytes: process.memoryUsage().rss, result }) + '\\n');
 `;
 
 /**
- * Cold starts of `bundle` (its handler called with `{Records: []}`) in `runs` fresh processes,
+ * Cold starts of `bundle` (its handler called with `event`, an empty SQS batch unless given) in `runs` fresh processes,
  * medians. The bundle and its source map are copied alone into a new directory first, as in the
  * function's zip, so nothing from node_modules can be picked up. `env` is the function's own
  * environment (NODE_OPTIONS included); nothing else of this process is passed on.
  */
-export async function coldStart(bundle: string, env: Record<string, string>, runs = 5, handler = 'handler'): Promise<ColdStart> {
+export async function coldStart(bundle: string, env: Record<string, string>, runs = 5, handler = 'handler', event: unknown = { Records: [] }): Promise<ColdStart> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   try {
     const file = join(dir, basename(bundle));
@@ -94,7 +94,7 @@ export async function coldStart(bundle: string, env: Record<string, string>, run
       const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE], {
           cwd: dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, BENCH_BUNDLE_URL: pathToFileURL(file).href, BENCH_HANDLER: handler },
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, BENCH_BUNDLE_URL: pathToFileURL(file).href, BENCH_HANDLER: handler, BENCH_EVENT: JSON.stringify(event) },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';

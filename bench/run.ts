@@ -12,7 +12,7 @@
  *     and RSS in a fresh node. BENCH_BUNDLES=0 skips it.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -268,6 +268,9 @@ async function bundles(built: Built | undefined) {
   const kb = (b: number) => `${(b / 1024).toFixed(0).padStart(6)} KiB`;
   const line = (label: string, b: BundleSize) =>
     console.log(`${label.padEnd(24)} ${b.bytes.toLocaleString('en-US').padStart(11)} bytes (${kb(b.bytes)}; gzip ${kb(b.gzipBytes)}; source map ${kb(b.mapBytes)}${b.inputs ? `; ${b.inputs} input files` : ''})  ${relative(ROOT, b.file)}`);
+  const all = bundleFiles(join(buildDir, 'functions')).map(bundleSize);
+  const largest = all.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  console.log(`all ${all.length} function bundles: largest ${kb(largest.bytes)} (${relative(buildDir, largest.file)}), smallest ${kb(Math.min(...all.map((b) => b.bytes)))}; over 1 MB: ${all.filter((b) => b.bytes >= 1_000_000).length}   (goal: none)`);
   const worker = bundleSize(join(buildDir, 'functions', 'worker', 'processJobs.mjs'));
   const apiFn = bundleSize(join(buildDir, 'functions', 'api', 'issueCertificate.mjs'));
   line('worker', worker);
@@ -295,4 +298,38 @@ async function bundles(built: Built | undefined) {
     console.log(`no-op worker NODE_OPTIONS=${env.NODE_OPTIONS || '(none)'} (as deployed): ${cold(n)}`);
     console.log(`worker/no-op: cold start ${ratio(w.coldMs / n.coldMs)}x, RSS ${ratio(w.rssBytes / n.rssBytes)}x`);
   }
+  // An API function's cold start: a request without a token runs the whole middy stack to its 401.
+  const a = await coldStart(apiFn.file, apiEnv(), RUNS, 'handler', httpEvent('GET', '/v1/certificates/{id}', '/v1/certificates/bench'));
+  console.log(`API (issueCertificate), a request without a token (answered ${(a.result as { statusCode?: number }).statusCode}): ${cold(a)}`);
+  if (built) {
+    const n = await coldStart(join(built.noop, 'api.mjs'), apiEnv(), RUNS, 'getJob', httpEvent('GET', '/v1/jobs/{id}', '/v1/jobs/bench'));
+    console.log(`no-op API (getJob, its GetItem refused)            : ${cold(n)}`);
+    console.log(`API/no-op API: cold start ${ratio(a.coldMs / n.coldMs)}x, RSS ${ratio(a.rssBytes / n.rssBytes)}x`);
+  }
+}
+
+/** The .mjs bundles under a build folder (maps and metafiles aside). */
+function bundleFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.mjs'))
+    .map((f) => join(dir, f));
+}
+
+/** An API function's environment: no reachable Keystone or store (a cold start measures loading, not I/O). */
+function apiEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(workerEnv()).filter(([k]) => !/^OS_SERVICE_|^CA_KEY/.test(k)));
+}
+
+/** A minimal API Gateway HTTP API (payload 2.0) event. */
+function httpEvent(method: string, routePath: string, path: string) {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${routePath}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'ca.example.org' },
+    pathParameters: { id: path.split('/').pop() },
+    requestContext: { http: { method, path, sourceIp: '127.0.0.1' }, requestId: 'bench-cold-start', stage: '$default' },
+    isBase64Encoded: false,
+  };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { acmeUrls } from '../../lib/acme/urls.js';
 import { eabView } from '../../lib/acme/apiViews.js';
 import { notFound, unavailable } from '../../lib/errors/index.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { acmeUrls } from '../../lib/acme/urls.js';
 import { accountApiView, orderApiView } from '../../lib/acme/apiViews.js';
 import { notFound } from '../../lib/errors/index.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest } from '../../lib/errors/index.js';
 import { projectRoute, validateBody } from '../../lib/http/index.js';
 import { enforce } from '../../lib/policy/index.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { notFound, unavailable } from '../../lib/errors/index.js';
 import { projectRoute, validateBody } from '../../lib/http/index.js';
 import { sealSecret, webhookConfigSchema } from '../../lib/notify/index.js';

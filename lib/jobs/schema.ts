@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The job message on the queue: what to do, for which project, and the ids it concerns. No token,

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unavailable } from '../errors/index.js';
 import { passwordCredentialsFromEnv, type PasswordCredentials } from '../auth/serviceSession.js';
 

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFIABLE_ACTION_NAMES, type NotifiableAction } from './envelope.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFIABLE_ACTION_NAMES } from '../notify/envelope.js';
 import { EC_CURVES, EXT_KEY_USAGES, KEY_FAMILIES, KEY_USAGES, RSA_BITS, SUBJECT_FIELDS } from '../profiles/schema.js';
 import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { paramKindInfo, type ParamKind } from '../http/params.js';
 import type { RouteDescription } from '../http/route.js';
 import { ACME_DETAIL_CODES, ACME_ROUTES, RFC8555 } from './acme.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ANSWERS, Ca, Certificate, Job, Links, nullable, timestamp, uuid } from './answers.js';
 
 /** The answers of the login CA and enrollment routes (lib/enroll/views.ts takes its types from these). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAppError } from '../errors/index.js';
 import { normaliseDomainRule } from './names.js';
 import { normaliseIpRange } from './ip.js';

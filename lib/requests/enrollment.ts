@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { KEY_TYPES, type KeyType } from '../x509/index.js';
 import { printable } from './text.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RenewalSetting } from './renewal.js';
 import { printable } from './text.js';
 import { KEY_TYPES, REASON_NAMES, type KeyType, type ReasonCode } from '../x509/index.js';

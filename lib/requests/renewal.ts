@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** When to renew: once this share of the lifetime, or these many days, remain (the earlier wins). */
 export const RenewalSetting = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { subjectTextProblem } from '../x509/index.js';
 
 /** Text that goes into certificates or records as it is: well-formed Unicode, no control characters (lib/x509 subjectTextProblem). */

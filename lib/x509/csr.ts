@@ -1,7 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
 import { AppError, badRequest } from '../errors/index.js';
-import { children, content, DerError, expectTag, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeOid, DerError, expectTag, readTlv, slice, type Tlv } from './der.js';
 import { keyTypeOf, type KeyType } from './keys.js';
 import { decodeName, nameToString } from './name.js';
 import { OID } from './oids.js';
@@ -37,7 +36,7 @@ const malformed = (why: string) => badRequest('CSR_MALFORMED', `The CSR could no
 
 const oidOf = (buf: Buffer, t: Tlv) => {
   if (t.tag !== 0x06) throw malformed('expected an object identifier');
-  return forge.asn1.derToOid(content(buf, t).toString('binary'));
+  return decodeOid(content(buf, t));
 };
 
 /**

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { API_DELETABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
 import { key, pk } from '../../lib/store/keys.js';
 import { SYSTEM_PROJECT } from '../../lib/http/route.js';
+import { zipEntries } from '../support/zip.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -393,6 +394,28 @@ describe('bundles: the API contains no keystore or driver code', () => {
     expect(inputs.some((i) => i.includes('lib/keystore/'))).toBe(true);
     expect(inputs.some((i) => i.includes('lib/drivers/'))).toBe(true);
     expect(readFileSync(join(ROOT, WORK, '.build', 'functions', 'worker', 'processJobs.mjs'), 'utf8')).toMatch(/\/v1\/secrets/);
+  });
+});
+
+describe('deployment packages', () => {
+  const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function') as Array<[string, { Properties: { Handler: string; Code: { S3Key: string } } }]>;
+
+  it("each function's zip holds its own bundle, its map and policy.json, nothing of another function", () => {
+    expect(functions().length).toBeGreaterThan(30);
+    for (const [name, fn] of functions()) {
+      const bundle = fn.Properties.Handler.replace(/\.\w+$/, '.mjs');
+      const names = zipEntries(join(out, fn.Properties.Code.S3Key.split('/').pop()!)).map((e) => e.name).sort();
+      expect(names, name).toEqual([bundle, `${bundle}.map`, 'policy.json'].sort());
+    }
+  });
+
+  it('every bundle is under 1 MB (minified, tree-shaken: a cold start loads all of it)', () => {
+    for (const [name, fn] of functions()) {
+      const bundle = fn.Properties.Handler.replace(/\.\w+$/, '.mjs');
+      const entry = zipEntries(join(out, fn.Properties.Code.S3Key.split('/').pop()!)).find((e) => e.name === bundle);
+      expect(entry?.size, name).toBeGreaterThan(100_000);
+      expect(entry!.size, `${name}: ${bundle}`).toBeLessThan(1_000_000);
+    }
   });
 });
 
