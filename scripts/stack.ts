@@ -14,6 +14,7 @@ import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from
 import { parse as parseYaml } from 'yaml';
 import { startDevOpenStack } from '../dev/openstack.js';
 import { closeServer } from '../dev/http.js';
+import { countDynamoCapacity, countRequests, type AwsCounts } from '../dev/awsCounts.js';
 import { startFaultProxies, type FaultProxies } from '../dev/faults/control.js';
 import { printService, startLocalQueues, type LocalQueues, type LocalQueueOptions } from '../dev/lambda/queueTriggers.js';
 
@@ -55,6 +56,8 @@ export interface StackOptions {
   faultProxies?: boolean;
   /** Seeded randomness for the fault proxies (the soak's seed). */
   random?: () => number;
+  /** Counts DynamoDB and SQS requests and DynamoDB capacity units into this (the bench's cost). */
+  awsCounts?: AwsCounts;
 }
 
 export interface Stack {
@@ -198,6 +201,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const serviceDir = opts.serviceDir ?? ROOT;
     const names = serverlessResources(serviceDir);
     const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    if (opts.awsCounts) {
+      countRequests(db, 'dynamodb', opts.awsCounts);
+      const gsis = (names.table.GlobalSecondaryIndexes ?? []).map((g) => ({
+        name: g.IndexName!,
+        hashKey: g.KeySchema!.find((k) => k.KeyType === 'HASH')!.AttributeName!,
+        rangeKey: g.KeySchema!.find((k) => k.KeyType === 'RANGE')?.AttributeName ?? '',
+        keysOnly: g.Projection?.ProjectionType === 'KEYS_ONLY',
+      }));
+      countDynamoCapacity(opts.awsCounts, gsis);
+    }
     await listen(db, dynamoPort);
     stops.push(() => closeServer(db));
     const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
@@ -240,6 +253,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           : []),
       ],
     });
+    if (opts.awsCounts) countRequests(sqs, 'sqs', opts.awsCounts);
     stops.push(() => closeServer(sqs));
     const queueUrl = `${sqsUrl}/${ACCOUNT}/${names.queue}`;
     say(`sqs           ${queueUrl}`);

@@ -99,7 +99,8 @@ export class FunctionPool {
   private readonly waiting: Array<() => void> = [];
   private nextId = 1;
   private stopped = false;
-  readonly stats = { invocations: 0, coldStarts: 0, crashes: 0, timeouts: 0, functionErrors: 0, killed: 0 };
+  /** `runMs`: time inside handlers, warm invocations' init excluded (what Lambda bills per request, about). */
+  readonly stats = { invocations: 0, coldStarts: 0, crashes: 0, timeouts: 0, functionErrors: 0, killed: 0, runMs: 0 };
 
   constructor(readonly spec: FunctionSpec) {}
 
@@ -108,7 +109,12 @@ export class FunctionPool {
     this.stats.invocations++;
     try {
       await runtime.ready;
-      return await runtime.run(this.nextId++, event, this.spec.timeoutMs);
+      const t0 = performance.now();
+      try {
+        return await runtime.run(this.nextId++, event, this.spec.timeoutMs);
+      } finally {
+        this.stats.runMs += performance.now() - t0;
+      }
     } catch (e) {
       if (e instanceof InvocationError) {
         if (e.reason === 'crashed') this.stats.crashes++;
