@@ -33,11 +33,14 @@ export class AwsCounts {
   indexWriteUnits = 0;
   /** Write units per partition key value ("table P#…", "gsi2 RENEW#…"). */
   readonly partitionWrites = new Map<string, number>();
+  /** Table write units and writes by item kind (the sort key's prefix: CERT, JOB, EVT, …). */
+  readonly kindWrites = new Map<string, { writes: number; units: number }>();
   private readonly started = Date.now();
 
   reset(): void {
     this.requests.clear();
     this.partitionWrites.clear();
+    this.kindWrites.clear();
     this.readUnits = this.writeUnits = this.indexWriteUnits = 0;
   }
 
@@ -107,6 +110,9 @@ function patchDynalite(): void {
     else {
       const item = newItem ?? oldItem;
       counts.write(`table ${stringOf(item?.pk) ?? '?'}`, units);
+      const kind = (stringOf(item?.sk) ?? '?').split('#')[0];
+      const k = counts.kindWrites.get(kind) ?? { writes: 0, units: 0 };
+      counts.kindWrites.set(kind, { writes: k.writes + 1, units: k.units + units });
       for (const g of gsis) for (const [it, units] of indexWrites(g, newItem, oldItem, (x) => db.capacityUnits(x, false))) {
         counts.indexWriteUnits += units;
         counts.write(`${g.name} ${stringOf(it[g.hashKey])}`, units);

@@ -47,6 +47,7 @@ describe('AwsCounts on dynalite', () => {
     expect(counts.partitionWrites.get('table P#a')).toBe(3);
     expect(counts.partitionWrites.get('all P#a#CA#x')).toBe(3);
     expect(counts.requests.get('dynamodb PutItem')).toBe(1);
+    expect(counts.kindWrites.get('CERT')).toEqual({ writes: 1, units: 3 });
   });
 
   it('an update entering the KEYS_ONLY index costs it one unit; an update that leaves its keys alone, none there', async () => {
