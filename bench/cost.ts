@@ -26,7 +26,7 @@ const IN_FLIGHT = 4;
 
 const counts = new AwsCounts();
 const tmp = tempDir();
-const stack = await startStack({ apiPort: 43000, lambdaPort: 43002, dynamoPort: 44567, sqsPort: 49324, devKeystonePort: 0, devBarbicanPort: 0, logFile: join(ROOT, '.local', 'offline-bench-cost.log'), faultProxies: true, awsCounts: counts });
+const stack = await startStack({ apiPort: 27000, lambdaPort: 27002, dynamoPort: 27567, sqsPort: 27324, devKeystonePort: 0, devBarbicanPort: 0, logFile: join(ROOT, '.local', 'offline-bench-cost.log'), faultProxies: true, awsCounts: counts });
 let exit = 0;
 try {
   process.env.API_URL = stack.apiUrl;
