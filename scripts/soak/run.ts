@@ -41,7 +41,7 @@ const tmp = tempDir();
 const csrs = ['ec256', 'rsa2048', 'ed25519', 'ec384'].map((k, i) => makeCsr(tmp.dir, k as 'ec256', `soak-${i}.example.org`).csr);
 const started = Date.now();
 const stack = await startStack({
-  apiPort: 33000, lambdaPort: 33002, dynamoPort: 34567, sqsPort: 39324, devKeystonePort: 0, devBarbicanPort: 0,
+  apiPort: 28000, lambdaPort: 28002, dynamoPort: 28567, sqsPort: 28324, devKeystonePort: 0, devBarbicanPort: 0,
   logFile: join(ROOT, '.local', 'offline-soak.log'),
   faultProxies: true,
   random,
