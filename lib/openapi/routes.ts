@@ -219,10 +219,20 @@ export const ROUTES: Record<string, RouteDoc> = {
   },
   'GET /v1/certificates': {
     id: 'listCertificates',
-    summary: 'The project’s certificates',
+    summary: 'The project’s certificates, optionally searched',
+    description:
+      'Every filter given must hold (they combine with `ca_id` and with each other), and each search is served from an index, never a scan. A page may hold fewer than `limit` certificates and still have a `next` link (a page reads at most 1000 index entries); follow `next` until there is none. Certificates written before search existed are listed without filters and by `ca_id`, but found by the other filters only once re-issued (by `status`: after their next status change).',
     tag: 'certificates',
     rules: ['ca:certificates:list'],
     paged: true,
+    query: {
+      san: { description: 'only those with exactly this name: a DNS name (`www.example.org`, `*.example.org` for the wildcard name itself), an IP address or an email address; `DNS:`, `IP:` and `email:` prefixes are accepted', pattern: '^.{1,260}$' },
+      san_suffix: { description: 'only those with a DNS name ending in `.<value>`: `example.org` finds `www.example.org` and `*.example.org`, not `example.org` itself (a leading `*.` is ignored)', pattern: '^.{1,253}$' },
+      serial: { description: 'only the certificate(s) with this serial number, in hex (any case, colons allowed)', pattern: '^[0-9A-Fa-f: ]{1,128}$' },
+      status: { description: 'only those in this status', enum: ['pending', 'issued', 'failed', 'revoked'] },
+      expires_before: { description: 'only those whose notAfter is before this ISO 8601 time (`2030-01-31T12:00:00Z`, or a date: midnight UTC)', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
+      expires_after: { description: 'only those whose notAfter is after this ISO 8601 time', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
+    },
     answers: { 200: json(wrapped.certificates, 'A page of certificates (no chains).') },
   },
   'GET /v1/certificates/{id}': {

@@ -13,3 +13,6 @@ export * from './acmeTypes.js';
 export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
 export * from './enrollmentTypes.js';
 export { enrollments, redeemJti } from './enrollments.js';
+export type { CertificateFilters } from './search/plan.js';
+export { SEARCH_MAX_EXAMINED } from './search/engine.js';
+export { reverseLabels } from './search/entries.js';

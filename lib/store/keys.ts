@@ -10,6 +10,20 @@
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
  *   gsi2pk = ISSUING#<yyyy-mm-dd>     gsi2sk = <sweepAt>#<project>#<id>  (ENROLL# items gone `issuing`, checked after a grace period)
+ *   gsi3pk = P#<project>#STATUS#<status>  gsi3sk = CERT#<id>  (certificates by status: every write of a status moves it)
+ *
+ * Certificate search (GET /v1/certificates filters, lib/store/search): lookup items beside each
+ * certificate in its own project partition, `sk = <kind>#<value>#<certId>`, holding no data:
+ *   SAN#<DNS:reversed labels | IP:addr | email:addr>#<certId>  (`DNS:org.example.www`: a suffix is a begins_with)
+ *   SERIAL#<normalised hex>#<certId>     NOTAFTER#<ISO notAfter>#<certId> (a range: BETWEEN)
+ *   PROFILE#<profile>#<certId>
+ * Names and profile are written with the request (the API knows them; the worker signs exactly
+ * those), serial and notAfter by the worker once it signed, all with UpdateItem (idempotent). A
+ * search reads the certificate an item names in the same partition and checks every filter on it,
+ * so an item can never lead to another project's certificate, and a forged or stale one finds
+ * nothing. Status changes, so it is a sparse GSI key rewritten with the status instead. Certificates
+ * written before these keys existed have none: they are found by search only once re-written
+ * (status: at their next status change; names, serial, expiry: not until re-issued).
  */
 export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
 /** ACME: accounts, their keys (`<caId>:<thumbprint>`), EAB keys, orders, authorizations, redeemed nonces. */
@@ -22,6 +36,10 @@ export const key = (projectId: string, kind: Kind, id: string) => ({ pk: kind ==
 export const caIndexKey = (projectId: string, caId: string) => `P#${projectId}#CA#${caId}`;
 export const CA_INDEX = 'gsi1';
 export const RENEW_INDEX = 'gsi2';
+export const STATUS_INDEX = 'gsi3';
+/** The status index entry of a certificate: written with every status it takes. */
+export const statusPartition = (projectId: string, status: string) => `P#${projectId}#STATUS#${status}`;
+export const statusKeys = (projectId: string, id: string, status: string) => ({ gsi3pk: statusPartition(projectId, status), gsi3sk: `CERT#${id}` });
 /** The renewal index entry of a certificate due at `renewAt` (ISO time). */
 export const renewKeys = (renewAt: string, projectId: string, id: string) => ({ gsi2pk: `RENEW#${renewAt.slice(0, 10)}`, gsi2sk: `${renewAt}#${projectId}#${id}` });
 /** CRLs are re-signed from `refreshAt` on (half their validity): their own buckets in the same index. */
@@ -48,6 +66,6 @@ export const issuingKeys = (now: Date, projectId: string, id: string) => {
 
 /** Strips the storage keys from an item read back. */
 export function fromItem<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, gsi3pk: _g5, gsi3sk: _g6, ...rest } = item;
   return rest as T;
 }

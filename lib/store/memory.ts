@@ -1,6 +1,8 @@
 import { assertBound, isBound } from './binding.js';
 import { fromItem, issuingKeys, renewKeys } from './keys.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
+import { searchCertificates } from './search/engine.js';
+import { indexInMemory, memoryReader } from './search/memory.js';
 import type { Claim, Store } from './store.js';
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
@@ -100,6 +102,7 @@ export function memoryStore(): MemoryStore {
   const unindexed = { gsi2pk: undefined, gsi2sk: undefined };
 
   const certificates = claimable<CertificateRecord>('CERT');
+  const reader = memoryReader(raw);
   const crlRefreshes = new Map<string, string>();
   return {
     raw,
@@ -109,6 +112,12 @@ export function memoryStore(): MemoryStore {
     jobs: repository<JobRecord>('JOB'),
     certificates: {
       ...certificates,
+      create: async (cert) => {
+        indexInMemory(raw, cert);
+        await certificates.create(cert);
+      },
+      search: async (projectId, filters, limit, marker) => searchCertificates(reader, projectId, filters, limit, marker),
+      index: async (cert) => indexInMemory(raw, cert),
       recordCrlRevocation: async (projectId, id, fields) => {
         patch('CERT', projectId, id, fields, (c) => c.status === 'revoked', 'is not revoked', false);
       },

@@ -1,4 +1,5 @@
-import { caIndexKey, CA_INDEX, refreshKeys } from './keys.js';
+import { caIndexKey, CA_INDEX, refreshKeys, statusKeys } from './keys.js';
+import { indexCertificateDynamo, searchDynamo } from './search/dynamo.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
 import { claimRenewal, dueRenewals, finishRenewal, scheduleRenewal, unscheduleRenewal } from './renewals.js';
@@ -31,15 +32,22 @@ export const jobs = {
     updateRecord<JobRecord>('JOB', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
 };
 
+/** A status written moves the certificate in the status index in the same write. */
+const withStatusKeys = (projectId: string, id: string, fields: Partial<CertificateRecord>): Record<string, unknown> =>
+  fields.status ? { ...fields, ...statusKeys(projectId, id, fields.status) } : fields;
+
 export const certificates = {
-  create: (cert: CertificateRecord) =>
-    putNew('CERT', cert, { gsi1pk: caIndexKey(cert.projectId, cert.caId), gsi1sk: `CERT#${cert.id}` }),
+  /** Its lookup items first: a certificate is never there unindexed (an item without one finds nothing). */
+  create: async (cert: CertificateRecord) => {
+    await indexCertificateDynamo(cert);
+    await putNew('CERT', cert, { gsi1pk: caIndexKey(cert.projectId, cert.caId), gsi1sk: `CERT#${cert.id}`, ...statusKeys(cert.projectId, cert.id, cert.status) });
+  },
   get: (projectId: string, id: string) => getRecord<CertificateRecord>('CERT', projectId, id),
   claim: (projectId: string, id: string, claim: Claim, now: Date, whenStatus: readonly CertificateRecord['status'][]) => claimRecord<CertificateRecord>('CERT', projectId, id, claim, now, whenStatus),
   updateClaimed: (projectId: string, id: string, token: string, fields: Partial<CertificateRecord>, release?: boolean) =>
-    updateClaimedRecord<CertificateRecord>('CERT', projectId, id, token, fields, release),
+    updateClaimedRecord<CertificateRecord>('CERT', projectId, id, token, withStatusKeys(projectId, id, fields), release),
   update: (projectId: string, id: string, fields: Partial<CertificateRecord>, whenStatus?: readonly CertificateRecord['status'][]) =>
-    updateRecord<CertificateRecord>('CERT', projectId, id, fields, whenStatus && { field: 'status', in: whenStatus }),
+    updateRecord<CertificateRecord>('CERT', projectId, id, withStatusKeys(projectId, id, fields), whenStatus && { field: 'status', in: whenStatus }),
   /** One successor per certificate: records `newId` as its successor only if it is issued and has none (StaleRecordError otherwise). */
   markRenewed: (projectId: string, id: string, newId: string) =>
     updateRecord<CertificateRecord>('CERT', projectId, id, { renewedBy: newId }, { field: 'status', in: ['issued'], also: { absent: 'renewedBy' } }),
@@ -53,6 +61,8 @@ export const certificates = {
       index: caId ? { name: CA_INDEX, pkName: 'gsi1pk', pkValue: caIndexKey(projectId, caId), skName: 'gsi1sk' } : undefined,
       bound: caId ? { caId } : undefined,
     }),
+  search: searchDynamo,
+  index: indexCertificateDynamo,
 };
 
 export const webhooks = {

@@ -1,4 +1,5 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
+import type { CertificateFilters } from './search/plan.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
@@ -40,6 +41,10 @@ export interface Store {
       recordCrlRevocation(projectId: string, id: string, fields: Pick<CertificateRecord, 'crlRevokedAt' | 'crlRevocationReason'>): Promise<void>;
       /** One page of the project's certificates, or of one CA's (the CA index). */
       list(projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>>;
+      /** One page of the project's certificates matching every filter, served from an index (lib/store/search). */
+      search(projectId: string, filters: CertificateFilters, limit: number, marker?: string): Promise<Page<CertificateRecord>>;
+      /** Writes its lookup items for what the record holds (the worker, once it signed: serial and notAfter). */
+      index(cert: CertificateRecord): Promise<void>;
     };
   containers: Repository<ContainerRecord>;
   crls: {

@@ -6,7 +6,8 @@ import type { KeyType, NameConstraints, ReasonCode, SubjectInput } from '../x509
 export type CaStatus = 'pending' | 'awaiting_certificate' | 'active' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type JobKind = 'ca.create' | 'ca.install' | 'certificate.issue' | 'container.register' | 'crl.publish' | 'ca.rotate';
-export type CertificateStatus = 'pending' | 'issued' | 'failed' | 'revoked';
+export const CERTIFICATE_STATUSES = ['pending', 'issued', 'failed', 'revoked'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
 interface Owned {
   id: string;

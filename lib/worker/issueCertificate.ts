@@ -80,6 +80,8 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   // Recorded before the key leaves: from here on this certificate exists for listing and revocation.
   const signed = { certificatePem: issued.pem, keyGeneration: issuer.generation, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
   await store.certificates.updateClaimed(job.projectId, cert.id, token, signed);
+  // Searchable by serial and expiry from here on (a crash before this is indexed on resume).
+  await store.certificates.index({ ...cert, ...signed });
   const containerRef = made
     ? await ctx.delivery.deliver({
         projectId: job.projectId,
@@ -104,6 +106,7 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
  * record references none of it) is removed, the certificate revoked (and on the CRL at once) and the job fails.
  */
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
+  await ctx.store.certificates.index(cert);
   if (!cert.serverSideKey) {
     // The generation that signed it answers OCSP for it (a rotation may have come in between).
     const signer = signerOf(liveGenerations(ca, ctx.now()))(cert);

@@ -117,10 +117,12 @@ class CAClient:
             page = self.get(path, query)
             items.extend(page.get(key, []))
             nxt = next((link for link in page.get(f"{key}_links", []) if link.get("rel") == "next"), None)
-            if not nxt or (limit is not None and len(items) >= limit) or not page.get(key):
+            if not nxt or (limit is not None and len(items) >= limit):
                 return items[:limit] if limit is not None else items
+            # A search page may be short, even empty, and still have a next page (the service
+            # reads a bounded number of index entries per page): only a marker that does not move ends.
             marker = _query_value(nxt["href"], "marker")
-            if marker is None:
+            if marker is None or marker == query.get("marker"):
                 return items
             query["marker"] = marker
 
@@ -166,8 +168,16 @@ class CAClient:
     def request_certificate(self, ca_id: str, body: Mapping[str, Any]) -> dict:
         return self.request("POST", f"/v1/cas/{ca_id}/certificates", body)
 
-    def list_certificates(self, ca_id: Optional[str] = None, limit: Optional[int] = None) -> list[dict]:
-        return self.list_all("/v1/certificates", "certificates", {"ca_id": ca_id}, limit=limit)
+    #: The filters of GET /v1/certificates (each combines with the others and with ca_id).
+    CERTIFICATE_FILTERS = ("san", "san_suffix", "serial", "status", "expires_before", "expires_after", "profile")
+
+    def list_certificates(self, ca_id: Optional[str] = None, limit: Optional[int] = None,
+                          **filters: Optional[str]) -> list[dict]:
+        unknown = set(filters) - set(self.CERTIFICATE_FILTERS)
+        if unknown:
+            raise TypeError(f"unknown certificate filters: {', '.join(sorted(unknown))}")
+        params = {"ca_id": ca_id, **{k: v for k, v in filters.items() if v is not None}}
+        return self.list_all("/v1/certificates", "certificates", params, limit=limit)
 
     def get_certificate(self, cert_id: str) -> dict:
         return self.get(f"/v1/certificates/{cert_id}")["certificate"]

@@ -49,6 +49,29 @@ class RequestMappingTest(unittest.TestCase):
         with self.assertRaises(exceptions.CommandError):
             run(certificates.RequestCertificate, CAClient(FakeSession()), [CA, "--csr", "/dev/null", "--key-type", "EC-P256"])
 
+    def test_certificate_list_with_search_filters(self):
+        s = FakeSession()
+        s.answer("GET", "/v1/certificates", 200, {"certificates": [], "certificates_links": [
+            {"rel": "next", "href": "https://ca.example/v1/certificates?san_suffix=example.org&marker=c1"}]})
+        s.answer("GET", "/v1/certificates", 200, {"certificates": [ISSUED], "certificates_links": []})
+        app = run(certificates.ListCertificate, CAClient(s), [
+            "--san-suffix", "example.org", "--status", "issued", "--serial", "0A:FF", "--profile", "web",
+            "--expires-before", "2031-01-01T00:00:00Z", "--expires-after", "2030-01-01"])[1]
+        wanted = {"san_suffix": "example.org", "status": "issued", "serial": "0A:FF", "profile": "web",
+                  "expires_before": "2031-01-01T00:00:00Z", "expires_after": "2030-01-01"}
+        # An empty page with a next link is followed (a search page may end early).
+        self.assertEqual([c[2]["params"] for c in s.calls], [wanted, {**wanted, "marker": "c1"}])
+        self.assertIn("c1", app.stdout.getvalue())
+
+    def test_certificate_list_by_exact_san_only_sends_what_was_given(self):
+        s = FakeSession().answer("GET", "/v1/certificates", 200, {"certificates": [], "certificates_links": []})
+        run(certificates.ListCertificate, CAClient(s), ["--san", "www.example.org"])
+        self.assertEqual([c[2]["params"] for c in s.calls], [{"san": "www.example.org"}])
+
+    def test_certificate_list_refuses_an_unknown_status(self):
+        with self.assertRaises(SystemExit):
+            run(certificates.ListCertificate, CAClient(FakeSession()), ["--status", "valid"])
+
     def test_ca_create(self):
         s = FakeSession().answer("POST", "/v1/cas", 202, {"ca": {"id": CA, "status": "pending"}, **job("queued")})
         run(cas.CreateCA, CAClient(s), ["Root", "--subject-cn", "Demo Root", "--subject-o", "Demo", "--key-type",

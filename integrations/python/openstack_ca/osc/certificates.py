@@ -75,12 +75,22 @@ class ListCertificate(common.Lister):
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
         parser.add_argument("--ca", metavar="<ca>", help="Only this CA's (name or ID)")
+        parser.add_argument("--san", metavar="<name>",
+                            help="Only those with exactly this name (DNS name, IP or email; *.example.org is the wildcard name)")
+        parser.add_argument("--san-suffix", metavar="<domain>",
+                            help="Only those with a DNS name ending in .<domain> (example.org: www.example.org, *.example.org)")
+        parser.add_argument("--serial", metavar="<hex>", help="Only this serial number (hex, any case, colons allowed)")
+        parser.add_argument("--status", choices=("pending", "issued", "failed", "revoked"), help="Only those in this status")
+        parser.add_argument("--expires-before", metavar="<time>", help="Only those expiring before this ISO 8601 time")
+        parser.add_argument("--expires-after", metavar="<time>", help="Only those expiring after this ISO 8601 time")
+        parser.add_argument("--profile", metavar="<name>", help="Only those issued under this profile")
         parser.add_argument("--limit", type=int, metavar="<n>", help="At most this many")
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> tuple:
         ca_id = common.ca_id(self.ca, parsed_args.ca) if parsed_args.ca else None
-        certs = self.ca.list_certificates(ca_id, parsed_args.limit)
+        filters = {name: getattr(parsed_args, name) for name in self.ca.CERTIFICATE_FILTERS}
+        certs = self.ca.list_certificates(ca_id, parsed_args.limit, **filters)
         return common.table(certs, CERT_COLUMNS, {"subject_cn": common.subject_cn})
 
 
