@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import { StaleRecordError } from './records.js';
-import type { CrlChunkSet, CrlRecord } from './types.js';
+import type { CrlChunkSet, CrlHead, CrlRecord } from './types.js';
 
 /**
  * A CRL grows with its revocations, an item does not (DynamoDB refuses items over 400 KB): a DER
@@ -36,9 +36,6 @@ export interface CrlItems {
   /** The head, only over an older CRL (StaleRecordError otherwise); due for re-signing at `refreshAt`. */
   putHead(crl: CrlRecord, refreshAt?: string): Promise<void>;
 }
-
-/** A CRL record as the worker makes it: the store decides where its DER goes. */
-export type CrlHead = Omit<CrlRecord, 'derBase64' | 'derChunks' | 'revokedSerials'>;
 
 const seconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 

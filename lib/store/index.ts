@@ -10,7 +10,7 @@ export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
 export { crlRecordId } from './keys.js';
 export { revocations, revocationItem } from './revocations.js';
-export { CrlIncompleteError, CRL_CHUNK_CHARS, type CrlHead } from './crlChunks.js';
+export { CrlIncompleteError, CRL_CHUNK_CHARS } from './crlChunks.js';
 export { ItemTooLargeError, MAX_ITEM_BYTES } from './itemSize.js';
 export * from './acmeTypes.js';
 export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';

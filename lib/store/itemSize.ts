@@ -1,12 +1,14 @@
-import { AppError } from '../errors/index.js';
-
 /** DynamoDB's limit on one item, names and values together. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 
-/** DynamoDB refuses the write (its ValidationException "Item size has exceeded the maximum allowed size"). */
-export class ItemTooLargeError extends AppError {
+/**
+ * What DynamoDB refuses a write with (its ValidationException "Item size has exceeded the maximum
+ * allowed size"), as the memory store throws it: a store error, as StaleRecordError, not an answer.
+ */
+export class ItemTooLargeError extends Error {
+  readonly code = 'ITEM_TOO_LARGE';
   constructor(what: string, bytes: number) {
-    super('ITEM_TOO_LARGE', 500, `${what} would be ${bytes} bytes, over DynamoDB's item limit of ${MAX_ITEM_BYTES}`);
+    super(`${what} would be ${bytes} bytes, over DynamoDB's item limit of ${MAX_ITEM_BYTES}`);
   }
 }
 

@@ -3,8 +3,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
 import { crlChunkId, key, pk, refreshKeys, revocationId, sk } from './keys.js';
 import { putIfNewer } from './records.js';
-import { readCrlDer, writeCrl, type CrlHead, type CrlItems } from './crlChunks.js';
-import type { CrlRecord, Page, RevocationRecord } from './types.js';
+import { readCrlDer, writeCrl, type CrlItems } from './crlChunks.js';
+import type { CrlHead, CrlRecord, Page, RevocationRecord } from './types.js';
 import type { ReasonCode } from '../x509/index.js';
 
 /**

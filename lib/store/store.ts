@@ -1,7 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CrlHead } from './crlChunks.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlHead, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a

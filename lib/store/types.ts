@@ -209,6 +209,9 @@ export interface CrlRecord {
   revokedSerials?: Array<{ serial: string; revokedAt: string; reason?: ReasonCode }>;
 }
 
+/** A CRL record as the worker makes it: the store decides where its DER goes. */
+export type CrlHead = Omit<CrlRecord, 'derBase64' | 'derChunks' | 'revokedSerials'>;
+
 /** Where a large CRL's DER is: items `CRLC#<crlId>#<set>#<i>`, i < count. */
 export interface CrlChunkSet {
   set: string;

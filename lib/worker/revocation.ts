@@ -1,7 +1,7 @@
 import { signOcsp } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import { log } from '../log/index.js';
-import { StaleRecordError, type CertificateRecord, type JobRecord, type RevocationRecord } from '../store/index.js';
+import { StaleRecordError, type CaKeyGeneration, type CertificateRecord, type JobRecord, type RevocationRecord } from '../store/index.js';
 import { normaliseSerialHex, type OcspCertStatus } from '../x509/index.js';
 import { isActive, type ActiveCa, type CaIssuer } from './caKey.js';
 import type { WorkerContext } from './context.js';
@@ -41,7 +41,7 @@ export async function runPublishCrl(job: JobRecord, ctx: WorkerContext): Promise
 export async function publishCrls(ca: ActiveCa, ctx: WorkerContext, scope: 'revoked' | 'all', pending: Pending = 'none'): Promise<void> {
   const gens = generationsFor(ca, ctx);
   if (scope === 'all') await resignAll(gens, ctx);
-  else if (pending === 'walk') await walkCertificates(gens, ctx, await knownEntries(gens, ctx), async () => undefined);
+  else if (pending === 'walk') await walkCertificates(gens, ctx, await knownEntries(gens, ctx), async () => {});
   else if (pending !== 'none') {
     const cert = await ctx.store.certificates.get(ca.projectId, pending.certificateId);
     // The job names a certificate of this CA; any other is not this CA's to put on its CRL.
@@ -88,7 +88,7 @@ async function walkCertificates(
   gens: Generations,
   ctx: WorkerContext,
   known: Map<number, CrlEntries>,
-  each: (c: CertificateRecord, g: NonNullable<ReturnType<Generations['signerOf']>>) => Promise<void>,
+  each: (c: CertificateRecord, g: CaKeyGeneration) => Promise<void>,
   recorded = new Set<string>(),
 ): Promise<void> {
   let marker: string | undefined;
@@ -120,7 +120,7 @@ async function walkCertificates(
  * A certificate whose record has crlRevokedAt (an earlier version's record) but is not on the CRL
  * gets its item too. Undefined when there is nothing to record.
  */
-async function recordRevocation(gens: Generations, c: CertificateRecord, signer: ReturnType<Generations['signerOf']>, ctx: WorkerContext): Promise<RevocationRecord | undefined> {
+async function recordRevocation(gens: Generations, c: CertificateRecord, signer: CaKeyGeneration | undefined, ctx: WorkerContext): Promise<RevocationRecord | undefined> {
   const stamped = !!c.crlRevokedAt;
   if (!c.serial || (!stamped && c.status !== 'revoked')) return undefined;
   const g = signer ?? gens.signerOf(c);
