@@ -75,7 +75,7 @@ export interface Stack {
 }
 
 /** Resource names and the table definition come from serverless.yml: one source for AWS and local. */
-function serverlessResources(serviceDir = ROOT) {
+export function serverlessResources(serviceDir = ROOT) {
   const doc = parseYaml(readFileSync(join(serviceDir, 'serverless.yml'), 'utf8')) as { service: string; resources: { Resources: Record<string, { Properties: Record<string, unknown> }> } };
   const sub = (s: string) => s.replace('${self:service}', doc.service).replace('${sls:stage}', STAGE);
   const table = { ...doc.resources.Resources.Table.Properties } as Record<string, unknown>;

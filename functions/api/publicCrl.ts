@@ -20,7 +20,8 @@ const serve = async ({ event }: { event: APIGatewayProxyEventV2 }): Promise<Rout
   const { project, id, generation } = event.pathParameters as { project: string; id: string; generation?: string };
   const crl = await crls.get(project, crlRecordId(id, generation));
   if (!crl) throw noCrl(id);
-  const der = Buffer.from(crl.derBase64, 'base64');
+  // A large CRL is in chunks (the store puts them together); a small one in its record.
+  const der = await crls.der(crl);
   const headers = revocationCacheHeaders(crl.thisUpdate, crl.nextUpdate);
   if (event.queryStringParameters?.format === 'pem') return { status: 200, headers, binary: { data: Buffer.from(toPem(der, 'X509 CRL')), contentType: 'application/x-pem-file' } };
   return { status: 200, headers, binary: { data: der, contentType: 'application/pkix-crl' } };

@@ -4,7 +4,8 @@ import { newJob, submitJob } from './submit.js';
 
 /**
  * A revocation as any front end asks for it (the API's revoke route, ACME revokeCert): the record
- * says revoked and the worker's job re-signs the CRL and the OCSP answer (no front end signs). If
+ * says revoked and the worker's job, which names the certificate (so it reads no other), re-signs the CRL and the OCSP
+ * answer (no front end signs). If
  * the queue is down the revocation is undone: no revoked certificate may miss its CRL. `revokedNow`
  * is false when it was revoked already (then nothing is queued).
  */
@@ -12,7 +13,7 @@ export async function requestRevocation(cert: CertificateRecord, reason: ReasonC
   if (cert.status === 'revoked') return { cert, revokedNow: false };
   try {
     const revoked = await certificates.update(cert.projectId, cert.id, { status: 'revoked', revokedAt: new Date().toISOString(), revocationReason: reason }, ['issued']);
-    const job = newJob('crl.publish', cert.projectId, userId, { caId: revoked.caId });
+    const job = newJob('crl.publish', cert.projectId, userId, { caId: revoked.caId, certificateId: cert.id });
     await submitJob(job, async () => {
       await certificates.update(cert.projectId, cert.id, { status: 'issued', revokedAt: undefined, revocationReason: undefined }, ['revoked']);
     });

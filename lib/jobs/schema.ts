@@ -13,8 +13,11 @@ const projectId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 export const CaCreateParams = z.object({ caId: id }).strict();
 export const CertificateIssueParams = z.object({ caId: id, certificateId: id }).strict();
 export const ContainerRegisterParams = z.object({ containerId: id }).strict();
-/** `scope` all: the scheduled re-signing (every OCSP answer too); absent: after a revocation. */
-export const CrlPublishParams = z.object({ caId: id, scope: z.literal('all').optional() }).strict();
+/**
+ * `scope` all: the scheduled re-signing (every OCSP answer too); absent: after the revocation of
+ * `certificateId` (absent on jobs queued by earlier versions: then every certificate is looked at).
+ */
+export const CrlPublishParams = z.object({ caId: id, scope: z.literal('all').optional(), certificateId: id.optional() }).strict();
 export const CaRotateParams = z.object({ caId: id }).strict();
 export const CaInstallParams = z.object({ caId: id }).strict();
 

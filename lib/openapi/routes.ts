@@ -19,7 +19,8 @@ const CRL_ROUTE = {
   tag: 'revocation',
   query: { format: { description: '`pem` for PEM instead of DER', enum: ['pem'] } },
   answers: { 200: { description: 'The CRL as the worker signed it.', media: { 'application/pkix-crl': 'binary', 'application/x-pem-file': 'text' } } },
-  errors: { 404: ['CRL_NOT_FOUND'] },
+  // 503: a large CRL's chunks not all readable (CrlIncompleteError).
+  errors: { 404: ['CRL_NOT_FOUND'], 503: ['CRL_INCOMPLETE'] },
 } satisfies Partial<RouteDoc>;
 
 /** Codes of the issuance decision (lib/ra, lib/profiles, lib/x509): a request outside the CA's profile or constraints. */

@@ -9,6 +9,9 @@ export { scheduleRenewal, dueRenewals, claimRenewal, finishRenewal, unscheduleRe
 export { EXPIRY_NOTICE_DAYS, nextExpiryNotice, putExpiryNotice, takeExpiryNotice, dueExpiryNotices } from './expiry.js';
 export { dueCrlRefreshes, postponeCrlRefresh } from './refresh.js';
 export { crlRecordId } from './keys.js';
+export { revocations, revocationItem } from './revocations.js';
+export { CrlIncompleteError, CRL_CHUNK_CHARS } from './crlChunks.js';
+export { ItemTooLargeError, MAX_ITEM_BYTES } from './itemSize.js';
 export * from './acmeTypes.js';
 export { acmeAccounts, acmeAccountKeys, eabKeys, acmeOrders, acmeAuthorizations, redeemNonce } from './acme.js';
 export * from './enrollmentTypes.js';

@@ -2,7 +2,10 @@
  * Single-table layout. Every key starts with the owning project, so a lookup with another
  * project's id simply finds nothing: tenancy is enforced by the key, not by a filter.
  *   pk = P#<project>   sk = CA#<id> | JOB#<id> | CERT#<id> | CTR#<id> | EVT#<time-ordered id>
- *                      | CRL#<caId>[.g<n>] (a CA key generation's current CRL) | OCSP#<caId>:<serial> (pre-signed responses)
+ *                      | CRL#<crlId> (crlId = <caId>[.g<n>]: a CA key generation's current CRL, its head item)
+ *                      | CRLC#<crlId>#<set>#<i> (a large CRL's DER in chunks of at most 300 KB; the head names its set)
+ *                      | REV#<crlId>#<serial> (one revocation on that CRL, worker-only: a CRL is built from these, paged)
+ *                      | OCSP#<caId>:<serial> (pre-signed responses)
  *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> | NONCE#<nonce> (ACME)
  *                      | ENROLL#<id> | JTI#<caId>:<jti> (enrollment of Keystone user certificates, project `system`)
  *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
@@ -25,7 +28,7 @@
  * written before these keys existed have none: they are found by search only once re-written
  * (status: at their next status change; names, serial, expiry: not until re-issued).
  */
-export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
+export type Kind = 'CA' | 'JOB' | 'CERT' | 'CTR' | 'EVT' | 'CRL' | 'CRLC' | 'REV' | 'OCSP' | 'HOOK' | 'EXP' | 'ENROLL' | 'JTI' | AcmeKind;
 /** ACME: accounts, their keys (`<caId>:<thumbprint>`), EAB keys, orders, authorizations, redeemed nonces. */
 export type AcmeKind = 'ACCT' | 'AKEY' | 'EAB' | 'ORDER' | 'AUTHZ' | 'NONCE';
 
@@ -49,6 +52,9 @@ export const refreshKeys = (refreshAt: string, projectId: string, id: string) =>
  * `<caId>.<name>` (`name` = `g<n>`, as in its URL). The CA id is what comes before the dot.
  */
 export const crlRecordId = (caId: string, name?: string) => (name ? `${caId}.${name}` : caId);
+/** A revocation item's id (after `REV#`), and a CRL chunk's (after `CRLC#`; `i` padded, so they sort in order). */
+export const revocationId = (crlId: string, serial: string) => `${crlId}#${serial}`;
+export const crlChunkId = (crlId: string, set: string, i: number) => `${crlId}#${set}#${String(i).padStart(4, '0')}`;
 export const caIdOfCrlRecord = (id: string) => id.split('.')[0];
 /** The same index holds expiry notices, in their own day buckets. */
 export const expiryKeys = (notifyAt: string, projectId: string, id: string) => ({ gsi2pk: `EXPIRE#${notifyAt.slice(0, 10)}`, gsi2sk: `${notifyAt}#${projectId}#${id}` });

@@ -1,5 +1,8 @@
 import { assertBound, isBound } from './binding.js';
-import { fromItem, issuingKeys, renewKeys } from './keys.js';
+import { crlChunkId, fromItem, issuingKeys, renewKeys, revocationId } from './keys.js';
+import { readCrlDer, writeCrl, type CrlItems } from './crlChunks.js';
+import { assertItemFits } from './itemSize.js';
+import type { ReasonCode } from '../x509/index.js';
 import { ClaimHeldError, StaleRecordError } from './records.js';
 import { searchCertificates } from './search/engine.js';
 import { indexInMemory, memoryReader } from './search/memory.js';
@@ -33,7 +36,12 @@ export function memoryStore(): MemoryStore {
     const item = raw.get(keyOf(kind, projectId, id));
     return item ? assertBound(kind, fromItem<T>(copy(item)), projectId, id) : undefined;
   };
-  const write = (kind: string, record: { projectId: string; id: string }) => raw.set(keyOf(kind, record.projectId, record.id), copy(record) as unknown as Item);
+  // Every write is held to DynamoDB's item limit, so what works here works there.
+  const store = (k: string, item: Item) => {
+    assertItemFits(k, item);
+    raw.set(k, item);
+  };
+  const write = (kind: string, record: { projectId: string; id: string }) => store(keyOf(kind, record.projectId, record.id), copy(record) as unknown as Item);
   const create = (kind: string) => async (record: { projectId: string; id: string }) => {
     if (raw.has(keyOf(kind, record.projectId, record.id))) throw new Error(`ConditionalCheckFailed: ${kind} ${record.id} exists`);
     write(kind, record);
@@ -47,7 +55,7 @@ export function memoryStore(): MemoryStore {
       if (v === undefined) delete next[k];
       else next[k] = copy(v);
     }
-    raw.set(keyOf(kind, projectId, id), next);
+    store(keyOf(kind, projectId, id), next);
     return fromItem<T>(copy(next));
   };
   const repository = <T extends Status & { projectId: string; id: string }>(kind: string) => ({
@@ -104,6 +112,24 @@ export function memoryStore(): MemoryStore {
   const certificates = claimable<CertificateRecord>('CERT');
   const reader = memoryReader(raw);
   const crlRefreshes = new Map<string, string>();
+  /** Items by key prefix, in key order (a Query with begins_with on the sort key). */
+  const prefixed = (prefix: string) => [...raw.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const crlItems: CrlItems = {
+    putChunk: async (projectId, crlId, set, i, derBase64, ttl) => write('CRLC', { projectId, id: crlChunkId(crlId, set, i), derBase64, ttl } as { projectId: string; id: string }),
+    chunks: async (projectId, crlId, set) => prefixed(keyOf('CRLC', projectId, `${crlId}#${set}#`)).map(([, v]) => String(v.derBase64 ?? '')),
+    expireChunks: async (projectId, crlId, chunks, ttl) => {
+      for (let i = 0; i < chunks.count; i++) {
+        const item = raw.get(keyOf('CRLC', projectId, crlChunkId(crlId, chunks.set, i)));
+        if (item) item.ttl = ttl;
+      }
+    },
+    putHead: async (crl, refreshAt) => {
+      putIfNewer('CRL', crl, 'crlNumber');
+      // A CRL written whole (PutItem) keeps no refresh entry it was not given.
+      if (refreshAt) crlRefreshes.set(keyOf('CRL', crl.projectId, crl.id), refreshAt);
+      else crlRefreshes.delete(keyOf('CRL', crl.projectId, crl.id));
+    },
+  };
   return {
     raw,
     keyOf,
@@ -132,11 +158,26 @@ export function memoryStore(): MemoryStore {
     containers: repository<ContainerRecord>('CTR'),
     crls: {
       get: async (projectId, id) => read<CrlRecord>('CRL', projectId, id),
-      put: async (crl, refreshAt) => {
-        putIfNewer('CRL', crl, 'crlNumber');
-        // A CRL written whole (PutItem) keeps no refresh entry it was not given.
-        if (refreshAt) crlRefreshes.set(keyOf('CRL', crl.projectId, crl.id), refreshAt);
-        else crlRefreshes.delete(keyOf('CRL', crl.projectId, crl.id));
+      der: (crl) => readCrlDer(crlItems, crl),
+      put: (crl, der, refreshAt, replaces) => writeCrl(crlItems, crl, der, refreshAt, replaces),
+    },
+    revocations: {
+      record: async (r) => {
+        const k = keyOf('REV', r.projectId, revocationId(r.crlId, r.serial));
+        if (typeof raw.get(k)?.crlRevokedAt === 'string') return false;
+        store(k, copy({ id: revocationId(r.crlId, r.serial), ...r }) as unknown as Item);
+        return true;
+      },
+      // As on DynamoDB: the key says which CRL and serial, the worker's crl* attributes the rest.
+      list: async (projectId, caId, crlId, limit, marker) => {
+        const prefix = keyOf('REV', projectId, `${crlId}#`);
+        const all = prefixed(prefix).filter(([k]) => !marker || k > prefix + marker);
+        const items = all.slice(0, limit).flatMap(([k, v]) =>
+          typeof v.crlRevokedAt === 'string'
+            ? [{ projectId, caId, crlId, serial: k.slice(prefix.length), crlRevokedAt: v.crlRevokedAt, ...(v.crlRevocationReason ? { crlRevocationReason: v.crlRevocationReason as ReasonCode } : {}), ...(v.crlCertificateId ? { crlCertificateId: String(v.crlCertificateId) } : {}) }]
+            : [],
+        );
+        return all.length > limit ? { items, next: all[limit - 1][0].slice(prefix.length) } : { items };
       },
     },
     ocspResponses: {

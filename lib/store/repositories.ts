@@ -1,5 +1,6 @@
-import { caIndexKey, CA_INDEX, refreshKeys, statusKeys } from './keys.js';
+import { caIndexKey, CA_INDEX, statusKeys } from './keys.js';
 import { indexCertificateDynamo, searchDynamo } from './search/dynamo.js';
+import { crlDer, putCrl, revocations } from './revocations.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
 import { claimRenewal, dueRenewals, finishRenewal, scheduleRenewal, unscheduleRenewal } from './renewals.js';
@@ -73,8 +74,9 @@ export const webhooks = {
 
 export const crls = {
   get: (projectId: string, id: string) => getRecord<CrlRecord>('CRL', projectId, id),
+  der: crlDer,
   /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt` (without: not scheduled). */
-  put: (crl: CrlRecord, refreshAt?: string) => putIfNewer('CRL', crl, 'crlNumber', refreshAt ? refreshKeys(refreshAt, crl.projectId, crl.id) : {}),
+  put: putCrl,
 };
 
 export const ocspResponses = {
@@ -104,6 +106,7 @@ export const dynamoStore: Store = {
   certificates,
   containers,
   crls,
+  revocations,
   ocspResponses,
   events,
   renewals: { schedule: scheduleRenewal, due: (now) => dueRenewals(now), claim: claimRenewal, finish: finishRenewal, unschedule: unscheduleRenewal },

@@ -1,7 +1,7 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { CertificateFilters } from './search/plan.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlHead, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -48,10 +48,22 @@ export interface Store {
     };
   containers: Repository<ContainerRecord>;
   crls: {
-    /** By record id (crlRecordId: one CRL per CA key generation). */
+    /** By record id (crlRecordId: one CRL per CA key generation): the head, without a chunked DER. */
     get(projectId: string, id: string): Promise<CrlRecord | undefined>;
-    /** Only over an older CRL (CRL numbers never go back); due for re-signing at `refreshAt`, if given. */
-    put(crl: CrlRecord, refreshAt?: string): Promise<void>;
+    /** Its DER, in the head or put together from its chunks (CrlIncompleteError if they are not all there). */
+    der(crl: CrlRecord): Promise<Buffer>;
+    /**
+     * Only over an older CRL (CRL numbers never go back; StaleRecordError); due for re-signing at
+     * `refreshAt`, if given. `replaces`: the head read before, whose chunks then expire.
+     */
+    put(crl: CrlHead, der: Buffer, refreshAt?: string, replaces?: CrlRecord): Promise<void>;
+  };
+  /** The worker's records of the revocations on each CRL, one item each (worker-only). */
+  revocations: {
+    /** Records a revocation on `crlId`'s CRLs; the first record stays (false when there was one). */
+    record(r: RevocationRecord): Promise<boolean>;
+    /** One page of them, by serial. */
+    list(projectId: string, caId: string, crlId: string, limit: number, marker?: string): Promise<Page<RevocationRecord>>;
   };
   ocspResponses: {
     get(projectId: string, caId: string, serial: string): Promise<OcspRecord | undefined>;

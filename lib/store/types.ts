@@ -187,6 +187,7 @@ export interface WebhookRecord {
 /**
  * A CA key generation's current CRL, signed by the worker, served by the API as is. Its id is the
  * CA id for the generation at the unsuffixed URL, `<caId>.g<n>` for generation n's (crlRecordId).
+ * The head item: the DER is in it when it fits one item, else in `derChunks` items written before it.
  */
 export interface CrlRecord {
   id: string;
@@ -197,13 +198,42 @@ export interface CrlRecord {
   crlNumber: number;
   thisUpdate: string;
   nextUpdate: string;
-  derBase64: string;
+  /** The whole DER (base64), for a CRL that fits one item. */
+  derBase64?: string;
+  /** Else the chunk set holding it (worker-only): `count` items of the set, `size` DER bytes in all. */
+  derChunks?: CrlChunkSet;
   updatedAt: string;
   /**
-   * Every revocation this CA's CRLs have carried (worker-only): the next CRL starts from these, so
-   * a certificate record moved out of the CA's index cannot drop off the CRL.
+   * Written by earlier versions only (one item held every entry): read once, when the next CRL
+   * moves them into revocation items (RevocationRecord); never written again.
    */
   revokedSerials?: Array<{ serial: string; revokedAt: string; reason?: ReasonCode }>;
+}
+
+/** A CRL record as the worker makes it: the store decides where its DER goes. */
+export type CrlHead = Omit<CrlRecord, 'derBase64' | 'derChunks' | 'revokedSerials'>;
+
+/** Where a large CRL's DER is: items `CRLC#<crlId>#<set>#<i>`, i < count. */
+export interface CrlChunkSet {
+  set: string;
+  count: number;
+  size: number;
+}
+
+/**
+ * The worker's record of one revocation on a CRL (item `REV#<crlId>#<serial>`, one per entry): the
+ * CRLs of `crlId` carry it from its first on. Only the worker writes these (crl* attributes are
+ * worker-only), and the key, not an attribute the API could change, says which CRL and serial.
+ */
+export interface RevocationRecord {
+  projectId: string;
+  caId: string;
+  crlId: string;
+  serial: string;
+  crlRevokedAt: string;
+  crlRevocationReason?: ReasonCode;
+  /** The certificate revoked (absent on entries carried over from CRLs of earlier versions). */
+  crlCertificateId?: string;
 }
 
 /** A pre-signed OCSP response for one certificate (id = `<caId>:<serial>`), served by the API as is. */

@@ -121,7 +121,7 @@ async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateR
   const reason = `the worker stopped while delivering the key of certificate ${cert.id} (serial ${cert.serial}); the certificate was revoked, request a new one`;
   const at = ctx.now().toISOString();
   await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'revoked', revokedAt: at, revocationReason: 'cessationOfOperation', failureReason: reason }, true);
-  await publishCrls(ca, ctx, 'revoked');
+  await publishCrls(ca, ctx, 'revoked', { certificateId: cert.id });
   throw new AppError('KEY_DELIVERY_INTERRUPTED', 409, reason);
 }
 

@@ -221,7 +221,8 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
     expect((deny[1] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...VALIDATOR_ONLY_ATTRIBUTES] } });
     expect(list(deny[0].Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']));
     expect((deny[0] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } });
-    for (const trusted of ['keyRef', 'certificatePem', 'chainPem', 'subjectKeyId', 'derBase64', 'crlRevokedAt', 'claimToken']) expect(WORKER_ONLY_ATTRIBUTES).toContain(trusted);
+    // A revocation item's and a chunked CRL's attributes among them (REV#, CRLC#, the head's derChunks).
+    for (const trusted of ['keyRef', 'certificatePem', 'chainPem', 'subjectKeyId', 'derBase64', 'crlRevokedAt', 'crlRevocationReason', 'crlCertificateId', 'serial', 'derChunks', 'claimToken']) expect(WORKER_ONLY_ATTRIBUTES).toContain(trusted);
     // The notifier, which also writes events, is under the same denial.
     expect(dynamo('NotifierRole').find((s) => s.Effect === 'Deny')).toMatchObject({ Condition: (deny[0] as any).Condition });
     expect(dynamo('NotifierRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action))).not.toContain('dynamodb:PutItem');

@@ -70,7 +70,8 @@ export function makeOpensslChain(dir: string, cn: string, passphrase?: string): 
 
 /** openssl's whole verdict, stdout and stderr, whether it exits 0 or not ("certificate revoked", "Response verify OK"). */
 export function opensslVerdict(args: string[]): string {
-  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  // A large CRL's text is many MB: more than spawnSync's default 1 MB buffer.
+  const run = spawnSync('openssl', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return run.stdout + run.stderr;
 }
 

@@ -16,6 +16,13 @@ describe('what the API role may write', () => {
     expect(WORKER_ONLY_ATTRIBUTES).toEqual(expect.arrayContaining(['keyRef', 'certificatePem', 'derBase64', 'crlRevokedAt', 'claimToken']));
   });
 
+  it('neither a revocation item nor a CRL chunk: not their worker-only attributes, not delete them', () => {
+    for (const [sk, expression] of [['REV#ca.g1#01ab', 'SET crlRevokedAt = :v'], ['REV#ca#01ab', 'REMOVE crlRevocationReason'], ['REV#ca#01ab', 'SET crlCertificateId = :v'], ['CRLC#ca#2.ab#0000', 'SET derBase64 = :v'], ['CRL#ca', 'REMOVE derChunks']]) {
+      expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk }, UpdateExpression: expression })), `${sk}: ${expression}`).toThrow(/may not write/);
+    }
+    expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'REV#ca#01ab' } }))).toThrow(/delete only/);
+  });
+
   it('never the whole item back from a write (IAM counts returned attributes too)', () => {
     expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CA#1' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ReturnValues: 'ALL_NEW' }))).toThrow(/returned/);
   });

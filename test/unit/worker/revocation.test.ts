@@ -36,7 +36,7 @@ describe('revocations the worker signed stay signed', () => {
     expect((await w.store.certificates.list(P, 50, undefined, ca.id)).items.map((c) => c.id)).not.toContain(cert.id);
     await publish();
     const crl = (await w.store.crls.get(P, ca.id))!;
-    const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(crl.derBase64, 'base64') }).toString().toLowerCase();
+    const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: await w.store.crls.der(crl) }).toString().toLowerCase();
     expect(text).toContain(`serial number: ${normaliseSerialHex(revoked.serial!)}`);
     expect(text).toContain('key compromise');
     expect((await w.store.ocspResponses.get(P, ca.id, normaliseSerialHex(revoked.serial!)))!.status).toBe('revoked');

@@ -50,7 +50,7 @@ async function rotate(w: MemoryWorker, caId: string): Promise<CaRecord> {
 /** A CRL record as openssl reads it (PEM and text), its signature checked against `issuerPem` alone. */
 async function crlOf(w: MemoryWorker, id: string, issuerPem: string) {
   const record = (await w.store.crls.get(P, id))!;
-  const der = file(Buffer.from(record.derBase64, 'base64'));
+  const der = file(await w.store.crls.der(record));
   return { record, pem: openssl(['crl', '-inform', 'DER', '-in', der]), text: opensslVerdict(['crl', '-inform', 'DER', '-in', der, '-noout', '-text', '-verify', '-CAfile', file(issuerPem)]).toLowerCase() };
 }
 
