@@ -30,7 +30,7 @@ export type SharedMiss = 'SHARED_ABSENT' | 'SHARED_CORRUPT' | 'SHARED_EXPIRED' |
 export const SHARED_ITEM_VERSION = 1;
 
 /** The attributes of the item besides its key (the boundary tests check none is one the API is denied). */
-export const SHARED_ITEM_ATTRIBUTES = ['v', 'creds', 'ctx', 'until', 'ttl'] as const;
+export const SHARED_ITEM_ATTRIBUTES = ['v', 'creds', 'ctx', 'until', 'ttl'] as const satisfies readonly (keyof SharedItem)[];
 
 export interface SharedItem {
   v: number;
