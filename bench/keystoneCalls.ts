@@ -47,7 +47,7 @@ async function session(shared: boolean): Promise<{ validations: number; routes: 
   live = stack;
   process.env.API_URL = stack.apiUrl;
   process.env.OS_AUTH_URL = stack.authUrl;
-  const token = await keystoneToken('alice', 'apass', 'tenant-a');
+  const token = await keystoneToken('admin', 'secret', 'tenant-a');
   const routes = await tokenSession(token, `Keystone Calls ${shared ? 'On' : 'Off'}`);
   const validations = await devKeystoneValidations(stack.authUrl, token);
   if (validations === undefined) throw new Error('the development Keystone does not count validations');
@@ -66,7 +66,7 @@ console.log(`shared cache on (default)                ${String(on.validations).p
 // asking Keystone. Local figures (dynalite and the development Keystone on this machine).
 const N = 50;
 Object.assign(process.env, on.stack.env, { TABLE_NAME: 'openstack-ca-local' });
-const token = await keystoneToken('alice', 'apass', 'tenant-a');
+const token = await keystoneToken('admin', 'secret', 'tenant-a');
 await fetchTokenInfo(on.stack.authUrl, token, 5000);
 const store = dynamoTokenValidations(5000);
 const fp = createHash('sha256').update(token).digest('hex');

@@ -15,7 +15,7 @@ const TABLE = process.env.TABLE_NAME ?? 'openstack-ca-local';
 
 describe('the shared token validation cache, through the local stack', () => {
   it('one token, a session across many functions: at most one Keystone validation', async () => {
-    const token = await keystoneToken('alice', 'apass', 'tenant-a');
+    const token = await keystoneToken('admin', 'secret', 'tenant-a');
     const before = await devKeystoneValidations(AUTH_URL, token);
     if (before === undefined) return; // a real Keystone: nothing counts its validations
     expect(before).toBe(0);
