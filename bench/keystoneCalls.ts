@@ -54,9 +54,22 @@ async function session(shared: boolean): Promise<{ validations: number; routes: 
   return { validations, routes, stack };
 }
 
-const off = await session(false);
-await off.stack.stop();
-const on = await session(true);
+// A stack is stopped (awaited) however the run ends: its serverless-offline has a process group of its own.
+const stopLive = async () => {
+  const s = live;
+  live = undefined;
+  await s?.stop();
+};
+let off: Awaited<ReturnType<typeof session>>;
+let on: Awaited<ReturnType<typeof session>>;
+try {
+  off = await session(false);
+  await stopLive();
+  on = await session(true);
+} catch (e) {
+  await stopLive();
+  throw e;
+}
 console.log(`== Keystone validations per token: one session with ONE token across ${on.routes.length} routes (each its own function and in-process cache):`);
 console.log(`   ${on.routes.join(', ')}`);
 console.log(`shared cache off (TOKEN_SHARED_CACHE=0)  ${String(off.validations).padStart(3)} validations of the token`);
@@ -64,31 +77,36 @@ console.log(`shared cache on (default)                ${String(on.validations).p
 
 // What a cold container pays instead of a validation: one GetItem (the entry exists), against
 // asking Keystone. Local figures (dynalite and the development Keystone on this machine).
-const N = 50;
-Object.assign(process.env, on.stack.env, { TABLE_NAME: 'openstack-ca-local' });
-const token = await keystoneToken('admin', 'secret', 'tenant-a');
-await fetchTokenInfo(on.stack.authUrl, token, 5000);
-const store = dynamoTokenValidations(5000);
-const fp = createHash('sha256').update(token).digest('hex');
-await fetch(`${on.stack.apiUrl}/v1/cas`, { headers: { 'X-Auth-Token': token } }).then((r) => r.arrayBuffer()); // writes the entry
-const timed = async (f: () => Promise<unknown>) => {
-  const t0 = performance.now();
-  await f();
-  return performance.now() - t0;
-};
-const gets: number[] = [];
-const validations: number[] = [];
-for (let i = 0; i < N; i++) {
-  gets.push(await timed(() => store.read(fp)));
-  validations.push(await timed(() => fetchTokenInfo(on.stack.authUrl, token, 5000)));
+async function coldCost(stack: Stack, n = 50): Promise<{ getItemMs: number; validationMs: number }> {
+  Object.assign(process.env, stack.env, { TABLE_NAME: 'openstack-ca-local' });
+  const token = await keystoneToken('admin', 'secret', 'tenant-a');
+  const fp = createHash('sha256').update(token).digest('hex');
+  const store = dynamoTokenValidations(5000);
+  await fetch(`${stack.apiUrl}/v1/cas`, { headers: { 'X-Auth-Token': token } }).then((r) => r.arrayBuffer()); // writes the entry
+  if (!(await store.read(fp))) throw new Error('the shared entry was not written');
+  const timed = async (f: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
+  };
+  const gets: number[] = [];
+  const validations: number[] = [];
+  for (let i = 0; i < n; i++) {
+    gets.push(await timed(() => store.read(fp)));
+    validations.push(await timed(() => fetchTokenInfo(stack.authUrl, token, 5000)));
+  }
+  return { getItemMs: median(gets), validationMs: median(validations) };
 }
-if (!(await store.read(fp))) throw new Error('the shared entry was not written');
-console.log(`\n== a cold container's first request with a token another function validated: one GetItem instead of a Keystone validation (medians of ${N}, local)`);
-console.log(`GetItem TOK#<sha256> (dynalite)           ${msOf(median(gets))}`);
-console.log(`GET /v3/auth/tokens (development Keystone) ${msOf(median(validations))}   (a real Keystone behind TLS: tens of ms, and its load is the point)`);
+let cost: { getItemMs: number; validationMs: number };
+try {
+  cost = await coldCost(on.stack);
+} finally {
+  await stopLive();
+}
+console.log(`\n== a cold container's first request with a token another function validated: one GetItem instead of a Keystone validation (medians of 50, local)`);
+console.log(`GetItem TOK#<sha256> (dynalite)            ${msOf(cost.getItemMs)}`);
+console.log(`GET /v3/auth/tokens (development Keystone) ${msOf(cost.validationMs)}   (a real Keystone behind TLS: tens of ms, and its load is the point)`);
 const buildDir = join(ROOT, WORK, '.build');
-await on.stack.stop();
-live = undefined;
 
 // The alternative: one API function routing every path (one in-process cache, one cold start per container).
 const doc = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: Record<string, { handler: string; role?: string }> };
