@@ -19,6 +19,7 @@ import {
 } from './fixtures.js';
 import { closeServer, forbiddenAction, header, keystoneError, keystoneTime, KsError, listen, readBody, requestId, sendJson, splitUrl, unauthorized, urlHost } from './http.js';
 import { createAssignments } from './keystoneAssignments.js';
+import { createValidationCounter } from './keystoneCounters.js';
 
 export { DEV_FIXTURES, PROJECTS, USERS, effectiveRoles, projectId, roleId, userId, type DevUser };
 
@@ -61,6 +62,8 @@ export interface DevKeystone {
   lookup(token: string | undefined): DevToken | undefined;
   /** Revokes a token (as DELETE /v3/auth/tokens does). */
   revoke(token: string): boolean;
+  /** Token validations (GET /v3/auth/tokens) answered, in all or for one subject token (also GET /_dev/token-validations). */
+  validations(subjectToken?: string): number;
   /** Removes a user's direct role on a project (as DELETE /v3/projects/{p}/users/{u}/roles/{r} does); false if not held. */
   revokeRole(user: string, project: string, role: string): boolean;
 }
@@ -85,6 +88,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
   const barbicanUrl = () => (typeof opts.barbicanUrl === 'function' ? opts.barbicanUrl() : opts.barbicanUrl);
   const tokens = new Map<string, DevToken>();
   const assignments = createAssignments();
+  const validations = createValidationCounter();
   let base = ''; // http://host:port
   let url = ''; // base + /v3
 
@@ -253,6 +257,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     const subjectToken = header(req, 'x-subject-token');
     const allowExpired = req.method !== 'DELETE' && ['1', 'true', 'yes', 'on', 'y', 't'].includes((query.get('allow_expired') ?? '').toLowerCase());
     let subject: DevToken | undefined;
+    if (req.method === 'GET' && subjectToken !== undefined) validations.count(subjectToken);
     if (subjectToken !== undefined) {
       subject = find(subjectToken, allowExpired ? ALLOW_EXPIRED_WINDOW_MS : 0);
       const known = tokens.get(subjectToken);
@@ -292,6 +297,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (path === '' && read) return sendJson(res, 300, { versions: { values: [versionDocument()] } }, { 'x-openstack-request-id': reqId });
       if (path === '/v3' && read) return sendJson(res, 200, { version: versionDocument() }, { 'x-openstack-request-id': reqId });
+      if (path === '/_dev/token-validations' && req.method === 'GET') return sendJson(res, 200, validations.answer(query), { 'x-openstack-request-id': reqId });
       const answer = path !== '/v3/auth/tokens' ? assignments.route(req, path, query, find(header(req, 'x-auth-token')), url) : undefined;
       if (answer) {
         if (answer.status === 204) return void res.writeHead(204, { 'x-openstack-request-id': reqId }).end();
@@ -328,6 +334,7 @@ export async function createDevKeystone(opts: DevKeystoneOptions): Promise<DevKe
     issueToken,
     lookup: (token) => find(token),
     revoke: (token) => tokens.delete(token),
+    validations: (subjectToken) => validations.validations(subjectToken),
     revokeRole: (user, project, role) => {
       const p = PROJECTS.find((x) => x === project);
       if (!p) throw new Error(`dev keystone: no project ${project}`);

@@ -7,9 +7,11 @@ import { fetchTokenInfo } from './keystone.js';
 import { RevocationList, type TokenContext } from './revocation.js';
 import { passwordCredentialsFromEnv, ServiceSession, type PasswordCredentials } from './serviceSession.js';
 import { TokenCache } from './tokenCache.js';
+import { SharedValidations, type SharedTokenCache } from './sharedCache.js';
 
 export type { Credentials } from './credentials.js';
 export { TokenCache } from './tokenCache.js';
+export { MemorySharedTokenCache, SHARED_ITEM_ATTRIBUTES, type SharedItem, type SharedTokenCache } from './sharedCache.js';
 export { JwsVerifier, looksLikeJws, type KeystoneJwsClaims } from './jws.js';
 export { RevocationList, mayRevoke, type RevokeEvent } from './revocation.js';
 export { ServiceSession, type PasswordCredentials, type DomainServiceToken } from './serviceSession.js';
@@ -26,6 +28,8 @@ export interface AuthConfig {
   /** A Keystone user with the `service` role that may read revocation events; without it JWS tokens
    * are still verified offline first, then validated online once each. */
   revocation?: { credentials: PasswordCredentials; intervalSeconds: number };
+  /** The validation cache shared by all API functions (in the table); unset (TOKEN_SHARED_CACHE=0): each keeps its own only. */
+  sharedCache?: { timeoutMs: number };
 }
 
 export function authConfigFromEnv(env = process.env): AuthConfig {
@@ -41,6 +45,7 @@ export function authConfigFromEnv(env = process.env): AuthConfig {
     jws: jwsKeys
       ? { pems: env.KEYSTONE_JWS_PUBLIC_KEYS || undefined, dir: env.KEYSTONE_JWS_PUBLIC_KEY_DIR || undefined, rolesCacheSeconds: Number(env.JWS_ROLES_CACHE_SECONDS ?? 60) }
       : undefined,
+    sharedCache: env.TOKEN_SHARED_CACHE === '0' ? undefined : { timeoutMs: Number(env.TOKEN_SHARED_CACHE_TIMEOUT_MS ?? 1000) },
     revocation: revocationReader ? { credentials: revocationReader, intervalSeconds: Number(env.KEYSTONE_REVOCATION_INTERVAL_SECONDS ?? 30) } : undefined,
   };
 }
@@ -56,8 +61,21 @@ interface RolesEntry extends TokenContext {
 
 export type Authenticate = (token: string | undefined) => Promise<Credentials>;
 
-/** Builds a token authenticator with its own bounded caches. */
-export function keystoneAuthenticator(config: AuthConfig, cache = new TokenCache(config.cacheMaxEntries, config.cacheMaxSeconds * 1000)): Authenticate {
+export interface AuthenticatorOptions {
+  cache?: TokenCache;
+  /** Where validations are shared with the other functions (lib/store/tokenValidations.ts on AWS). */
+  shared?: SharedTokenCache;
+}
+
+/**
+ * Builds a token authenticator with its own bounded caches. Lookup order: this process's cache,
+ * (JWS) the offline roles cache, the shared cache, Keystone; only Keystone's answers are shared.
+ */
+export function keystoneAuthenticator(config: AuthConfig, opts: AuthenticatorOptions = {}): Authenticate {
+  const cacheMs = config.cacheMaxSeconds * 1000;
+  const cache = opts.cache ?? new TokenCache(config.cacheMaxEntries, cacheMs);
+  // Capped at the same period as this process's cache: a revoked Fernet token lives no longer than before.
+  const shared = opts.shared && new SharedValidations(opts.shared, cacheMs);
   const jws = config.jws ? new JwsVerifier(config.jws) : undefined;
   const rolesCache = config.jws ? new LRUCache<string, RolesEntry>({ max: config.cacheMaxEntries, ttl: config.jws.rolesCacheSeconds * 1000 }) : undefined;
   const revocation = config.revocation
@@ -103,26 +121,33 @@ export function keystoneAuthenticator(config: AuthConfig, cache = new TokenCache
       }
     }
 
+    // Another function or container asked Keystone within the cache period. A JWS entry passes the
+    // revocation check an in-process hit passes; one that may be revoked is asked about online.
+    const sharedHit = hit ? undefined : await shared?.get(fingerprint);
+    if (sharedHit && (!claims || (sameSubject(claims, sharedHit.creds) && !(revocation && maybeRevoked(claims, sharedHit.ctx))))) {
+      remember(fingerprint, sharedHit.creds, claims, sharedHit.ctx, sharedHit.until);
+      return sharedHit.creds;
+    }
+
     const body = await fetchTokenInfo(config.authUrl, token, config.timeoutMs);
     const creds = credentialsFromToken(body, fingerprint.slice(0, 12));
     if (!(creds.expiresAt.getTime() > Date.now())) throw unauthorized('TOKEN_INVALID', 'The X-Auth-Token has expired; get a new token from Keystone.');
-    if (claims) {
-      const entry = rolesEntry(body);
-      if (claims.projectId && !claims.delegated && claims.userId === creds.userId && claims.projectId === creds.projectId) {
-        rolesCache!.set(`${claims.userId}:${claims.projectId}`, entry);
-      }
-      remember(fingerprint, creds, claims, entry);
-    } else {
-      cache.set(fingerprint, creds);
-    }
+    const entry = rolesEntry(body);
+    if (claims?.projectId && !claims.delegated && sameSubject(claims, creds)) rolesCache!.set(`${claims.userId}:${claims.projectId}`, entry);
+    remember(fingerprint, creds, claims, entry);
+    await shared?.put(fingerprint, creds, entry);
     return creds;
   };
 
-  function remember(fingerprint: string, creds: Credentials, claims: KeystoneJwsClaims, ctx: TokenContext) {
-    claimsOf.set(creds, { claims, ctx });
-    cache.set(fingerprint, creds);
+  /** `notAfter`: a shared entry's end, which this process's copy must not outlive. */
+  function remember(fingerprint: string, creds: Credentials, claims: KeystoneJwsClaims | undefined, ctx: TokenContext, notAfter?: number) {
+    if (claims) claimsOf.set(creds, { claims, ctx });
+    cache.set(fingerprint, creds, notAfter);
   }
 }
+
+/** A shared entry is taken for a JWS token only if it names the token's own user and project. */
+const sameSubject = (claims: KeystoneJwsClaims, creds: Credentials) => claims.userId === creds.userId && claims.projectId === creds.projectId;
 
 function rolesEntry(body: KeystoneTokenBody): RolesEntry {
   const t = body.token;

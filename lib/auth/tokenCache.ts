@@ -31,8 +31,9 @@ export class TokenCache {
     return hit.creds;
   }
 
-  set(fingerprint: string, creds: Credentials): void {
-    const until = Math.min(creds.expiresAt.getTime(), this.now() + this.maxTtlMs);
+  /** `notAfter`: an earlier end (a shared entry's), so a copy never outlives what it was copied from. */
+  set(fingerprint: string, creds: Credentials, notAfter = Infinity): void {
+    const until = Math.min(creds.expiresAt.getTime(), this.now() + this.maxTtlMs, notAfter);
     if (until > this.now()) this.lru.set(fingerprint, { creds, until });
   }
 

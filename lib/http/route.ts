@@ -5,6 +5,7 @@ import { AppError, forbidden } from '../errors/index.js';
 import { log, errorFields } from '../log/index.js';
 import { authConfigFromEnv, keystoneAuthenticator, type Credentials } from '../auth/index.js';
 import { recordEvent } from '../events/index.js';
+import { dynamoTokenValidations } from '../store/tokenValidations.js';
 import { readJsonBody } from './body.js';
 import { checkQuery, pathParamError, unfitPathParam, type ParamKind, type PathParamKind } from './params.js';
 import { binary, errorResult, json, type HttpResult } from './response.js';
@@ -87,6 +88,12 @@ export function describeRoutes<F extends object>(handler: F, routes: Record<stri
 
 let authenticate: ReturnType<typeof keystoneAuthenticator> | undefined;
 
+/** One per process; validations are shared with the other API functions through the table unless TOKEN_SHARED_CACHE=0. */
+function apiAuthenticator(): ReturnType<typeof keystoneAuthenticator> {
+  const config = authConfigFromEnv();
+  return keystoneAuthenticator(config, { shared: config.sharedCache && dynamoTokenValidations(config.sharedCache.timeoutMs) });
+}
+
 
 /**
  * An authenticated, project-scoped JSON route: Keystone token check, body parsing and validation,
@@ -123,7 +130,7 @@ function projectHandler<S extends z.ZodType | undefined>(
     const requestId = requestIdOf(event);
     let credentials: Credentials | undefined;
     try {
-      authenticate ??= keystoneAuthenticator(authConfigFromEnv());
+      authenticate ??= apiAuthenticator();
       credentials = await authenticate(header(event, 'x-auth-token'));
       if (!credentials.projectId && !systemProject) {
         throw forbidden('PROJECT_SCOPE_REQUIRED', 'This call needs a project-scoped token; ask Keystone for a token scoped to your project.');

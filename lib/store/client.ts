@@ -25,10 +25,12 @@ export function documentClient(): DynamoDBDocumentClient {
     // STORE_WRITER=validator (the ACME validator): the same, with its own finding allowed.
     const writer = process.env.STORE_WRITER;
     if (writer === 'api' || writer === 'validator') {
-      const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
-      (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = (command) => {
+      // The options (an abortSignal) pass through: bounded calls stay bounded locally.
+      type Send = (c: unknown, options?: unknown) => Promise<unknown>;
+      const send = doc.send.bind(doc) as Send;
+      (doc as unknown as { send: Send }).send = (command, options) => {
         checkApiWrite(command, writer);
-        return send(command);
+        return send(command, options);
       };
     }
   }

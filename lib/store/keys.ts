@@ -9,6 +9,8 @@
  *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> | NONCE#<nonce> (ACME)
  *                      | ENROLL#<id> | JTI#<caId>:<jti> (enrollment of Keystone user certificates, project `system`)
  *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
+ *   pk = TOK#<sha256 of a token>   sk = TOKEN   (a Keystone validation shared by the API functions; never
+ *                      the token; `ttl`; the only items the API may PutItem: no worker attribute lives there)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
  *   gsi2pk = RENEW#<yyyy-mm-dd>       gsi2sk = <renewAt>#<project>#<id>  (renewals due that day; sparse)
  *   gsi2pk = EXPIRE#<yyyy-mm-dd>      gsi2sk = <notifyAt>#<project>#<id> (EXP# items: expiry notices due)
@@ -36,6 +38,9 @@ export const pk = (projectId: string) => `P#${projectId}`;
 export const sk = (kind: Kind, id: string) => `${kind}#${id}`;
 /** Webhooks live in a partition of their own (`H#`): the only items the API role may delete. */
 export const key = (projectId: string, kind: Kind, id: string) => ({ pk: kind === 'HOOK' ? `H#${projectId}` : pk(projectId), sk: sk(kind, id) });
+/** The shared token validation cache's partitions, outside every project's (lib/store/tokenValidations.ts). */
+export const TOKEN_CACHE_PARTITION_PREFIX = 'TOK#';
+export const tokenCacheKey = (fingerprint: string) => ({ pk: `${TOKEN_CACHE_PARTITION_PREFIX}${fingerprint}`, sk: 'TOKEN' });
 export const caIndexKey = (projectId: string, caId: string) => `P#${projectId}#CA#${caId}`;
 export const CA_INDEX = 'gsi1';
 export const RENEW_INDEX = 'gsi2';

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_DELETABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
-import { key, pk } from '../../lib/store/keys.js';
+import { API_DELETABLE_PARTITION_PREFIX, API_PUTTABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
+import { key, pk, tokenCacheKey } from '../../lib/store/keys.js';
+import { SHARED_ITEM_ATTRIBUTES } from '../../lib/auth/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/route.js';
 import { zipEntries } from '../support/zip.js';
 
@@ -76,7 +77,7 @@ const functions = () => Object.entries(template.Resources).filter(([, r]) => r.T
 describe('IAM: the API role cannot reach keys', () => {
   it('has exactly the actions it needs', () => {
     const allowed = statements('ApiRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
-    expect(new Set(allowed)).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']));
+    expect(new Set(allowed)).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']));
   });
 
   it('cannot read the worker secret, receive or delete jobs, or decrypt with the worker key', () => {
@@ -209,9 +210,47 @@ describe('IAM: the API role cannot reach keys', () => {
 describe('IAM: the API role cannot write what the worker trusts', () => {
   const dynamo = (role: string) => statements(role).filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
 
-  it('has no PutItem or batch write (UpdateItem cannot drop what it does not name)', () => {
+  const unconditioned = (role: string) => dynamo(role).filter((s) => s.Effect === 'Allow' && !(s as any).Condition);
+
+  it('has no PutItem or batch write (UpdateItem cannot drop what it does not name), but in the shared token validations\' own partitions', () => {
     const allowed = dynamo('ApiRole').filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
-    expect(new Set(allowed)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem']));
+    expect(new Set(allowed)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem']));
+    expect(unconditioned('ApiRole').flatMap((s) => list(s.Action))).not.toContain('dynamodb:PutItem');
+    const puts = dynamo('ApiRole').filter((s) => s.Effect === 'Allow' && list(s.Action).includes('dynamodb:PutItem'));
+    expect(puts).toHaveLength(1);
+    expect(list(puts[0].Action)).toEqual(['dynamodb:PutItem']);
+    expect(puts[0].Resource).toEqual({ 'Fn::GetAtt': ['Table', 'Arn'] });
+    expect((puts[0] as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_PUTTABLE_PARTITION_PREFIX}*`] } });
+  });
+
+  it('the shared token validations: keyed where the API may put, read with its GetItem, holding no attribute the API is denied', () => {
+    const { pk: tokenPk } = tokenCacheKey('0'.repeat(64));
+    expect(tokenPk.startsWith(API_PUTTABLE_PARTITION_PREFIX)).toBe(true);
+    // No project's, webhook's or system item is in that partition space (every other key starts P# or H#).
+    expect(API_PUTTABLE_PARTITION_PREFIX).toBe('TOK#');
+    for (const k of [key('p', 'CA', 'x').pk, key('p', 'HOOK', 'webhook').pk, pk(SYSTEM_PROJECT)]) expect(k.startsWith(API_PUTTABLE_PARTITION_PREFIX)).toBe(false);
+    expect(unconditioned('ApiRole').some((s) => list(s.Action).includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes('"Table"'))).toBe(true);
+    for (const a of ['pk', 'sk', ...SHARED_ITEM_ATTRIBUTES]) {
+      expect(WORKER_ONLY_ATTRIBUTES, a).not.toContain(a);
+      expect(VALIDATOR_ONLY_ATTRIBUTES, a).not.toContain(a);
+    }
+  });
+
+  it('no other role may write the shared token validations (a forged one would make the API take any token as anyone)', () => {
+    const tokenDeny = (role: string) =>
+      dynamo(role).find((s) => s.Effect === 'Deny' && JSON.stringify((s as any).Condition) === JSON.stringify({ 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${API_PUTTABLE_PARTITION_PREFIX}*`] } }));
+    for (const role of roles().filter((r) => r !== 'ApiRole')) {
+      const writes = dynamo(role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => /^dynamodb:(UpdateItem|PutItem|DeleteItem|BatchWriteItem|PartiQL)/.test(a)));
+      if (!writes.length) continue;
+      // Either every write is conditioned on partitions of its own (the enrollment front end's P#system), or TOK# is denied.
+      const confined = writes.every((s) => JSON.stringify((s as any).Condition ?? {}).includes('LeadingKeys') && !JSON.stringify((s as any).Condition).includes('TOK#'));
+      if (confined) continue;
+      const deny = tokenDeny(role);
+      expect(deny, role).toBeDefined();
+      expect(list(deny!.Action), role).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']));
+      expect(deny!.Resource, role).toEqual({ 'Fn::GetAtt': ['Table', 'Arn'] });
+    }
+    for (const role of ['WorkerRole', 'NotifierRole', 'AcmeRole', 'ValidatorRole']) expect(tokenDeny(role), role).toBeDefined();
   });
 
   it('is denied every write naming an attribute the worker trusts: the list the store enforces locally', () => {
@@ -246,7 +285,11 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
 
 describe('IAM: the ACME front end and the validator (Boulder\'s WFE and VA) cannot reach keys or sign', () => {
   const allowed = (role: string) => statements(role).filter((s) => s.Effect === 'Allow');
-  const denials = (role: string) => statements(role).filter((s) => s.Effect === 'Deny').map((s) => (s as any).Condition['ForAnyValue:StringEquals']['dynamodb:Attributes']);
+  // The attribute denials (the TOK# denial is checked above).
+  const denials = (role: string) =>
+    statements(role)
+      .filter((s) => s.Effect === 'Deny' && (s as any).Condition['ForAnyValue:StringEquals'])
+      .map((s) => (s as any).Condition['ForAnyValue:StringEquals']['dynamodb:Attributes']);
 
   it('the ACME role: the table, the jobs and validation queues (send only), its own key secret; nothing else', () => {
     expect(new Set(allowed('AcmeRole').flatMap((s) => list(s.Action)))).toEqual(

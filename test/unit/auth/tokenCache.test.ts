@@ -37,4 +37,11 @@ describe('TokenCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('e')).toBeDefined();
   });
+  it('a copy of a shared entry lives no longer than the entry (the revocation bound stays one cache period)', () => {
+    let now = 1_000_000;
+    const cache = new TokenCache(10, 300_000, () => now);
+    cache.set('a', creds(now + 3_600_000), now + 1_000);
+    now += 1_001;
+    expect(cache.get('a')).toBeUndefined();
+  });
 });

@@ -1,5 +1,6 @@
 // Tests of the DEVELOPMENT-ONLY Keystone stand-in (dev/keystone.ts): it must answer like Keystone 22.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { createDevKeystone, DEV_FIXTURES, type DevKeystone } from '../../../dev/keystone.js';
 
 let ks: DevKeystone;
@@ -212,5 +213,20 @@ describe('dev keystone: issueToken', () => {
     expect(ks.lookup(t)).toMatchObject({ userId: DEV_FIXTURES.users.caworker.id, projectId: DEV_FIXTURES.projects.service.id, roles: ['creator'] });
     expect(() => ks.issueToken('carol', 'tenant-b')).toThrow(/no role/);
     expect(() => ks.issueToken('nobody', 'tenant-a')).toThrow(/no user/);
+  });
+});
+
+describe('dev keystone: validations counted (what the token caches save is measured by)', () => {
+  it('counts GET /v3/auth/tokens per subject token, in-process and at /_dev/token-validations', async () => {
+    const t = ks.issueToken('alice', 'tenant-a');
+    const sha = createHash('sha256').update(t).digest('hex');
+    const before = ks.validations();
+    await validate(t, t);
+    await validate(t, t);
+    await validate(t, t, '', 'HEAD');
+    expect(ks.validations(t)).toBe(2);
+    expect(ks.validations()).toBe(before + 2);
+    const res = await fetch(`${ks.url.replace(/\/v3$/, '')}/_dev/token-validations?subject_sha256=${sha}`);
+    expect(await res.json()).toEqual({ total: before + 2, subject: 2 });
   });
 });

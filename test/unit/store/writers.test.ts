@@ -1,11 +1,17 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { checkApiWrite, WORKER_ONLY_ATTRIBUTES } from '../../../lib/store/writers.js';
+import { tokenCacheKey } from '../../../lib/store/keys.js';
 
 /** The local mirror of the API role's IAM policy (the boundary tests compare the two lists). */
 describe('what the API role may write', () => {
-  it('never a whole item', () => {
+  it('never a whole item, but for the shared token validations (their own partitions)', () => {
     expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { pk: 'P#a', sk: 'CA#1' } }))).toThrow(/PutItem/);
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { pk: 'H#a', sk: 'HOOK#webhook' } }))).toThrow(/PutItem/);
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), v: 1, creds: {}, ctx: {}, until: 1, ttl: 1 } }))).not.toThrow();
+    // Not the validator's (its role has no PutItem), and not with an attribute the worker trusts.
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), v: 1 } }), 'validator')).toThrow(/PutItem/);
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), keyRef: 'x' } }))).toThrow(/may not write keyRef/);
   });
 
   it('never an attribute the worker trusts, by name or placeholder, set or removed', () => {
