@@ -133,6 +133,10 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node24',
+  // As serverless.yml's custom.esbuild builds the real functions.
+  minify: true,
+  keepNames: true,
+  mainFields: ['module', 'main'],
   banner: { js: "import { createRequire as __bannerCreateRequire } from 'module'; const require = __bannerCreateRequire(import.meta.url);" },
   logLevel: 'error',
 });

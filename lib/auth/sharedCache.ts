@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { log } from '../log/index.js';
 import type { Credentials } from './credentials.js';
 import type { TokenContext } from './revocation.js';

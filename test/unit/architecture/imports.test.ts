@@ -150,3 +150,12 @@ describe('imports', () => {
     expect(unknown.map((c) => describeCircle(graph, c))).toEqual([]);
   });
 });
+
+describe('imports that bloat every bundle', () => {
+  it("zod is imported as a namespace: `import { z } from 'zod'` brings every locale into the bundle (about 370 KB)", () => {
+    const offenders = SCANNED.flatMap((d) => tsFiles(join(ROOT, d)))
+      .filter((f) => /^import\s*\{\s*z\s*\}\s*from\s*['"]zod['"]/m.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(ROOT, f));
+    expect(offenders).toEqual([]);
+  });
+});
