@@ -80,7 +80,13 @@ export function scaleOnPaper(c: PerCertificate, busiest: PartitionLoad[]): strin
   const out: string[] = [];
   for (const p of busiest) {
     const rate = PARTITION_WRITE_UNITS / p.writeUnitsPerCert;
-    const what = p.partition.startsWith('table P#') ? 'one project (all its items share this partition key)' : p.partition.startsWith('gsi1 ') ? 'one CA (its certificate index)' : 'the whole service (a day bucket of the index)';
+    const what = p.partition.startsWith('table P#')
+      ? 'one project (all its items share this partition key)'
+      : p.partition.startsWith('gsi1 ')
+        ? 'one CA (its certificate index)'
+        : p.partition.includes('#STATUS#')
+          ? "one project's certificates in one status"
+          : 'the whole service (a day bucket of the index)';
     out.push(`partition ${p.partition.replace(/#[0-9a-f]{32}/g, '#<project>').replace(/#[0-9a-f-]{36}/g, '#<id>')}: ${p.writeUnitsPerCert.toFixed(2)} write units per certificate -> at most ${rate.toFixed(0)} certificates/s for ${what}, before DynamoDB splits the key's items for heat`);
   }
   const perWorker = c.queueMs > 0 ? 1000 / c.queueMs : Infinity;

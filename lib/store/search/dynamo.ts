@@ -37,7 +37,9 @@ const reader: IndexReader = {
     // On a GSI the start key also names the table item: a certificate's sk is its index sort key (CERT#<id>).
     if (after) input.ExclusiveStartKey = { [index.pk]: driver.partition, [index.sk]: after, ...(index.name ? { pk: pk(projectId), sk: after } : {}) };
     const out = await documentClient().send(new QueryCommand(input));
-    const entries = (out.Items ?? []).map((item) => ({ sortKey: String(item[index.sk]), ...(driver.index === 'pointer' ? {} : { record: fromItem<CertificateRecord>(item) }) }));
+    // The lookup items and the status index (KEYS_ONLY: a status change rewrites only keys there) hold no record.
+    const keysOnly = driver.index === 'pointer' || driver.index === 'status';
+    const entries = (out.Items ?? []).map((item) => ({ sortKey: String(item[index.sk]), ...(keysOnly ? {} : { record: fromItem<CertificateRecord>(item) }) }));
     return { entries, more: out.LastEvaluatedKey !== undefined };
   },
   async get(projectId: string, ids: string[]) {

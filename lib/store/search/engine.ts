@@ -50,7 +50,9 @@ export async function searchCertificates(reader: IndexReader, projectId: string,
   let lastPlaced: string | undefined;
   for (;;) {
     const { entries, more } = await reader.read(projectId, driver, after, Math.max(limit + 1, MIN_BATCH));
-    const pointed = driver.index === 'pointer' ? await reader.get(projectId, [...new Set(entries.map((e) => certificateIdOf(e.sortKey)))]) : undefined;
+    // Entries of an index that holds only keys (lookup items, the status index) are read from the table.
+    const bare = entries.filter((e) => !e.record);
+    const pointed = bare.length ? await reader.get(projectId, [...new Set(bare.map((e) => certificateIdOf(e.sortKey)))]) : undefined;
     for (const entry of entries) {
       examined++;
       after = entry.sortKey;
