@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import WORKER_ONLY from './workerOnlyAttributes.json' with { type: 'json' };
 import VALIDATOR_ONLY from './validatorOnlyAttributes.json' with { type: 'json' };
-import { TOKEN_CACHE_PARTITION_PREFIX } from './keys.js';
+import { JTI_PARTITION_PREFIX, NONCE_PARTITION_PREFIX, TOKEN_CACHE_PARTITION_PREFIX } from './keys.js';
 
 /**
  * What the API role may write, mirrored from its IAM policy (serverless.yml reads the same JSON,
@@ -17,6 +17,29 @@ export const WORKER_ONLY_ATTRIBUTES: readonly string[] = WORKER_ONLY;
 export const VALIDATOR_ONLY_ATTRIBUTES: readonly string[] = VALIDATOR_ONLY;
 export const API_DELETABLE_PARTITION_PREFIX = 'H#';
 export const API_PUTTABLE_PARTITION_PREFIX = TOKEN_CACHE_PARTITION_PREFIX;
+
+/**
+ * The local mirrors (STORE_WRITER): the API role's (its functions and the scheduler), the notifier's,
+ * the ACME and the enrollment front ends' (the API's rules, but PutItem and each one's own `ttl`
+ * partition), the validator's (its own finding allowed).
+ */
+export const STORE_WRITERS = ['api', 'notifier', 'acme', 'enroll', 'validator'] as const;
+export type StoreWriter = (typeof STORE_WRITERS)[number];
+export const isStoreWriter = (w: string | undefined): w is StoreWriter => (STORE_WRITERS as readonly (string | undefined)[]).includes(w);
+
+/** DynamoDB deletes an item some time after its `ttl` (the table's TimeToLiveSpecification). */
+export const TTL_ATTRIBUTE = 'ttl';
+/**
+ * Where each writer may name `ttl`: only partitions of its own items, never a project's (`P#`),
+ * where a past `ttl` would erase a CA, a certificate, a revocation or a CRL (as IAM denies it).
+ */
+export const TTL_PARTITION_PREFIXES: Readonly<Record<StoreWriter, readonly string[]>> = {
+  api: [TOKEN_CACHE_PARTITION_PREFIX],
+  notifier: [],
+  acme: [NONCE_PARTITION_PREFIX],
+  enroll: [JTI_PARTITION_PREFIX],
+  validator: [],
+};
 
 const workerOnly = new Set(WORKER_ONLY_ATTRIBUTES);
 const apiDenied = new Set([...WORKER_ONLY_ATTRIBUTES, ...VALIDATOR_ONLY_ATTRIBUTES]);
@@ -39,10 +62,11 @@ function updatedAttributes(expression: string, names: Record<string, string> = {
  * Locally (dynalite enforces no IAM) the API's store client refuses what its IAM role would, so
  * the integration suites fail if API code ever relies on a write the deployed role cannot make.
  */
-export function checkApiWrite(command: unknown, writer: 'api' | 'validator' = 'api'): void {
-  const denied = writer === 'api' ? apiDenied : workerOnly;
+export function checkApiWrite(command: unknown, writer: StoreWriter = 'api'): void {
+  const denied = writer === 'validator' ? workerOnly : apiDenied;
   if (command instanceof PutCommand) {
     const item = command.input.Item ?? {};
+    checkTtl(writer, item.pk, Object.keys(item));
     // The validator's role has no PutItem at all; the API's only in the token cache's partitions.
     if (writer !== 'api' || !String(item.pk ?? '').startsWith(API_PUTTABLE_PARTITION_PREFIX)) {
       throw new WriteDeniedError(`the ${writer} role may not PutItem (whole items) outside ${API_PUTTABLE_PARTITION_PREFIX}* partitions: write with UpdateItem`);
@@ -56,7 +80,17 @@ export function checkApiWrite(command: unknown, writer: 'api' | 'validator' = 'a
   }
   if (command instanceof UpdateCommand) {
     if (command.input.ReturnValues === 'ALL_NEW' || command.input.ReturnValues === 'ALL_OLD') throw new WriteDeniedError('the API role may not have whole items returned by a write (they hold the worker\'s attributes): read them back');
-    const touched = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames).filter((a) => denied.has(a));
-    if (touched.length) throw new WriteDeniedError(`the ${writer} role may not write ${touched.join(', ')} (${writer === 'api' ? 'the worker\'s or the validator\'s' : 'the worker\'s'})`);
+    const attributes = updatedAttributes(command.input.UpdateExpression ?? '', command.input.ExpressionAttributeNames);
+    checkTtl(writer, (command.input.Key as Record<string, unknown> | undefined)?.pk, attributes);
+    const touched = attributes.filter((a) => denied.has(a));
+    if (touched.length) throw new WriteDeniedError(`the ${writer} role may not write ${touched.join(', ')} (${writer === 'validator' ? 'the worker\'s' : 'the worker\'s or the validator\'s'})`);
+  }
+}
+
+function checkTtl(writer: StoreWriter, partition: unknown, attributes: readonly string[]): void {
+  if (!attributes.includes(TTL_ATTRIBUTE)) return;
+  const own = TTL_PARTITION_PREFIXES[writer];
+  if (!own.some((prefix) => String(partition ?? '').startsWith(prefix))) {
+    throw new WriteDeniedError(`the ${writer} role may not write ${TTL_ATTRIBUTE} (DynamoDB would delete the item) outside ${own.length ? own.map((p) => `${p}*`).join(', ') : 'nothing'} partitions`);
   }
 }
