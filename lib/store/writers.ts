@@ -66,11 +66,11 @@ export function checkApiWrite(command: unknown, writer: StoreWriter = 'api'): vo
   const denied = writer === 'validator' ? workerOnly : apiDenied;
   if (command instanceof PutCommand) {
     const item = command.input.Item ?? {};
-    checkTtl(writer, item.pk, Object.keys(item));
     // The validator's role has no PutItem at all; the API's only in the token cache's partitions.
     if (writer !== 'api' || !String(item.pk ?? '').startsWith(API_PUTTABLE_PARTITION_PREFIX)) {
       throw new WriteDeniedError(`the ${writer} role may not PutItem (whole items) outside ${API_PUTTABLE_PARTITION_PREFIX}* partitions: write with UpdateItem`);
     }
+    checkTtl(writer, item.pk, Object.keys(item));
     const touched = Object.keys(item).filter((a) => denied.has(a));
     if (touched.length) throw new WriteDeniedError(`the api role may not write ${touched.join(', ')} (the worker's or the validator's)`);
   }
@@ -87,10 +87,11 @@ export function checkApiWrite(command: unknown, writer: StoreWriter = 'api'): vo
   }
 }
 
+/** `ttl` set or removed only in the writer's own partitions (its IAM role's Deny on dynamodb:Attributes + LeadingKeys). */
 function checkTtl(writer: StoreWriter, partition: unknown, attributes: readonly string[]): void {
   if (!attributes.includes(TTL_ATTRIBUTE)) return;
   const own = TTL_PARTITION_PREFIXES[writer];
-  if (!own.some((prefix) => String(partition ?? '').startsWith(prefix))) {
-    throw new WriteDeniedError(`the ${writer} role may not write ${TTL_ATTRIBUTE} (DynamoDB would delete the item) outside ${own.length ? own.map((p) => `${p}*`).join(', ') : 'nothing'} partitions`);
-  }
+  if (own.some((prefix) => String(partition ?? '').startsWith(prefix))) return;
+  const where = own.length ? `outside ${own.map((p) => `${p}*`).join(', ')} partitions` : 'anywhere';
+  throw new WriteDeniedError(`the ${writer} role may not write ${TTL_ATTRIBUTE} ${where} (DynamoDB would delete the item)`);
 }
