@@ -8,8 +8,9 @@ import { JTI_PARTITION_PREFIX, NONCE_PARTITION_PREFIX, TOKEN_CACHE_PARTITION_PRE
  * and the boundary tests compare them): never an attribute the worker trusts (CA keys and
  * certificates, issued certificates, CRLs, OCSP answers, claims), never a whole item (no PutItem:
  * only UpdateItem, which cannot drop what it does not name) but the shared token validations
- * (their own partitions, `TOK#`, where the worker writes nothing), and deletes only of webhooks
- * (their own partition, `H#`). A compromised API can ask for what some user could ask for; it cannot
+ * (their own partitions, `TOK#`, where the worker writes nothing), deletes only of webhooks
+ * (their own partition, `H#`), and `ttl` only on its own items (TTL_PARTITION_PREFIXES: DynamoDB
+ * deletes an item once its `ttl` passes). A compromised API can ask for what some user could ask for; it cannot
  * forge, swap or erase what the worker signed.
  */
 export const WORKER_ONLY_ATTRIBUTES: readonly string[] = WORKER_ONLY;
