@@ -1,4 +1,5 @@
 import { putNew, getRecord, listRecords, updateRecord, StaleRecordError } from './records.js';
+import { redeemOnce } from './redeemOnce.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeKeyRecord, AcmeOrderRecord, EabRecord } from './acmeTypes.js';
 import type { Page } from './types.js';
 
@@ -68,15 +69,7 @@ export const acmeAuthorizations = {
 };
 
 /**
- * A nonce is redeemed once: the first conditional write wins. Its expiry is in the nonce itself
- * (HMAC-protected, checked before), so the item is kept only for DynamoDB's TTL to remove.
+ * A nonce is redeemed once. Its expiry is in the nonce itself (HMAC-protected, checked before), so
+ * the item is kept only for DynamoDB's TTL to remove.
  */
-export async function redeemNonce(projectId: string, nonce: string, expiresAt: Date): Promise<boolean> {
-  try {
-    await putNew('NONCE', { projectId, id: nonce }, { ttl: Math.ceil(expiresAt.getTime() / 1000) });
-    return true;
-  } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
-    throw e;
-  }
-}
+export const redeemNonce = (projectId: string, nonce: string, expiresAt: Date): Promise<boolean> => redeemOnce('NONCE', projectId, nonce, Math.ceil(expiresAt.getTime() / 1000));

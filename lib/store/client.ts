@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { checkApiWrite } from './writers.js';
+import { checkApiWrite, isStoreWriter } from './writers.js';
 
 /**
  * One document client per process (Lambda reuses it across invocations). Locally the SDK's own
@@ -21,10 +21,10 @@ export function documentClient(): DynamoDBDocumentClient {
     doc = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler: SDK_HTTP_TIMEOUTS }), {
       marshallOptions: { removeUndefinedValues: true },
     });
-    // STORE_WRITER=api (the API's and the scheduler's functions): refuse what their IAM role refuses.
-    // STORE_WRITER=validator (the ACME validator): the same, with its own finding allowed.
+    // STORE_WRITER=api (the API's and the scheduler's functions), notifier, acme, enroll: refuse what
+    // their IAM role refuses. STORE_WRITER=validator (the ACME validator): the same, with its own finding allowed.
     const writer = process.env.STORE_WRITER;
-    if (writer === 'api' || writer === 'validator') {
+    if (isStoreWriter(writer)) {
       // The options (an abortSignal) pass through: bounded calls stay bounded locally.
       type Send = (c: unknown, options?: unknown) => Promise<unknown>;
       const send = doc.send.bind(doc) as Send;

@@ -4,6 +4,7 @@ import { dueInBuckets } from './buckets.js';
 import { documentClient, tableName } from './client.js';
 import { issuingKeys, key } from './keys.js';
 import { getRecord, listRecords, putNew, updateRecord } from './records.js';
+import { redeemOnce } from './redeemOnce.js';
 import type { EnrollmentRecord, EnrollmentStatus } from './enrollmentTypes.js';
 import type { DueEntry, Page } from './types.js';
 
@@ -38,13 +39,5 @@ export const enrollments = {
   },
 };
 
-/** A JWS id is used once per CA: the first conditional write wins; DynamoDB's TTL removes it after `expiresAt`. */
-export async function redeemJti(projectId: string, caId: string, jti: string, expiresAt: Date): Promise<boolean> {
-  try {
-    await putNew('JTI', { projectId, id: `${caId}:${jti}` }, { ttl: Math.ceil(expiresAt.getTime() / 1000) + 60 });
-    return true;
-  } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
-    throw e;
-  }
-}
+/** A JWS id is used once per CA; DynamoDB's TTL removes it after `expiresAt`. */
+export const redeemJti = (projectId: string, caId: string, jti: string, expiresAt: Date): Promise<boolean> => redeemOnce('JTI', projectId, `${caId}:${jti}`, Math.ceil(expiresAt.getTime() / 1000) + 60);

@@ -6,9 +6,15 @@
  *                      | CRLC#<crlId>#<set>#<i> (a large CRL's DER in chunks of at most 300 KB; the head names its set)
  *                      | REV#<crlId>#<serial> (one revocation on that CRL, worker-only: a CRL is built from these, paged)
  *                      | OCSP#<caId>:<serial> (pre-signed responses)
- *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> | NONCE#<nonce> (ACME)
- *                      | ENROLL#<id> | JTI#<caId>:<jti> (enrollment of Keystone user certificates, project `system`)
+ *                      | ACCT#<id> | AKEY#<caId>:<jwk thumbprint> | EAB#<kid> | ORDER#<id> | AUTHZ#<id> (ACME)
+ *                      | ENROLL#<id> (enrollment of Keystone user certificates, project `system`)
  *   pk = H#<project>   sk = HOOK#webhook        (the project's webhook: the API may delete only here)
+ *   pk = N#<project>   sk = NONCE#<nonce>       (a redeemed ACME nonce; `ttl`)
+ *   pk = J#<project>   sk = JTI#<caId>:<jti>    (a used enrollment JWS id, project `system`; `ttl`)
+ *                      DynamoDB deletes an item once its `ttl` passes, so no front end may name `ttl` in a
+ *                      `P#` partition (a past one would erase a CA, a revocation, a CRL): the items a front end
+ *                      gives a `ttl` live in partitions of their own (N#, J#, TOK#). Before, nonces and JWS ids
+ *                      were under P#: lib/store/redeemOnce.ts still looks there until those have expired.
  *   pk = TOK#<sha256 of a token>   sk = TOKEN   (a Keystone validation shared by the API functions; never
  *                      the token; `ttl`; the only items the API may PutItem: no worker attribute lives there)
  *   gsi1pk = P#<project>#CA#<caId>   gsi1sk = CERT#<id>     (certificates of one CA)
@@ -36,8 +42,12 @@ export type AcmeKind = 'ACCT' | 'AKEY' | 'EAB' | 'ORDER' | 'AUTHZ' | 'NONCE';
 
 export const pk = (projectId: string) => `P#${projectId}`;
 export const sk = (kind: Kind, id: string) => `${kind}#${id}`;
-/** Webhooks live in a partition of their own (`H#`): the only items the API role may delete. */
-export const key = (projectId: string, kind: Kind, id: string) => ({ pk: kind === 'HOOK' ? `H#${projectId}` : pk(projectId), sk: sk(kind, id) });
+/** The front ends' single-use markers, the only project items they may give a `ttl` (IAM denies it under P#). */
+export const NONCE_PARTITION_PREFIX = 'N#';
+export const JTI_PARTITION_PREFIX = 'J#';
+/** Kinds in partitions of their own: webhooks (`H#`, the only items the API role may delete), nonces and JWS ids. */
+const OWN_PARTITION: Partial<Record<Kind, string>> = { HOOK: 'H#', NONCE: NONCE_PARTITION_PREFIX, JTI: JTI_PARTITION_PREFIX };
+export const key = (projectId: string, kind: Kind, id: string) => ({ pk: `${OWN_PARTITION[kind] ?? 'P#'}${projectId}`, sk: sk(kind, id) });
 /** The shared token validation cache's partitions, outside every project's (lib/store/tokenValidations.ts). */
 export const TOKEN_CACHE_PARTITION_PREFIX = 'TOK#';
 export const tokenCacheKey = (fingerprint: string) => ({ pk: `${TOKEN_CACHE_PARTITION_PREFIX}${fingerprint}`, sk: 'TOKEN' });

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from './client.js';
+import { isStoreWriter } from './writers.js';
 import { fromItem, key, pk, type Kind } from './keys.js';
 import type { Page } from './types.js';
 import { assertBound, isBound } from './binding.js';
@@ -123,7 +124,7 @@ export async function updateRecord<T>(
   }
   // The API role may not have the worker's attributes returned by a write (IAM counts returned
   // attributes under dynamodb:Attributes): it writes, then reads the record back.
-  const returnAll = process.env.STORE_WRITER !== 'api' && process.env.STORE_WRITER !== 'validator';
+  const returnAll = !isStoreWriter(process.env.STORE_WRITER);
   try {
     const out = await documentClient().send(
       new UpdateCommand({

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_DELETABLE_PARTITION_PREFIX, API_PUTTABLE_PARTITION_PREFIX, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES } from '../../lib/store/writers.js';
-import { key, pk, tokenCacheKey } from '../../lib/store/keys.js';
+import { API_DELETABLE_PARTITION_PREFIX, API_PUTTABLE_PARTITION_PREFIX, TTL_ATTRIBUTE, TTL_PARTITION_PREFIXES, VALIDATOR_ONLY_ATTRIBUTES, WORKER_ONLY_ATTRIBUTES, type StoreWriter } from '../../lib/store/writers.js';
+import { crlChunkId, key, pk, revocationId, sk, tokenCacheKey } from '../../lib/store/keys.js';
 import { SHARED_ITEM_ATTRIBUTES } from '../../lib/auth/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/route.js';
 import { zipEntries } from '../support/zip.js';
+import { conditionHolds, type Condition } from '../support/iamConditions.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -24,6 +25,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Condition;
 }
 
 // Asynchronously: on a busy machine `osls package` takes minutes, and a worker blocked that long answers
@@ -49,15 +51,18 @@ const statements = (role: string): Statement[] => [
 const roles = () => Object.keys(template.Resources).filter((name) => template.Resources[name].Type === 'AWS::IAM::Role');
 const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
+const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/openstack-ca-prod';
+
 /** A statement's resources as ARN globs, with the pseudo parameters of one account and region. */
 function resourceGlobs(resource: unknown): string[] {
   return list(resource).map((r: any) => {
     if (typeof r === 'string') return r;
     const sub = r['Fn::Sub'];
-    if (typeof sub === 'string') return sub.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012');
+    if (typeof sub === 'string') return sub.replaceAll('${Table.Arn}', TABLE_ARN).replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012');
     const [logical, attr] = r['Fn::GetAtt'] ?? [];
     const target = template.Resources[logical];
     if (attr === 'Arn' && target?.Type === 'AWS::Logs::LogGroup') return `arn:aws:logs:us-east-1:123456789012:log-group:${target.Properties.LogGroupName}:*`;
+    if (attr === 'Arn' && target?.Type === 'AWS::DynamoDB::Table') return TABLE_ARN;
     return JSON.stringify(r); // matches no log stream
   });
 }
@@ -70,6 +75,20 @@ function canWriteLogs(role: string, logGroup: string): boolean {
     (s) => s.Effect === 'Allow' && list(s.Action).some((a) => ['logs:PutLogEvents', 'logs:*'].includes(a)) && resourceGlobs(s.Resource).some((g) => globMatches(g, stream)),
   );
 }
+/**
+ * IAM's answer to one DynamoDB item request on the table by `role`: an explicit Deny that applies
+ * wins, else an Allow that applies, else the implicit deny. `attributes`: what dynamodb:Attributes holds.
+ */
+function decide(role: string, action: string, item: { pk: string }, attributes: readonly string[]): 'Allow' | 'Deny' | 'ImplicitDeny' {
+  const context = { 'dynamodb:LeadingKeys': [item.pk], 'dynamodb:Attributes': attributes };
+  const applying = statements(role).filter(
+    (s) => list(s.Action).some((a) => globMatches(a, action)) && resourceGlobs(s.Resource).some((g) => globMatches(g, TABLE_ARN)) && conditionHolds(s.Condition, context),
+  );
+  if (applying.some((s) => s.Effect === 'Deny')) return 'Deny';
+  return applying.some((s) => s.Effect === 'Allow') ? 'Allow' : 'ImplicitDeny';
+}
+/** The front ends' roles and the local mirror (STORE_WRITER) each one's functions run with. */
+const WRITER_OF_ROLE: Record<string, StoreWriter> = { ApiRole: 'api', NotifierRole: 'notifier', AcmeRole: 'acme', EnrollRole: 'enroll', ValidatorRole: 'validator' };
 const logGroupOf = (fnLogicalId: string) => `/aws/lambda/${template.Resources[fnLogicalId].Properties.FunctionName}`;
 const actions = (role: string) => statements(role).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
@@ -255,8 +274,8 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
 
   it('is denied every write naming an attribute the worker trusts: the list the store enforces locally', () => {
     const deny = dynamo('ApiRole').filter((s) => s.Effect === 'Deny');
-    // The worker's attributes, and the ACME validator's finding.
-    expect(deny).toHaveLength(2);
+    // The worker's attributes, the ACME validator's finding, and `ttl` outside TOK# (see the ttl tests).
+    expect(deny).toHaveLength(3);
     expect((deny[1] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...VALIDATOR_ONLY_ATTRIBUTES] } });
     expect(list(deny[0].Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']));
     expect((deny[0] as any).Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } });
@@ -274,12 +293,54 @@ describe('IAM: the API role cannot write what the worker trusts', () => {
     expect((deletes[0] as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_DELETABLE_PARTITION_PREFIX}*`] } });
   });
 
-  it('every function that runs as ApiRole, NotifierRole, AcmeRole, EnrollRole or ValidatorRole has the local mirror of these rules switched on', () => {
-    for (const [, fn] of functions()) {
-      const role = JSON.stringify(fn.Properties.Role);
-      if (/ApiRole|NotifierRole|AcmeRole|EnrollRole/.test(role)) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('api');
-      if (role.includes('ValidatorRole')) expect(fn.Properties.Environment.Variables.STORE_WRITER, role).toBe('validator');
+  it('every function that runs as ApiRole, NotifierRole, AcmeRole, EnrollRole or ValidatorRole has the local mirror of its role switched on', () => {
+    for (const [name, fn] of functions()) {
+      const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+      if (role in WRITER_OF_ROLE) expect(fn.Properties.Environment.Variables.STORE_WRITER, name).toBe(WRITER_OF_ROLE[role]);
     }
+  });
+});
+
+describe('IAM: no role but the worker can have DynamoDB delete what it did not write (`ttl`)', () => {
+  const project = 'p1';
+  // What a past `ttl` would erase: a CA, a certificate, a revocation the next CRL is built from, a CRL head.
+  const trusted = (projectId: string) => [
+    key(projectId, 'CA', 'ca1'),
+    key(projectId, 'CERT', 'c1'),
+    { pk: pk(projectId), sk: sk('REV', revocationId('ca1', '01ab')) },
+    key(projectId, 'CRL', 'ca1'),
+  ];
+  const withTtl = ['pk', 'sk', 'projectId', 'id', TTL_ATTRIBUTE];
+  // Each front end's own `ttl` items: the shared token validations, redeemed nonces, used JWS ids.
+  const own = { api: tokenCacheKey('0'.repeat(64)), acme: key(project, 'NONCE', 'n1'), enroll: key(SYSTEM_PROJECT, 'JTI', 'ca1:j1') };
+
+  it('the front ends are denied UpdateItem and PutItem naming `ttl` on a project\'s items, though they may update those items', () => {
+    for (const role of Object.keys(WRITER_OF_ROLE)) {
+      for (const item of [...trusted(project), ...trusted(SYSTEM_PROJECT)]) {
+        for (const action of ['dynamodb:UpdateItem', 'dynamodb:PutItem']) expect(decide(role, action, item, withTtl), `${role} ${action} ${item.pk} ${item.sk}`).toBe('Deny');
+      }
+      // Not a vacuous denial: the same update without `ttl` is allowed (the enrollment role's in P#system only).
+      for (const item of trusted(SYSTEM_PROJECT)) expect(decide(role, 'dynamodb:UpdateItem', item, ['pk', 'sk', 'status']), `${role} ${item.sk}`).toBe('Allow');
+    }
+  });
+
+  it('each may name `ttl` in its own items\' partitions only, the same ones its local mirror allows', () => {
+    expect(decide('ApiRole', 'dynamodb:PutItem', own.api, ['pk', 'sk', ...SHARED_ITEM_ATTRIBUTES])).toBe('Allow');
+    expect(decide('AcmeRole', 'dynamodb:UpdateItem', own.acme, withTtl)).toBe('Allow');
+    expect(decide('EnrollRole', 'dynamodb:UpdateItem', own.enroll, withTtl)).toBe('Allow');
+    for (const [role, writer] of Object.entries(WRITER_OF_ROLE)) {
+      for (const item of Object.values(own)) {
+        const mirrored = TTL_PARTITION_PREFIXES[writer].some((prefix) => item.pk.startsWith(prefix));
+        expect(decide(role, 'dynamodb:UpdateItem', item, withTtl) === 'Allow', `${role} ${item.pk}`).toBe(mirrored);
+      }
+    }
+    // The moved keys are outside every project partition, and no P# key falls under them.
+    for (const item of Object.values(own)) expect(item.pk.startsWith('P#')).toBe(false);
+  });
+
+  it('the worker still expires the CRL chunks it wrote', () => {
+    const chunk = { pk: pk(project), sk: sk('CRLC', crlChunkId('ca1', '2.ab', 0)) };
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(decide('WorkerRole', action, chunk, withTtl), action).toBe('Allow');
   });
 });
 
@@ -297,7 +358,7 @@ describe('IAM: the ACME front end and the validator (Boulder\'s WFE and VA) cann
     );
     expect(allowed('AcmeRole').find((s) => list(s.Action).includes('secretsmanager:GetSecretValue'))!.Resource).toEqual({ Ref: 'AcmeKeySecret' });
     expect(JSON.stringify(statements('AcmeRole'))).not.toMatch(/ServiceCredentialsSecret|WorkerKey|NotifierKey|kms:/);
-    expect(denials('AcmeRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES], [...VALIDATOR_ONLY_ATTRIBUTES]]);
+    expect(denials('AcmeRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES], [...VALIDATOR_ONLY_ATTRIBUTES], [TTL_ATTRIBUTE]]);
     // Only the ACME role reads the ACME key.
     for (const role of roles().filter((r) => r !== 'AcmeRole')) expect(JSON.stringify(statements(role)), role).not.toMatch(/AcmeKeySecret/);
   });
@@ -308,7 +369,7 @@ describe('IAM: the ACME front end and the validator (Boulder\'s WFE and VA) cann
     );
     for (const s of allowed('ValidatorRole').filter((s) => list(s.Action).some((a) => a.startsWith('sqs:')))) expect(s.Resource).toEqual({ 'Fn::GetAtt': ['ValidationQueue', 'Arn'] });
     expect(JSON.stringify(statements('ValidatorRole'))).not.toMatch(/JobsQueue|Secret|kms:/);
-    expect(denials('ValidatorRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES]]);
+    expect(denials('ValidatorRole')).toEqual([[...WORKER_ONLY_ATTRIBUTES], [TTL_ATTRIBUTE]]);
     expect(VALIDATOR_ONLY_ATTRIBUTES).toEqual(['validation']);
   });
 
@@ -344,28 +405,31 @@ describe('IAM: the token-less enrollment front end reaches only the system parti
     for (const [name] of functions().filter(([name]) => name !== 'EnrollLambdaFunction')) expect(canWriteLogs('EnrollRole', logGroupOf(name)), name).toBe(false);
   });
 
-  it('every DynamoDB allow is on the table itself (no index) and conditioned on the partition key P#system only', () => {
+  it('every DynamoDB allow is on the table itself (no index) and conditioned on the partition keys P#system and J#system only', () => {
     expect(systemPartition).toBe('P#system');
     // What the enroll code path writes and reads is keyed there; the CA index key of a user
-    // certificate (gsi1pk) is an attribute of that item, and no index is queried.
-    for (const kind of ['ENROLL', 'JTI', 'CERT', 'JOB', 'CA', 'OCSP', 'EVT'] as const) expect(key(SYSTEM_PROJECT, kind, 'x').pk).toBe(systemPartition);
+    // certificate (gsi1pk) is an attribute of that item, and no index is queried. Used JWS ids
+    // (given a `ttl`) in their own partition, where no login CA or certificate lives.
+    for (const kind of ['ENROLL', 'CERT', 'JOB', 'CA', 'OCSP', 'EVT'] as const) expect(key(SYSTEM_PROJECT, kind, 'x').pk).toBe(systemPartition);
+    expect(key(SYSTEM_PROJECT, 'JTI', 'x').pk).toBe('J#system');
     expect(key(SYSTEM_PROJECT, 'HOOK', 'webhook').pk).not.toBe(systemPartition);
     const dynamo = allowed().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.length).toBeGreaterThan(0);
     for (const s of dynamo) {
       expect(s.Resource).toEqual({ 'Fn::GetAtt': ['Table', 'Arn'] });
-      expect((s as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [systemPartition] } });
+      expect((s as any).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [systemPartition, key(SYSTEM_PROJECT, 'JTI', 'x').pk] } });
       expect(list(s.Action).every((a) => ['dynamodb:GetItem', 'dynamodb:UpdateItem'].includes(a)), JSON.stringify(s.Action)).toBe(true);
     }
     expect(JSON.stringify(enroll())).not.toMatch(/\/index\/|gsi[0-9]/);
   });
 
-  it('is denied the worker\'s and the validator\'s attributes, as the API is', () => {
+  it('is denied the worker\'s and the validator\'s attributes, as the API is, and `ttl` outside its JWS ids', () => {
     const deny = enroll().filter((s) => s.Effect === 'Deny');
-    expect(deny).toEqual(statements('ApiRole').filter((s) => s.Effect === 'Deny'));
+    expect(deny.slice(0, 2)).toEqual(statements('ApiRole').filter((s) => s.Effect === 'Deny').slice(0, 2));
     expect(deny.map((s) => (s as any).Condition)).toEqual([
       { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...WORKER_ONLY_ATTRIBUTES] } },
       { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [...VALIDATOR_ONLY_ATTRIBUTES] } },
+      { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [TTL_ATTRIBUTE] }, 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['J#*'] } },
     ]);
     for (const s of deny) expect(list(s.Action)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLInsert']));
   });

@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { checkApiWrite, WORKER_ONLY_ATTRIBUTES } from '../../../lib/store/writers.js';
-import { tokenCacheKey } from '../../../lib/store/keys.js';
+import { checkApiWrite, STORE_WRITERS, WORKER_ONLY_ATTRIBUTES } from '../../../lib/store/writers.js';
+import { key, pk, revocationId, sk, tokenCacheKey } from '../../../lib/store/keys.js';
 
 /** The local mirror of the API role's IAM policy (the boundary tests compare the two lists). */
 describe('what the API role may write', () => {
@@ -37,5 +37,25 @@ describe('what the API role may write', () => {
     expect(() => checkApiWrite(new UpdateCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CERT#1' }, UpdateExpression: 'SET #s = :s, revokedAt = :r', ExpressionAttributeNames: { '#s': 'status' } }))).not.toThrow();
     expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'H#a', sk: 'HOOK#webhook' } }))).not.toThrow();
     expect(() => checkApiWrite(new DeleteCommand({ TableName: 't', Key: { pk: 'P#a', sk: 'CERT#1' } }))).toThrow(/delete only/);
+  });
+
+  it('never `ttl` on a project\'s item (DynamoDB would delete it), by name or placeholder; only in each writer\'s own partitions', () => {
+    const trusted = [key('a', 'CA', '1'), key('a', 'CERT', '1'), { pk: pk('a'), sk: sk('REV', revocationId('ca', '01ab')) }, key('a', 'CRL', 'ca'), key('system', 'CA', '1')];
+    const setTtl = (Key: { pk: string; sk: string }, expression = 'SET #t = :t') =>
+      new UpdateCommand({ TableName: 't', Key, UpdateExpression: expression, ExpressionAttributeNames: expression.includes('#t') ? { '#t': 'ttl' } : undefined, ExpressionAttributeValues: { ':t': 1 } });
+    for (const writer of STORE_WRITERS) {
+      for (const item of trusted) {
+        for (const expression of ['SET #t = :t', 'SET ttl = :t', 'REMOVE ttl']) expect(() => checkApiWrite(setTtl(item, expression), writer), `${writer} ${item.sk} ${expression}`).toThrow(/may not write ttl/);
+      }
+    }
+    expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), ttl: 1 } }), 'acme')).toThrow(/PutItem/);
+    // Each front end's own: nonces for ACME, JWS ids for enrollment, the token validations for the API.
+    expect(() => checkApiWrite(setTtl(key('a', 'NONCE', 'n')), 'acme')).not.toThrow();
+    expect(() => checkApiWrite(setTtl(key('system', 'JTI', 'ca:j')), 'enroll')).not.toThrow();
+    expect(() => checkApiWrite(setTtl(tokenCacheKey('ab'.repeat(32))), 'api')).not.toThrow();
+    // Not another's.
+    expect(() => checkApiWrite(setTtl(key('a', 'NONCE', 'n')), 'api')).toThrow(/may not write ttl/);
+    expect(() => checkApiWrite(setTtl(key('system', 'JTI', 'ca:j')), 'acme')).toThrow(/may not write ttl/);
+    for (const writer of ['notifier', 'validator'] as const) expect(() => checkApiWrite(setTtl(key('a', 'NONCE', 'n')), writer)).toThrow(/may not write ttl/);
   });
 });
