@@ -1,14 +1,21 @@
 /** Part 1 of `npm run bench`: certificates built and signed per second on one core. */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { caPlan, issue, leafPlan, type Issuer } from '../lib/ca/index.js';
+import { caPlan, issue, leafPlan, prelint, tbsFor, verifyIssued, type CertificatePlan, type Issuer } from '../lib/ca/index.js';
 import { nativeDriver } from '../lib/drivers/index.js';
 import { decideIssuance } from '../lib/ra/index.js';
-import { parseCsr, subjectKeyIdentifier, type KeyType } from '../lib/x509/index.js';
+import { assembleCertificate, assertLintClean, lintCertificate, newSerial, parseCsr, signatureAlgorithmFor, subjectKeyIdentifier, type KeyType } from '../lib/x509/index.js';
 
 export interface EngineRate {
   /** Certificates per second of wall-clock time. */
   perSecond: number;
+  /**
+   * The goal's engine figure: build the TBS, sign, assemble (issue()'s own tbsFor, driver.sign,
+   * assembleCertificate), per CPU-second; the checks around it are timed apart in `checksUs`.
+   */
+  buildSignPerCpuSecond: number;
+  /** Microseconds per certificate of each of issue()'s steps, measured one by one. */
+  stepsUs: { build: number; sign: number; assemble: number; prelint: number; verify: number; lint: number };
   /**
    * Certificates per CPU-second of this process (user + system, all its threads): the one-core
    * figure, unaffected by whatever else the machine runs. `openssl speed` divides by CPU time too.
@@ -47,7 +54,47 @@ export async function engineRate(keyType: KeyType, privateKey: KeyObject, csrPem
   }
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { perSecond: n / wall, perCpuSecond: n / ((cpu.user + cpu.system) / 1e6) };
+  return { perSecond: n / wall, perCpuSecond: n / ((cpu.user + cpu.system) / 1e6), ...(await steps(plan, issuer, now, seconds)) };
+}
+
+/** issue()'s steps one by one, in its order, on its own functions: where a certificate's time goes. */
+async function steps(plan: CertificatePlan, issuer: Issuer, now: Date, seconds: number): Promise<Pick<EngineRate, 'buildSignPerCpuSecond' | 'stepsUs'>> {
+  const algorithm = signatureAlgorithmFor(issuer.keyType);
+  const t = { build: 0, sign: 0, assemble: 0, prelint: 0, verify: 0, lint: 0 };
+  let n = 0;
+  let coreCpuUs = 0;
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    const c0 = process.cpuUsage();
+    let a = performance.now();
+    const tbs = tbsFor(plan, issuer, newSerial());
+    let b = performance.now();
+    t.build += b - a;
+    a = b;
+    const signature = await nativeDriver.sign(tbs, algorithm, issuer.key);
+    b = performance.now();
+    t.sign += b - a;
+    a = b;
+    const der = assembleCertificate(tbs, algorithm, signature);
+    b = performance.now();
+    t.assemble += b - a;
+    const c = process.cpuUsage(c0);
+    coreCpuUs += c.user + c.system;
+    a = performance.now();
+    await prelint(tbs, algorithm, issuer.keyType, plan.kind, now);
+    b = performance.now();
+    t.prelint += b - a;
+    a = b;
+    verifyIssued(der, plan, issuer);
+    b = performance.now();
+    t.verify += b - a;
+    a = b;
+    assertLintClean(lintCertificate(der, { kind: plan.kind, issuerDer: issuer.certificate?.raw, now }));
+    t.lint += performance.now() - a;
+    n++;
+  }
+  const us = (ms: number) => (ms * 1000) / n;
+  return { buildSignPerCpuSecond: n / (coreCpuUs / 1e6), stepsUs: { build: us(t.build), sign: us(t.sign), assemble: us(t.assemble), prelint: us(t.prelint), verify: us(t.verify), lint: us(t.lint) } };
 }
 
 /** `openssl speed` signs per second on one core; it divides by its user CPU time, not wall time. */

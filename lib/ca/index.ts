@@ -1,5 +1,6 @@
 /** The CA (Boulder's `ca`): signs exactly what was decided, through the configured driver; decides nothing. */
-export { issue } from './issue.js';
+export { issue, tbsFor } from './issue.js';
+export { prelint } from './prelint.js';
 export { verifyIssued, IssuedNotDecidedError } from './verifyIssued.js';
 export { signCsr } from './csr.js';
 export { signCrl, signOcsp, revocationUrls, type CrlPlan } from './revocation.js';
