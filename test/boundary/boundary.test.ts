@@ -8,8 +8,8 @@ import { API_DELETABLE_PARTITION_PREFIX, API_PUTTABLE_PARTITION_PREFIX, TTL_ATTR
 import { crlChunkId, key, pk, revocationId, sk, tokenCacheKey } from '../../lib/store/keys.js';
 import { SHARED_ITEM_ATTRIBUTES } from '../../lib/auth/index.js';
 import { SYSTEM_PROJECT } from '../../lib/http/route.js';
-import { zipEntries } from '../support/zip.js';
-import { conditionHolds, type Condition } from '../support/iamConditions.js';
+import { describePackages } from './packages.js';
+import { bindPolicies } from './policies.js';
 
 /**
  * The security boundary, read off what would be deployed: `osls package` (offline, dummy
@@ -21,12 +21,6 @@ const WORK = '.esbuild-package';
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
 let out: string;
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Condition;
-}
 
 // Asynchronously: on a busy machine `osls package` takes minutes, and a worker blocked that long answers
 // nothing meanwhile (vitest 3 failed the run at its 60 s worker RPC deadline, "Timeout calling onTaskUpdate").
@@ -41,57 +35,9 @@ beforeAll(async () => {
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 });
 
-/** A role's statements: its inline policies and any AWS::IAM::Policy attached to it. */
-const statements = (role: string): Statement[] => [
-  ...(template.Resources[role].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement),
-  ...Object.values(template.Resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(JSON.stringify({ Ref: role })))
-    .flatMap((r) => r.Properties.PolicyDocument.Statement),
-];
-const roles = () => Object.keys(template.Resources).filter((name) => template.Resources[name].Type === 'AWS::IAM::Role');
-const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
-
-const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/openstack-ca-prod';
-
-/** A statement's resources as ARN globs, with the pseudo parameters of one account and region. */
-function resourceGlobs(resource: unknown): string[] {
-  return list(resource).map((r: any) => {
-    if (typeof r === 'string') return r;
-    const sub = r['Fn::Sub'];
-    if (typeof sub === 'string') return sub.replaceAll('${Table.Arn}', TABLE_ARN).replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012');
-    const [logical, attr] = r['Fn::GetAtt'] ?? [];
-    const target = template.Resources[logical];
-    if (attr === 'Arn' && target?.Type === 'AWS::Logs::LogGroup') return `arn:aws:logs:us-east-1:123456789012:log-group:${target.Properties.LogGroupName}:*`;
-    if (attr === 'Arn' && target?.Type === 'AWS::DynamoDB::Table') return TABLE_ARN;
-    return JSON.stringify(r); // matches no log stream
-  });
-}
-const globMatches = (glob: string, arn: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
-
-/** Whether `role` may write log events into a stream of `logGroup`. */
-function canWriteLogs(role: string, logGroup: string): boolean {
-  const stream = `arn:aws:logs:us-east-1:123456789012:log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
-  return statements(role).some(
-    (s) => s.Effect === 'Allow' && list(s.Action).some((a) => ['logs:PutLogEvents', 'logs:*'].includes(a)) && resourceGlobs(s.Resource).some((g) => globMatches(g, stream)),
-  );
-}
-/**
- * IAM's answer to one DynamoDB item request on the table by `role`: an explicit Deny that applies
- * wins, else an Allow that applies, else the implicit deny. `attributes`: what dynamodb:Attributes holds.
- */
-function decide(role: string, action: string, item: { pk: string }, attributes: readonly string[]): 'Allow' | 'Deny' | 'ImplicitDeny' {
-  const context = { 'dynamodb:LeadingKeys': [item.pk], 'dynamodb:Attributes': attributes };
-  const applying = statements(role).filter(
-    (s) => list(s.Action).some((a) => globMatches(a, action)) && resourceGlobs(s.Resource).some((g) => globMatches(g, TABLE_ARN)) && conditionHolds(s.Condition, context),
-  );
-  if (applying.some((s) => s.Effect === 'Deny')) return 'Deny';
-  return applying.some((s) => s.Effect === 'Allow') ? 'Allow' : 'ImplicitDeny';
-}
+const { statements, roles, list, resourceGlobs, globMatches, canWriteLogs, decide, logGroupOf, actions, functions, TABLE_ARN } = bindPolicies(() => template);
 /** The front ends' roles and the local mirror (STORE_WRITER) each one's functions run with. */
 const WRITER_OF_ROLE: Record<string, StoreWriter> = { ApiRole: 'api', NotifierRole: 'notifier', AcmeRole: 'acme', EnrollRole: 'enroll', ValidatorRole: 'validator' };
-const logGroupOf = (fnLogicalId: string) => `/aws/lambda/${template.Resources[fnLogicalId].Properties.FunctionName}`;
-const actions = (role: string) => statements(role).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 
 describe('IAM: the API role cannot reach keys', () => {
   it('has exactly the actions it needs', () => {
@@ -452,85 +398,4 @@ describe('IAM: the token-less enrollment front end reaches only the system parti
   });
 });
 
-describe('bundles: the API contains no keystore or driver code', () => {
-  const meta = (fn: string) => JSON.parse(readFileSync(join(ROOT, WORK, '.build', 'functions', fn + '-meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
-  // The API's functions and the token-less enrollment front end.
-  const apiFunctions = () => [
-    ...readdirSync(join(ROOT, 'functions', 'api'))
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => `api/${f.replace(/\.ts$/, '')}`),
-    'enroll/handler',
-  ];
-
-  it('the enrollment front end is among the bundles checked', () => {
-    expect(apiFunctions()).toContain('enroll/handler');
-    expect(template.Resources.EnrollLambdaFunction.Properties.Handler).toBe('functions/enroll/handler.handler');
-  });
-
-  it('no API bundle takes a module of lib/keystore, lib/drivers or lib/worker, nor a Secrets Manager client', () => {
-    const fns = apiFunctions();
-    expect(fns.length).toBeGreaterThan(5);
-    for (const fn of fns) {
-      const inputs = Object.keys(meta(fn).inputs);
-      expect(inputs.length, fn).toBeGreaterThan(10);
-      expect(inputs.filter((i) => /lib\/(keystore|drivers|worker)\/|client-secrets-manager/.test(i)), fn).toEqual([]);
-    }
-  });
-
-  it('no API bundle speaks the Barbican API', () => {
-    for (const fn of apiFunctions()) {
-      const code = readFileSync(join(ROOT, WORK, '.build', 'functions', `${fn}.mjs`), 'utf8');
-      expect(code, fn).not.toMatch(/\/v1\/secrets|caKeySecretName|BarbicanClient/);
-    }
-  });
-
-  it('the ACME and validator bundles take no keystore, driver, worker or Keystone code; the validator none to queue jobs', () => {
-    for (const fn of ['acme/handler', 'validator/validate']) {
-      const inputs = Object.keys(meta(fn).inputs);
-      expect(inputs.length, fn).toBeGreaterThan(10);
-      expect(inputs.filter((i) => /lib\/(keystore|drivers|worker|auth)\//.test(i)), fn).toEqual([]);
-      expect(readFileSync(join(ROOT, WORK, '.build', 'functions', `${fn}.mjs`), 'utf8'), fn).not.toMatch(/\/v1\/secrets|caKeySecretName|BarbicanClient|\/v3\/auth\/tokens/);
-    }
-    expect(Object.keys(meta('validator/validate').inputs).filter((i) => /lib\/jobs\//.test(i))).toEqual([]);
-    // The validator is the one that connects to tenant hosts: it does hold the VA.
-    expect(Object.keys(meta('validator/validate').inputs).some((i) => i.includes('lib/va/'))).toBe(true);
-    expect(Object.keys(meta('acme/handler').inputs).some((i) => i.includes('lib/va/'))).toBe(false);
-  });
-
-  it('the worker bundle does hold them (so the checks above can see them)', () => {
-    const inputs = Object.keys(meta('worker/processJobs').inputs);
-    expect(inputs.some((i) => i.includes('lib/keystore/'))).toBe(true);
-    expect(inputs.some((i) => i.includes('lib/drivers/'))).toBe(true);
-    expect(readFileSync(join(ROOT, WORK, '.build', 'functions', 'worker', 'processJobs.mjs'), 'utf8')).toMatch(/\/v1\/secrets/);
-  });
-});
-
-describe('deployment packages', () => {
-  const functions = () => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function') as Array<[string, { Properties: { Handler: string; Code: { S3Key: string } } }]>;
-
-  it("each function's zip holds its own bundle, its map and policy.json, nothing of another function", () => {
-    expect(functions().length).toBeGreaterThan(30);
-    for (const [name, fn] of functions()) {
-      const bundle = fn.Properties.Handler.replace(/\.\w+$/, '.mjs');
-      const names = zipEntries(join(out, fn.Properties.Code.S3Key.split('/').pop()!)).map((e) => e.name).sort();
-      expect(names, name).toEqual([bundle, `${bundle}.map`, 'policy.json'].sort());
-    }
-  });
-
-  it('every bundle is under 1 MB (minified, tree-shaken: a cold start loads all of it)', () => {
-    for (const [name, fn] of functions()) {
-      const bundle = fn.Properties.Handler.replace(/\.\w+$/, '.mjs');
-      const entry = zipEntries(join(out, fn.Properties.Code.S3Key.split('/').pop()!)).find((e) => e.name === bundle);
-      expect(entry?.size, name).toBeGreaterThan(100_000);
-      expect(entry!.size, `${name}: ${bundle}`).toBeLessThan(1_000_000);
-    }
-  });
-});
-
-describe('runtime', () => {
-  it('every function deploys on nodejs24.x (Node 24 LTS), the Node the local stack and the tests run on', () => {
-    expect(functions().length).toBeGreaterThan(10);
-    for (const [name, fn] of functions()) expect(fn.Properties.Runtime, name).toBe('nodejs24.x');
-    expect(process.versions.node.split('.')[0]).toBe('24');
-  });
-});
+describePackages(() => ({ root: ROOT, work: WORK, out, template }));
