@@ -84,6 +84,7 @@ try {
   console.log(`\n== cost per certificate: ${N} certificates (EC P-256 CA, CSR), ${IN_FLIGHT} in flight, each POSTed and its job read once; counted on the local stack`);
   console.log(`DynamoDB  ${f(per.dynamoWriteUnits)} write units (${f(counts.indexWriteUnits / N)} of them index writes), ${f(per.dynamoReadUnits)} read units, ${f(counts.total('dynamodb') / N)} requests:`);
   console.log(`          ${[...counts.requests].filter(([k]) => k.startsWith('dynamodb')).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.slice(9)} ${f(v / N)}`).join(', ')}`);
+  console.log(`          of them the worker's ${f((proxies.dynamodb ?? 0) / N)} (through its fault proxy), the API's ${f(counts.total('dynamodb') / N - (proxies.dynamodb ?? 0) / N)}`);
   console.log(`          table writes by item kind: ${[...counts.kindWrites].sort((a, b) => b[1].units - a[1].units).map(([k, v]) => `${k} ${f(v.writes / N)} (${f(v.units / N)} units)`).join(', ')}`);
   console.log(`SQS       ${f(per.sqsRequests)} requests: ${[...counts.requests].filter(([k]) => k.startsWith('sqs')).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.slice(4)} ${f(v / N)}`).join(', ')}`);
   console.log(`          (the local event source long-polls as Lambda's does; on AWS idle polling is billed too, about ${PRICES.sqsIdlePollsPerQueueMonth.toLocaleString('en-US')} requests a month per queue)`);

@@ -20,8 +20,9 @@ type Result = { type: 'certificate'; id: string };
 /**
  * Job `certificate.issue`: read, decide again (the RA, on what the store holds now), claim, sign
  * (the CA module), write. The claim is a conditional write only one delivery wins, taken before
- * anything is signed; the certificate is recorded before a server-side key leaves for Barbican,
- * so a crash at any point leaves no certificate that cannot be listed, revoked or put on a CRL.
+ * anything is signed. From a CSR the certificate is recorded in the write that makes it `issued`;
+ * with a server-side key it is recorded before the key leaves for Barbican. Either way a crash at
+ * any point leaves no certificate anyone holds that cannot be listed, revoked or put on a CRL.
  */
 export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): Promise<Result> {
   const { caId, certificateId } = job.params;
@@ -77,25 +78,27 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   const plan = leafPlan(decision, spkiDer, { csrPem, ...(revocation ? { revocation } : {}) });
   const issued = await issue(plan, issuer, ctx.driver, now);
 
-  // Recorded before the key leaves: from here on this certificate exists for listing and revocation.
   const signed = { certificatePem: issued.pem, keyGeneration: issuer.generation, serial: issued.serial, notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString() };
-  await store.certificates.updateClaimed(job.projectId, cert.id, token, signed);
-  // Searchable by serial and expiry from here on (a crash before this is indexed on resume).
-  await store.certificates.index({ ...cert, ...signed });
-  const containerRef = made
-    ? await ctx.delivery.deliver({
-        projectId: job.projectId,
-        certificateId: cert.id,
-        readerUserId: cert.createdBy,
-        keyPem: made.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        certificatePem: issued.pem,
-        chainPem: [ca.certificatePem, ...(ca.chainPem ?? [])].join('\n'),
-      })
-    : undefined;
   // Issued with its renewal time in the same write: whoever sees it issued sees when it renews.
   const renewAt = cert.renewal && renewAtFor(decision.notBefore, decision.notAfter, cert.renewal).toISOString();
-  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
-  await afterIssuance(job, ca, done, issuer, ctx);
+  let containerRef: string | undefined;
+  if (made) {
+    // Recorded before the key leaves: from here on this certificate exists for listing and revocation.
+    await store.certificates.updateClaimed(job.projectId, cert.id, token, signed);
+    containerRef = await ctx.delivery.deliver({
+      projectId: job.projectId,
+      certificateId: cert.id,
+      readerUserId: cert.createdBy,
+      keyPem: made.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      certificatePem: issued.pem,
+      chainPem: [ca.certificatePem, ...(ca.chainPem ?? [])].join('\n'),
+    });
+  }
+  // From a CSR nothing leaves before this write, so signed and issued are one write (a certificate
+  // signed by a delivery that dies before it was never seen by anyone: the retry signs afresh).
+  const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { ...(made ? {} : signed), status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
+  // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on resume or retry).
+  await Promise.all([store.certificates.index(done), afterIssuance(job, ca, done, issuer, ctx)]);
   return { type: 'certificate', id: cert.id };
 }
 

@@ -4,7 +4,7 @@ import { nativeDriver } from '../../lib/drivers/index.js';
 import { AppError } from '../../lib/errors/index.js';
 import { newJob } from '../../lib/jobs/index.js';
 import { caKeySecretName, type DeliveredBundle } from '../../lib/keystore/index.js';
-import { memoryStore, type CaRecord, type CertificateRecord, type JobRecord, type MemoryStore } from '../../lib/store/index.js';
+import { memoryStore, type CaRecord, type CertificateRecord, type JobRecord, type MemoryStore, type Store } from '../../lib/store/index.js';
 import { processJob, type Outcome, type WorkerContext } from '../../lib/worker/index.js';
 
 /**
@@ -104,4 +104,23 @@ export async function rotationJob(w: MemoryWorker, projectId: string, caId: stri
   await w.store.jobs.create(job);
   await w.store.cas.update(projectId, caId, { rotationJobId: job.id });
   return job;
+}
+
+type UpdateClaimed = Store['certificates']['updateClaimed'];
+
+/**
+ * An updateClaimed that does what workers before the single signed-and-issued write did when they
+ * died after signing: the signed fields recorded, then no `issued` (once).
+ */
+export function signedThenDied(real: UpdateClaimed): UpdateClaimed {
+  let died = false;
+  return async (projectId, id, token, fields, release) => {
+    if (!died && fields.status === 'issued' && fields.certificatePem) {
+      died = true;
+      const { status: _status, renewAt: _renewAt, ...signed } = fields;
+      await real(projectId, id, token, signed);
+      throw new Error('the worker died here');
+    }
+    return real(projectId, id, token, fields, release);
+  };
 }

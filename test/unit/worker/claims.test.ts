@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normaliseSerialHex } from '../../../lib/x509/index.js';
 import { makeCsr, tempDir } from '../../support/openssl.js';
-import { activeRoot, memoryWorker, pendingCertificate, pendingCa } from '../../support/worker.js';
+import { activeRoot, memoryWorker, pendingCertificate, pendingCa, signedThenDied } from '../../support/worker.js';
 
 /**
  * Defect: two concurrent deliveries of one message both signed (and both stored a key in
@@ -43,21 +43,41 @@ describe('one delivery signs, once', () => {
     expect(w.secrets.size).toBe(1);
   });
 
-  it('a delivery that stopped after signing is resumed from the recorded certificate, not signed again', async () => {
+  it('from a CSR, signed and issued are one write: a delivery that stops before it leaves nothing, and the retry signs once', async () => {
     const w = memoryWorker();
     const ca = await activeRoot(w, P);
-    const { csr } = makeCsr(tmp.dir, 'ec256', 'resume.example.org', ['DNS:resume.example.org']);
-    const { cert, job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:resume.example.org'] });
-    // The write that would finish the job fails once, after the certificate was recorded.
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'once.example.org', ['DNS:once.example.org']);
+    const { cert, job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:once.example.org'] });
     const real = w.store.certificates.updateClaimed;
+    const writes: Array<Record<string, unknown>> = [];
     let failed = false;
     w.store.certificates.updateClaimed = async (...args) => {
+      writes.push(args[3] as Record<string, unknown>);
       if (!failed && args[3].status === 'issued') {
         failed = true;
         throw new Error('the worker died here');
       }
       return real(...args);
     };
+    expect(await w.run(job, 1)).toBe('retry');
+    // The one write carries the certificate and the status together; it failed, so nothing of it is kept.
+    expect(writes.filter((f) => f.certificatePem)).toEqual([expect.objectContaining({ status: 'issued' })]);
+    const left = (await w.store.certificates.get(P, cert.id))!;
+    expect([left.status, left.serial, left.certificatePem]).toEqual(['pending', undefined, undefined]);
+    const before = w.signatures();
+    expect(await w.run(job, 2)).toBe('succeeded');
+    // The certificate, then its two OCSP answers (SHA-1 and SHA-256 CertIDs).
+    expect(w.signatures() - before).toBe(3);
+    expect(await w.store.certificates.get(P, cert.id)).toMatchObject({ status: 'issued', serial: expect.any(String) });
+  });
+
+  it('a certificate an earlier worker recorded signed but not issued is resumed from the record, not signed again', async () => {
+    const w = memoryWorker();
+    const ca = await activeRoot(w, P);
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'resume.example.org', ['DNS:resume.example.org']);
+    const { cert, job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:resume.example.org'] });
+    const real = w.store.certificates.updateClaimed;
+    w.store.certificates.updateClaimed = signedThenDied(real);
     expect(await w.run(job, 1)).toBe('retry');
     const recorded = (await w.store.certificates.get(P, cert.id))!;
     expect(recorded).toMatchObject({ status: 'pending' });

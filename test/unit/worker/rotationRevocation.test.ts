@@ -6,7 +6,7 @@ import { newJob } from '../../../lib/jobs/index.js';
 import type { CaRecord, CertificateRecord } from '../../../lib/store/index.js';
 import { normaliseSerialHex } from '../../../lib/x509/index.js';
 import { makeCsr, openssl, opensslVerdict, revocationUrlsOf, tempDir } from '../../support/openssl.js';
-import { activeRoot, memoryWorker, pendingCertificate, rotationJob, type MemoryWorker } from '../../support/worker.js';
+import { activeRoot, memoryWorker, pendingCertificate, rotationJob, signedThenDied, type MemoryWorker } from '../../support/worker.js';
 
 /**
  * Revocation across rotations, on the in-memory store: every key generation of a CA signs its own
@@ -172,9 +172,9 @@ describe('a rotated root', () => {
     const ca0 = await activeRoot(w, P);
     const { csr } = makeCsr(tmp.dir, 'ec256', 'resumed.example.org', ['DNS:resumed.example.org']);
     const { cert, job } = await pendingCertificate(w.store, P, ca0.id, { csrPem: csr, sans: ['DNS:resumed.example.org'] });
-    // Signed and recorded by the old key; the write that would finish it fails.
+    // Signed and recorded by the old key (as workers before the single write left it); not issued.
     const real = w.store.certificates.updateClaimed;
-    w.store.certificates.updateClaimed = async (...args) => (args[3].status === 'issued' ? Promise.reject(new Error('the worker died here')) : real(...args));
+    w.store.certificates.updateClaimed = signedThenDied(real);
     expect(await w.run(job, 1)).toBe('retry');
     w.store.certificates.updateClaimed = real;
     await rotate(w, ca0.id);
