@@ -1,4 +1,5 @@
-import { log } from '../log/index.js';
+import { isAppError } from '../errors/index.js';
+import { errorFields, log } from '../log/index.js';
 import type { BarbicanClient } from './barbican.js';
 
 /**
@@ -21,10 +22,36 @@ export interface DeliveredBundle {
 const deliveryName = (projectId: string, certificateId: string) => `cert/${projectId}/${certificateId}`;
 const PARTS = ['certificate', 'private_key', 'intermediates'] as const;
 
-export class KeyDelivery {
-  constructor(private readonly barbican: BarbicanClient) {}
+/** Tries of one delivery within a job attempt: the key exists only in this worker until it is delivered. */
+const DELIVERY_TRIES = 5;
+const transient = (e: unknown) => isAppError(e) && e.status === 503;
 
+export class KeyDelivery {
+  constructor(
+    private readonly barbican: BarbicanClient,
+    private readonly retryDelayMs = 500,
+  ) {}
+
+  /**
+   * Delivers, trying again (after removing by name whatever the failed try left, answers lost
+   * included) while Barbican or Keystone is unavailable: a job attempt that gave up here would lose
+   * the key with it, and its certificate would have to be revoked.
+   */
   async deliver(b: DeliveredBundle): Promise<string> {
+    for (let tried = 1; ; tried++) {
+      try {
+        // What a failed try may have left goes first, within the same try: a removal that fails is tried again too.
+        if (tried > 1) await this.discard(b.projectId, b.certificateId);
+        return await this.deliverOnce(b);
+      } catch (e) {
+        if (tried >= DELIVERY_TRIES || !transient(e)) throw e;
+        log.warn('key delivery failed; trying again', { certificateId: b.certificateId, tried, ...errorFields(e) });
+        await new Promise((r) => setTimeout(r, this.retryDelayMs * tried));
+      }
+    }
+  }
+
+  private async deliverOnce(b: DeliveredBundle): Promise<string> {
     const prefix = deliveryName(b.projectId, b.certificateId);
     const made: string[] = [];
     try {
