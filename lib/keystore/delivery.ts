@@ -24,6 +24,8 @@ const PARTS = ['certificate', 'private_key', 'intermediates'] as const;
 
 /** Tries of one delivery within a job attempt: the key exists only in this worker until it is delivered. */
 const DELIVERY_TRIES = 5;
+/** No new try after this long: Barbican's calls time out at 10 s each, the worker at 60 s. */
+const DELIVERY_BUDGET_MS = 20_000;
 const transient = (e: unknown) => isAppError(e) && e.status === 503;
 
 export class KeyDelivery {
@@ -38,13 +40,14 @@ export class KeyDelivery {
    * the key with it, and its certificate would have to be revoked.
    */
   async deliver(b: DeliveredBundle): Promise<string> {
+    const started = Date.now();
     for (let tried = 1; ; tried++) {
       try {
         // What a failed try may have left goes first, within the same try: a removal that fails is tried again too.
         if (tried > 1) await this.discard(b.projectId, b.certificateId);
         return await this.deliverOnce(b);
       } catch (e) {
-        if (tried >= DELIVERY_TRIES || !transient(e)) throw e;
+        if (tried >= DELIVERY_TRIES || !transient(e) || Date.now() - started > DELIVERY_BUDGET_MS) throw e;
         log.warn('key delivery failed; trying again', { certificateId: b.certificateId, tried, ...errorFields(e) });
         await new Promise((r) => setTimeout(r, this.retryDelayMs * tried));
       }
