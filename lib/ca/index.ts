@@ -7,3 +7,4 @@ export { signCrl, signOcsp, revocationUrls, type CrlPlan } from './revocation.js
 export { leafPlan, caPlan } from './plan.js';
 export type { CertificatePlan, Issuer, Issued } from './types.js';
 export { chainPemsOf, crlNameOf, currentGeneration, generationsOf, liveGenerations, signerOf } from './generations.js';
+export { crlNameInCertificate, crlPartitionDays, crlPartitionFor, isPartitionOf, type CrlPartition } from './crlPartitions.js';

@@ -34,8 +34,14 @@ const KINDS = {
   project: { pattern: PROJECT_ID, noun: 'a project id' },
   loginCa: { pattern: UUID, noun: 'a login CA id', notFound: { code: 'LOGIN_CA_NOT_FOUND', message: 'No login CA has that id; login CA ids are UUIDs.' } },
   enrollment: { pattern: UUID, noun: 'an enrollment id', notFound: { code: 'ENROLLMENT_NOT_FOUND', message: 'No enrollment has that id; enrollment ids are UUIDs.' } },
-  /** A CA key generation's own CRL, `g<n>` (generation n ≥ 1; the first is at the unsuffixed URL). */
-  crlGeneration: { pattern: /^g[1-9][0-9]{0,5}$/, noun: 'a CRL generation', notFound: { code: 'CRL_NOT_FOUND', message: 'No CRL has that name; a key generation\'s CRL is g<n>, n from 1.' } },
+  /**
+   * A CA key generation's own CRL, `g<n>` (generation n ≥ 1; the first is at the unsuffixed URL), or
+   * one of its partitions, `[g<n>.]p<yyyymmdd>` (lib/ca/crlPartitions.ts).
+   */
+  crlGeneration: {
+    pattern: /^(?:g[1-9][0-9]{0,5}|(?:g[1-9][0-9]{0,5}\.)?p[0-9]{8})$/,
+    noun: 'a CRL name',
+    notFound: { code: 'CRL_NOT_FOUND', message: 'No CRL has that name; a key generation\'s CRL is g<n>, n from 1, and a partition\'s [g<n>.]p<yyyymmdd>, as certificates name them.' } },
   keystoneUser: { pattern: PROJECT_ID, noun: 'a Keystone user id', notFound: { code: 'USER_NOT_FOUND', message: 'That is no Keystone user id.' } },
 } satisfies Record<string, IdKind>;
 

@@ -160,6 +160,10 @@ export function memoryStore(): MemoryStore {
       get: async (projectId, id) => read<CrlRecord>('CRL', projectId, id),
       der: (crl) => readCrlDer(crlItems, crl),
       put: (crl, der, refreshAt, replaces) => writeCrl(crlItems, crl, der, refreshAt, replaces),
+      partitions: async (projectId, crlId) => {
+        const prefix = keyOf('CRL', projectId, '');
+        return prefixed(keyOf('CRL', projectId, `${crlId}.p`)).map(([k, v]) => ({ id: k.slice(prefix.length), ...(typeof v.coversUntil === 'string' ? { coversUntil: v.coversUntil } : {}) }));
+      },
     },
     revocations: {
       record: async (r) => {

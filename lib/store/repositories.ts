@@ -1,6 +1,6 @@
 import { caIndexKey, CA_INDEX, statusKeys } from './keys.js';
 import { indexCertificateDynamo, searchDynamo } from './search/dynamo.js';
-import { crlDer, putCrl, revocations } from './revocations.js';
+import { crlDer, crlPartitions, putCrl, revocations } from './revocations.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
 import { putExpiryNotice } from './expiry.js';
 import { claimRenewal, dueRenewals, finishRenewal, scheduleRenewal, unscheduleRenewal } from './renewals.js';
@@ -77,6 +77,7 @@ export const crls = {
   der: crlDer,
   /** Writes a CRL only over an older one (CRL numbers never go back), due for re-signing at `refreshAt` (without: not scheduled). */
   put: putCrl,
+  partitions: crlPartitions,
 };
 
 export const ocspResponses = {

@@ -4,7 +4,7 @@ import { documentClient, tableName } from './client.js';
 import { crlChunkId, key, pk, refreshKeys, revocationId, sk } from './keys.js';
 import { putIfNewer } from './records.js';
 import { readCrlDer, writeCrl, type CrlItems } from './crlChunks.js';
-import type { CrlHead, CrlRecord, Page, RevocationRecord } from './types.js';
+import type { CrlHead, CrlPartitionHead, CrlRecord, Page, RevocationRecord } from './types.js';
 import type { ReasonCode } from '../x509/index.js';
 
 /**
@@ -103,3 +103,25 @@ export const dynamoCrlItems: CrlItems = {
 
 export const crlDer = (crl: CrlRecord) => readCrlDer(dynamoCrlItems, crl);
 export const putCrl = (head: CrlHead, der: Buffer, refreshAt?: string, replaces?: CrlRecord) => writeCrl(dynamoCrlItems, head, der, refreshAt, replaces);
+
+/** The partitions of a CRL published so far, by their heads' keys (`CRL#<crlId>.p…`): ids and window ends, no DER. */
+export async function crlPartitions(projectId: string, crlId: string): Promise<CrlPartitionHead[]> {
+  const prefix = sk('CRL', `${crlId}.p`);
+  const out: CrlPartitionHead[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk(projectId), ':prefix': prefix },
+        ProjectionExpression: 'sk, coversUntil',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const i of page.Items ?? []) out.push({ id: String(i.sk).slice('CRL#'.length), ...(typeof i.coversUntil === 'string' ? { coversUntil: i.coversUntil } : {}) });
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}

@@ -1,7 +1,7 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { CertificateFilters } from './search/plan.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
-import type { CaRecord, CertificateRecord, ContainerRecord, CrlHead, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
+import type { CaRecord, CertificateRecord, ContainerRecord, CrlHead, CrlPartitionHead, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
 /**
  * The storage authority as the worker sees it: typed repositories, every read scoped to a
@@ -57,6 +57,8 @@ export interface Store {
      * `refreshAt`, if given. `replaces`: the head read before, whose chunks then expire.
      */
     put(crl: CrlHead, der: Buffer, refreshAt?: string, replaces?: CrlRecord): Promise<void>;
+    /** The partitions of CRL `crlId` published so far (heads `<crlId>.p<day>`): record ids and window ends. */
+    partitions(projectId: string, crlId: string): Promise<CrlPartitionHead[]>;
   };
   /** The worker's records of the revocations on each CRL, one item each (worker-only). */
   revocations: {

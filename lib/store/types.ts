@@ -198,6 +198,8 @@ export interface CrlRecord {
   crlNumber: number;
   thisUpdate: string;
   nextUpdate: string;
+  /** A partition's CRL (lib/ca/crlPartitions.ts): the end of its window, after which it is no longer re-signed. */
+  coversUntil?: string;
   /** The whole DER (base64), for a CRL that fits one item. */
   derBase64?: string;
   /** Else the chunk set holding it (worker-only): `count` items of the set, `size` DER bytes in all. */
@@ -212,6 +214,8 @@ export interface CrlRecord {
 
 /** A CRL record as the worker makes it: the store decides where its DER goes. */
 export type CrlHead = Omit<CrlRecord, 'derBase64' | 'derChunks' | 'revokedSerials'>;
+/** A partition's CRL as the scheduled re-signing finds it. */
+export type CrlPartitionHead = Pick<CrlRecord, 'id' | 'coversUntil'>;
 
 /** Where a large CRL's DER is: items `CRLC#<crlId>#<set>#<i>`, i < count. */
 export interface CrlChunkSet {

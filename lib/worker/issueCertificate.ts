@@ -1,4 +1,4 @@
-import { crlNameOf, issue, leafPlan, liveGenerations, revocationUrls, signCsr, signerOf } from '../ca/index.js';
+import { crlNameOf, crlPartitionFor, issue, leafPlan, liveGenerations, revocationUrls, signCsr, signerOf } from '../ca/index.js';
 import { nativeDriver, type MemoryKeyHandle } from '../drivers/index.js';
 import { AppError, conflict } from '../errors/index.js';
 import { recordEvent } from '../events/index.js';
@@ -12,6 +12,7 @@ import { newClaim, underClaim } from './claim.js';
 import type { WorkerContext } from './context.js';
 import { JobRefusedError, RecordContradictsCertificateError } from './outcomes.js';
 import { presignOcsp, publishCrls } from './revocation.js';
+import { ensurePartitionCrl, generationsFor, type PartitionTarget } from './crlPublish.js';
 import { acmeOrderIssued, checkAcmeOrder } from './acmeOrder.js';
 import { checkUserCertificateRequest } from './enrollment.js';
 
@@ -73,8 +74,11 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   const made = cert.serverSideKey ? await serverSideKey(decision) : undefined;
   const csrPem = made?.csrPem ?? cert.csrPem;
   const spkiDer = made ? made.key.publicKey.export({ type: 'spki', format: 'der' }) : decision.spkiDer!;
-  // The CRL of the key that signs it: each generation has its own.
-  const revocation = ctx.publicUrl ? revocationUrls(ctx.publicUrl, job.projectId, caId, crlNameOf(ca, issuer.generation)) : undefined;
+  // The CRL of the key that signs it (each generation has its own), or that CRL's partition for the
+  // window its notAfter falls in: revoking it re-signs one window's CRL, not the whole CA's.
+  const generationCrl = crlNameOf(ca, issuer.generation);
+  const partition = ctx.publicUrl ? crlPartitionFor(generationCrl, decision.notAfter) : undefined;
+  const revocation = ctx.publicUrl ? revocationUrls(ctx.publicUrl, job.projectId, caId, partition?.name ?? generationCrl) : undefined;
   const plan = leafPlan(decision, spkiDer, { csrPem, ...(revocation ? { revocation } : {}) });
   const issued = await issue(plan, issuer, ctx.driver, now);
 
@@ -98,7 +102,7 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   // signed by a delivery that dies before it was never seen by anyone: the retry signs afresh).
   const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { ...(made ? {} : signed), status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
   // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on resume or retry).
-  await Promise.all([store.certificates.index(done), afterIssuance(job, ca, done, issuer, ctx)]);
+  await Promise.all([store.certificates.index(done), afterIssuance(job, ca, done, issuer, ctx, partition && { name: partition.name, coversUntil: partition.coversUntil.toISOString() })]);
   return { type: 'certificate', id: cert.id };
 }
 
@@ -116,7 +120,9 @@ async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateR
     const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx, signer);
     const renewAt = cert.renewal && renewAtFor(new Date(cert.notBefore!), new Date(cert.notAfter!), cert.renewal).toISOString();
     const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}) }, true);
-    await afterIssuance(job, ca, done, issuer, ctx);
+    // Its partition is the one it names (whatever CRL_PARTITION_DAYS says now).
+    const partition = generationsFor(ca, ctx, issuer).partitionOf(cert, issuer.generation);
+    await afterIssuance(job, ca, done, issuer, ctx, partition ? { name: partition, coversUntil: cert.notAfter } : undefined);
     return { type: 'certificate', id: cert.id };
   }
   const removed = await ctx.delivery.discard(job.projectId, cert.id);
@@ -133,7 +139,7 @@ const ignoreStale = (e: unknown) => {
 };
 
 /** What follows issuance is independent, so written side by side; the OCSP answer exists before the job says succeeded. */
-async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: CaIssuer, ctx: WorkerContext): Promise<void> {
+async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: CaIssuer, ctx: WorkerContext, partition?: PartitionTarget): Promise<void> {
   const notBefore = new Date(cert.notBefore!);
   const notAfter = new Date(cert.notAfter!);
   const notice = nextExpiryNotice(notAfter, ctx.now());
@@ -144,6 +150,7 @@ async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateReco
     cert.renewedFrom &&
       recordEvent({ projectId: job.projectId, userId: job.createdBy, action: 'certificate.renewed', outcome: 'success', object: { type: 'certificate', id: cert.id }, reason: `renews certificate ${cert.renewedFrom}` }, ctx.store),
     presignOcsp(ca, issuer, cert, ctx),
+    partition && ensurePartition(ca, issuer, partition, ctx),
   ]);
   // Last: an ACME client that sees its order valid fetches the certificate and may ask OCSP at once.
   if (cert.acme) await acmeOrderIssued(cert, ctx);
@@ -153,4 +160,11 @@ async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateReco
 async function serverSideKey(decision: IssuanceDecision): Promise<{ key: MemoryKeyHandle; csrPem: string }> {
   const key = await nativeDriver.createKey(decision.keyType);
   return { key, csrPem: await signCsr(encodeName(decision.subject), key, nativeDriver) };
+}
+
+/** The leaf's partition CRL, published if it is the first of its window (ensurePartitionCrl). */
+async function ensurePartition(ca: ActiveCa, issuer: CaIssuer, partition: PartitionTarget, ctx: WorkerContext): Promise<void> {
+  const gens = generationsFor(ca, ctx, issuer);
+  const g = gens.list.find((x) => x.generation === issuer.generation);
+  if (g) await ensurePartitionCrl(gens, g, partition, ctx);
 }

@@ -1,7 +1,7 @@
 import { signOcsp } from '../ca/index.js';
 import { conflict } from '../errors/index.js';
 import { log } from '../log/index.js';
-import { StaleRecordError, type CaKeyGeneration, type CertificateRecord, type JobRecord, type RevocationRecord } from '../store/index.js';
+import { crlRecordId, StaleRecordError, type CaKeyGeneration, type CertificateRecord, type JobRecord, type RevocationRecord } from '../store/index.js';
 import { normaliseSerialHex, type OcspCertStatus } from '../x509/index.js';
 import { isActive, type ActiveCa, type CaIssuer } from './caKey.js';
 import type { WorkerContext } from './context.js';
@@ -48,7 +48,24 @@ export async function publishCrls(ca: ActiveCa, ctx: WorkerContext, scope: 'revo
     if (cert?.caId === ca.id) await recordRevocation(gens, cert, undefined, ctx);
     else log.error('revocation job names no certificate of its CA', { project: ca.projectId, ca: ca.id, certificate: pending.certificateId });
   }
-  if (scope !== 'all') for (const g of gens.list) await publishCrl(gens, g, ctx);
+  if (scope !== 'all') {
+    // The partitions first: a revoked certificate's own CRL is as quick to sign whatever the CA's size.
+    for (const [name, g] of gens.touched) await publishCrl(gens, g, ctx, { name });
+    for (const g of gens.list) await publishCrl(gens, g, ctx);
+  }
+}
+
+/** Every partition of each generation whose window has not ended, re-signed (the scheduled job). */
+async function resignPartitions(gens: Generations, ctx: WorkerContext): Promise<void> {
+  const now = ctx.now().getTime();
+  for (const g of gens.list) {
+    const crlId = gens.crlIdOf(g);
+    for (const head of await ctx.store.crls.partitions(gens.ca.projectId, crlId)) {
+      const name = head.id.slice(gens.ca.id.length + 1);
+      if (gens.touched.has(name) || !head.coversUntil || Date.parse(head.coversUntil) > now) gens.touched.set(name, g);
+    }
+  }
+  for (const [name, g] of gens.touched) await publishCrl(gens, g, ctx, { name });
 }
 
 /** The scheduled re-signing: pending revocations recorded, CRLs signed, every OCSP answer signed again. */
@@ -62,6 +79,7 @@ async function resignAll(gens: Generations, ctx: WorkerContext): Promise<void> {
     if (known.get(g.generation)?.has(serial)) return;
     if (c.status === 'issued' && !c.crlRevokedAt && !!c.notAfter && Date.parse(c.notAfter) > now) await presignOcsp(gens.ca, await gens.issuer(g), c, ctx);
   }, recorded);
+  await resignPartitions(gens, ctx);
   for (const g of gens.list) {
     const entries = await publishCrl(gens, g, ctx);
     const issuer = await gens.issuer(g);
@@ -128,6 +146,12 @@ async function recordRevocation(gens: Generations, c: CertificateRecord, signer:
   if (!g) return undefined;
   const fields = { crlRevokedAt: c.crlRevokedAt ?? c.revokedAt ?? ctx.now().toISOString(), ...((c.crlRevocationReason ?? c.revocationReason) ? { crlRevocationReason: c.crlRevocationReason ?? c.revocationReason } : {}) };
   const r: RevocationRecord = { projectId: c.projectId, caId: gens.ca.id, crlId: gens.crlIdOf(g), serial: normaliseSerialHex(c.serial), crlCertificateId: c.id, ...fields };
+  // On its partition's CRL first: the generation's item is what a walk takes as done.
+  const partition = gens.partitionOf(c, g.generation);
+  if (partition) {
+    await ctx.store.revocations.record({ ...r, crlId: crlRecordId(gens.ca.id, partition) });
+    gens.touched.set(partition, g);
+  }
   await ctx.store.revocations.record(r);
   await presignOcsp(gens.ca, await gens.issuer(g), { ...c, ...fields }, ctx);
   if (stamped) return r;

@@ -52,7 +52,8 @@ beforeAll(async () => {
 
 describe('revocation', () => {
   it('issued certificates point to the CA’s public CRL and OCSP responder', () => {
-    expect(urls.crl).toMatch(new RegExp(`/v1/public/[0-9a-f]{32}/cas/${ca.id}/crl$`));
+    // The partition of the CA's CRL for the day the certificate expires (CRL_PARTITION_DAYS).
+    expect(urls.crl).toMatch(new RegExp(`/v1/public/[0-9a-f]{32}/cas/${ca.id}/crl/p\\d{8}$`));
     expect(urls.ocsp).toMatch(new RegExp(`/v1/public/[0-9a-f]{32}/cas/${ca.id}/ocsp$`));
   });
 
@@ -120,6 +121,12 @@ describe('revocation', () => {
       verify = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
     }
     expect(verify).toMatch(/certificate revoked/);
+    // The CA's full CRL (no partition in its URL, no IDP: complete for the key) lists it too, and openssl takes it for the leaf.
+    const fullUrl = urls.crl.replace(/\/p\d{8}$/, '');
+    const fullPem = file('crl-full', await (await fetch(`${fullUrl}?format=pem`)).text());
+    expect(openssl(['crl', '-noout', '-text', '-in', fullPem])).not.toContain('Issuing Distribution Point');
+    const full = spawnSync('openssl', ['verify', '-crl_check', '-CAfile', file('ca', ca.certificate), '-CRLfile', fullPem, file('leaf', cert.certificate)], { encoding: 'utf8' });
+    expect(full.stdout + full.stderr).toMatch(/certificate revoked/);
     for (const hash of ['sha1', 'sha256'] as const) {
       const out = ocsp(cert.certificate, hash);
       expect(out, hash).toContain('Response verify OK');
@@ -129,6 +136,7 @@ describe('revocation', () => {
     // Another certificate of the same CA is still good, by CRL and by OCSP.
     const other = await issue(alice, 'keep-me.example.org');
     expect(openssl(['verify', '-crl_check', '-CAfile', file('ca', ca.certificate), '-CRLfile', pem, file('leaf', other.certificate)])).toContain('OK');
+    expect(openssl(['verify', '-crl_check', '-CAfile', file('ca', ca.certificate), '-CRLfile', fullPem, file('leaf', other.certificate)])).toContain('OK');
     expect(ocsp(other.certificate)).toMatch(/: good/);
   });
 

@@ -78,14 +78,20 @@ describe('a rotated root', () => {
     await revoke(w, a, b);
 
     const base = `${PUBLIC}/v1/public/${P}/cas/${ca0.id}`;
-    expect(revocationUrlsOf(a.certificatePem!)).toEqual({ crl: `${base}/crl`, ocsp: `${base}/ocsp` });
-    expect(revocationUrlsOf(b.certificatePem!)).toEqual({ crl: `${base}/crl/g1`, ocsp: `${base}/ocsp` });
+    // Each leaf names its generation's partition for its expiry window (lib/ca/crlPartitions.ts).
+    const [ua, ub] = [revocationUrlsOf(a.certificatePem!), revocationUrlsOf(b.certificatePem!)];
+    expect(ua).toEqual({ crl: expect.stringMatching(new RegExp(`^${base}/crl/p\\d{8}$`)), ocsp: `${base}/ocsp` });
+    expect(ub).toEqual({ crl: expect.stringMatching(new RegExp(`^${base}/crl/g1\\.p\\d{8}$`)), ocsp: `${base}/ocsp` });
+    const [pa, pb] = [await crlOf(w, `${ca0.id}.${ua.crl.split('/').pop()}`, ca0.certificatePem!), await crlOf(w, `${ca0.id}.${ub.crl.split('/').pop()}`, ca1.certificatePem!)];
+    expect([listed(pa.text, a), listed(pa.text, b), listed(pb.text, a), listed(pb.text, b)]).toEqual([true, false, false, true]);
+    expect(pb.text).toContain(`uri:${ub.crl}\n`);
+    // The generations' full CRLs list them too.
     const [old, fresh] = [await crlOf(w, ca0.id, ca0.certificatePem!), await crlOf(w, `${ca0.id}.g1`, ca1.certificatePem!)];
     for (const crl of [old, fresh]) expect(crl.text).toContain('verify ok');
     expect([listed(old.text, a), listed(old.text, b), listed(fresh.text, a), listed(fresh.text, b)]).toEqual([true, false, false, true]);
-    // Each names itself (issuing distribution point), as its certificates do.
-    expect(old.text).toMatch(new RegExp(`uri:${base}/crl\\n`));
-    expect(fresh.text).toContain(`uri:${base}/crl/g1\n`);
+    // A partition names itself (issuing distribution point), as its certificates do; a full CRL is complete for its key (no IDP).
+    for (const crl of [old, fresh]) expect(crl.text).not.toContain('issuing distribution point');
+    expect(pa.text).toContain(`uri:${ua.crl}\n`);
     // The old key's numbers go on (rotation, revocation); the new key's start at 1 (rotation, revocation).
     expect(old.record).toMatchObject({ keyGeneration: 0, crlNumber: numberBefore + 2 });
     expect(fresh.record).toMatchObject({ keyGeneration: 1, crlNumber: 2 });
@@ -142,7 +148,7 @@ describe('a rotated root', () => {
     await revoke(w, ...leaves);
     for (const [n, c] of leaves.entries()) {
       const name = n ? `.g${n}` : '';
-      expect(revocationUrlsOf(c.certificatePem!).crl).toBe(`${PUBLIC}/v1/public/${P}/cas/${cas[0].id}/crl${name.replace('.', '/')}`);
+      expect(revocationUrlsOf(c.certificatePem!).crl).toMatch(new RegExp(`^${PUBLIC}/v1/public/${P}/cas/${cas[0].id}/crl/${n ? `g${n}\\.` : ''}p\\d{8}$`));
       const crl = await crlOf(w, `${cas[0].id}${name}`, cas[n].certificatePem!);
       expect(crl.text).toContain('verify ok');
       expect(leaves.map((l) => listed(crl.text, l))).toEqual(leaves.map((_, i) => i === n));
@@ -201,7 +207,7 @@ describe('a rotated intermediate', () => {
     const b = await leaf(w, int0.id, 'b.apps.example.org');
     await revoke(w, a, b);
 
-    expect(revocationUrlsOf(b.certificatePem!).crl).toBe(`${PUBLIC}/v1/public/${P}/cas/${int0.id}/crl/g1`);
+    expect(revocationUrlsOf(b.certificatePem!).crl).toMatch(new RegExp(`^${PUBLIC}/v1/public/${P}/cas/${int0.id}/crl/g1\\.p\\d{8}$`));
     const [old, fresh] = [await crlOf(w, int0.id, int0.certificatePem!), await crlOf(w, `${int0.id}.g1`, int1.certificatePem!)];
     expect([listed(old.text, a), listed(old.text, b), listed(fresh.text, a), listed(fresh.text, b)]).toEqual([true, false, false, true]);
     expect(chainPemsOf(int1, a)).toEqual([int0.certificatePem, root0.certificatePem]);
