@@ -90,6 +90,14 @@ export async function pendingCertificate(store: MemoryStore, projectId: string, 
   return { cert, job };
 }
 
+/** A `crl.publish` job of the CA (params: `certificateId` as a revocation queues it, `scope: 'all'` as the scheduler does), run to success. */
+export async function publishCrlJob(w: MemoryWorker, projectId: string, caId: string, params: Record<string, string> = {}): Promise<void> {
+  const job = newJob('crl.publish', projectId, 'user-1', { caId, ...params });
+  await w.store.jobs.create(job);
+  const outcome = await w.run(job);
+  if (outcome !== 'succeeded') throw new Error(`crl.publish job ${outcome}: ${(await w.store.jobs.get(projectId, job.id))?.reason}`);
+}
+
 /** An active root CA of `projectId`, made by the worker itself. */
 export async function activeRoot(w: MemoryWorker, projectId: string, fields: Partial<CaRecord> = {}): Promise<CaRecord> {
   const { ca, job } = await pendingCa(w.store, projectId, fields);

@@ -2,12 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newJob } from '../../../lib/jobs/index.js';
 import { CRL_CHUNK_CHARS, ItemTooLargeError, MAX_ITEM_BYTES, type CaRecord, type CertificateRecord } from '../../../lib/store/index.js';
 import { itemBytes } from '../../../lib/store/itemSize.js';
 import { normaliseSerialHex } from '../../../lib/x509/index.js';
 import { opensslVerdict, tempDir } from '../../support/openssl.js';
-import { activeRoot, memoryWorker, type MemoryWorker } from '../../support/worker.js';
+import { activeRoot, memoryWorker, publishCrlJob, type MemoryWorker } from '../../support/worker.js';
 
 /**
  * A CA that grows: its CRL outgrows one DynamoDB item (the memory store refuses items over 400 KB,
@@ -40,11 +39,7 @@ async function load(w: MemoryWorker, ca: CaRecord, n: number, status: 'issued' |
   return out;
 }
 
-async function publish(w: MemoryWorker, caId: string, params: Record<string, string> = {}) {
-  const job = newJob('crl.publish', P, 'user-1', { caId, ...params });
-  await w.store.jobs.create(job);
-  expect(await w.run(job)).toBe('succeeded');
-}
+const publish = (w: MemoryWorker, caId: string, params: Record<string, string> = {}) => publishCrlJob(w, P, caId, params);
 
 /** What POST /revoke does (requestRevocation), then the job it queues, which names the certificate. */
 async function revokeOne(w: MemoryWorker, c: CertificateRecord) {

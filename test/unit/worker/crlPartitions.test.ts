@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { newJob } from '../../../lib/jobs/index.js';
 import type { CaRecord, CertificateRecord } from '../../../lib/store/index.js';
 import { normaliseSerialHex } from '../../../lib/x509/index.js';
 import { makeCsr, openssl, opensslVerdict, revocationUrlsOf, tempDir } from '../../support/openssl.js';
-import { activeRoot, memoryWorker, pendingCertificate, type MemoryWorker } from '../../support/worker.js';
+import { activeRoot, memoryWorker, publishCrlJob, pendingCertificate, type MemoryWorker } from '../../support/worker.js';
 
 /**
  * Partitioned CRLs (lib/ca/crlPartitions.ts) through the worker: a leaf names its expiry window's
@@ -33,11 +32,7 @@ async function leaf(w: MemoryWorker, caId: string, cn: string, ttlSeconds: numbe
   return (await w.store.certificates.get(P, cert.id))!;
 }
 
-async function publish(w: MemoryWorker, caId: string, params: Record<string, string> = {}) {
-  const job = newJob('crl.publish', P, 'user-1', { caId, ...params });
-  await w.store.jobs.create(job);
-  expect(await w.run(job)).toBe('succeeded');
-}
+const publish = (w: MemoryWorker, caId: string, params: Record<string, string> = {}) => publishCrlJob(w, P, caId, params);
 
 async function revoke(w: MemoryWorker, c: CertificateRecord) {
   await w.store.certificates.update(P, c.id, { status: 'revoked', revokedAt: new Date().toISOString(), revocationReason: 'keyCompromise' }, ['issued']);
