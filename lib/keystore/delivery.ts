@@ -32,6 +32,7 @@ export class KeyDelivery {
   constructor(
     private readonly barbican: BarbicanClient,
     private readonly retryDelayMs = 500,
+    private readonly budgetMs = DELIVERY_BUDGET_MS,
   ) {}
 
   /**
@@ -47,7 +48,7 @@ export class KeyDelivery {
         if (tried > 1) await this.discard(b.projectId, b.certificateId);
         return await this.deliverOnce(b);
       } catch (e) {
-        if (tried >= DELIVERY_TRIES || !transient(e) || Date.now() - started > DELIVERY_BUDGET_MS) throw e;
+        if (tried >= DELIVERY_TRIES || !transient(e) || Date.now() - started > this.budgetMs) throw e;
         log.warn('key delivery failed; trying again', { certificateId: b.certificateId, tried, ...errorFields(e) });
         await new Promise((r) => setTimeout(r, this.retryDelayMs * tried));
       }

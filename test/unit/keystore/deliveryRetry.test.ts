@@ -19,13 +19,15 @@ beforeAll(async () => {
 afterAll(() => os?.close());
 
 /** A client whose store() fails as told: `lost` stores then throws (the answer lost), `down` throws before. */
-function flakyBarbican(plan: Array<'ok' | 'lost' | 'down' | 'refused'>) {
+function flakyBarbican(plan: Array<'ok' | 'lost' | 'down' | 'refused'>, calls = { n: 0 }, slowMs = 0) {
   const session = new ServiceSession(() => loadServiceCredentials({ OS_AUTH_URL: os.keystoneUrl, OS_SERVICE_USERNAME: 'caworker', OS_SERVICE_PASSWORD: 'cwpass' }));
   const barbican = new BarbicanClient(session, os.barbicanUrl);
   const real = barbican.store.bind(barbican);
   let call = 0;
   barbican.store = async (secret) => {
     const step = plan[call++] ?? 'ok';
+    calls.n++;
+    if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
     if (step === 'down') throw unavailable('KEYSTORE_UNAVAILABLE', 'Barbican failed to store a secret (503)');
     if (step === 'refused') throw Object.assign(new Error('refused'), { code: 'KEYSTORE_REFUSED', status: 403 });
     const ref = await real(secret);
@@ -61,6 +63,19 @@ describe('key delivery', () => {
     const delivery = new KeyDelivery(flakyBarbican(['down', 'lost', 'ok', 'down', 'down', 'down', 'ok', 'lost']), 1);
     await expect(delivery.deliver(bundle(id))).rejects.toMatchObject({ code: 'KEYSTORE_UNAVAILABLE' });
     expect(await delivery.discard('p-delivery', id)).toBe(0);
+  });
+
+  it('starts no new try once its time budget is spent (a Barbican that hangs fails the attempt, not the invocation)', async () => {
+    const id = randomUUID();
+    const calls = { n: 0 };
+    // Each store takes at least 30 ms, the budget is 20 ms: the first failure is the last try.
+    const delivery = new KeyDelivery(flakyBarbican(['down', 'down', 'down', 'down', 'down'], calls, 30), 1, 20);
+    await expect(delivery.deliver(bundle(id))).rejects.toMatchObject({ code: 'KEYSTORE_UNAVAILABLE' });
+    expect(calls.n).toBe(1);
+    // The same outage within the default budget is tried five times.
+    const patient = { n: 0 };
+    await expect(new KeyDelivery(flakyBarbican(['down', 'down', 'down', 'down', 'down'], patient), 1).deliver(bundle(randomUUID()))).rejects.toMatchObject({ code: 'KEYSTORE_UNAVAILABLE' });
+    expect(patient.n).toBe(5);
   });
 
   it('a removal that fails is tried again in the next try, and nothing a lost answer made stays', async () => {
