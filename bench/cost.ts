@@ -17,7 +17,7 @@ import { startStack, ROOT } from '../scripts/stack.js';
 import { api, createActiveCa, keystoneToken, waitForJob } from '../test/support/api.js';
 import { makeCsr, tempDir } from '../test/support/openssl.js';
 import { median } from './pipeline.js';
-import { PRICES, PRICES_AS_OF, costPerMillion, scaleOnPaper, type PerCertificate } from './costModel.js';
+import { PRICES, PRICES_AS_OF, costPerMillion, scaleOnPaper, TIME_ORDERED_KINDS, type PerCertificate } from './costModel.js';
 
 if (process.env.BENCH_COST === '0') process.exit(0);
 const N = Number(process.env.BENCH_COST_CERTS ?? 40);
@@ -100,7 +100,8 @@ try {
 
   console.log(`\n== scale on paper, from these counts`);
   const top = [...counts.partitionWrites].sort((a, b) => b[1] - a[1]).slice(0, 4);
-  for (const line of scaleOnPaper(per, top.map(([k, v]) => ({ partition: k, writeUnitsPerCert: v / N })))) console.log(line);
+  const timeOrdered = TIME_ORDERED_KINDS.reduce((a, k) => a + (counts.kindWrites.get(k)?.units ?? 0), 0) / N;
+  for (const line of scaleOnPaper(per, top.map(([k, v]) => ({ partition: k, writeUnitsPerCert: v / N })), timeOrdered)) console.log(line);
 } catch (e) {
   console.error(`cost bench: ${(e as Error).stack}`);
   exit = 1;

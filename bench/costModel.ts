@@ -75,8 +75,15 @@ export interface PartitionLoad {
   writeUnitsPerCert: number;
 }
 
+/**
+ * Item kinds of a project's partition whose sort keys grow with time (time-ordered event ids, ISO
+ * notAfter): DynamoDB's split for heat divides a key's items by sort-key range, so random keys
+ * (CERT#<uuid>, JOB#<uuid>, SERIAL#…) spread over the splits while these always land at one end.
+ */
+export const TIME_ORDERED_KINDS = ['EVT', 'NOTAFTER'];
+
 /** What caps the certificates per second of one project and of the service, from the counts. */
-export function scaleOnPaper(c: PerCertificate, busiest: PartitionLoad[]): string[] {
+export function scaleOnPaper(c: PerCertificate, busiest: PartitionLoad[], timeOrderedUnitsPerCert?: number): string[] {
   const out: string[] = [];
   for (const p of busiest) {
     const rate = PARTITION_WRITE_UNITS / p.writeUnitsPerCert;
@@ -88,6 +95,11 @@ export function scaleOnPaper(c: PerCertificate, busiest: PartitionLoad[]): strin
           ? "one project's certificates in one status"
           : 'the whole service (a day bucket of the index)';
     out.push(`partition ${p.partition.replace(/#[0-9a-f]{32}/g, '#<project>').replace(/#[0-9a-f-]{36}/g, '#<id>')}: ${p.writeUnitsPerCert.toFixed(2)} write units per certificate -> at most ${rate.toFixed(0)} certificates/s for ${what}, before DynamoDB splits the key's items for heat`);
+  }
+  if (timeOrderedUnitsPerCert) {
+    out.push(
+      `after splits for heat, one project's time-ordered items (${TIME_ORDERED_KINDS.join(', ')}: ${timeOrderedUnitsPerCert.toFixed(2)} write units per certificate) still go to the newest end of its key range -> at most ${(PARTITION_WRITE_UNITS / timeOrderedUnitsPerCert).toFixed(0)} certificates/s for one project; the other items' random sort keys spread over the splits`,
+    );
   }
   const perWorker = c.queueMs > 0 ? 1000 / c.queueMs : Infinity;
   out.push(`Lambda: ${c.queueMs.toFixed(1)} ms of queue-triggered handlers per certificate -> ${perWorker.toFixed(0)} certificates/s per concurrent worker, ${(perWorker * ACCOUNT_CONCURRENCY).toFixed(0)}/s at the account's default ${ACCOUNT_CONCURRENCY} concurrent executions (shared with the ${c.apiRequests} API invocations per certificate)`);

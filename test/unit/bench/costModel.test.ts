@@ -29,4 +29,11 @@ describe('scaleOnPaper', () => {
     expect(lines[0]).toContain('at most 50 certificates/s for one project');
     expect(lines[1]).toContain('10 certificates/s per concurrent worker, 10000/s');
   });
+
+  it('caps one project by its time-ordered items, which splits for heat cannot spread', () => {
+    const lines = scaleOnPaper({ ...one, queueMs: 100 }, [{ partition: 'table P#0123456789abcdef0123456789abcdef', writeUnitsPerCert: 20 }], 5);
+    expect(lines[1]).toContain('EVT, NOTAFTER: 5.00 write units per certificate');
+    expect(lines[1]).toContain('at most 200 certificates/s for one project');
+    expect(lines[2]).toContain('per concurrent worker');
+  });
 });
