@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 import { children, content, readTlv } from './der.js';
 import { bitString, boolean, explicit, headerLength, octetString, oid, sequence, smallInteger, tlv, time, unsignedInteger, writeHeader } from './derWriter.js';
 import type { KeyType, SignatureAlgorithm } from './keys.js';
@@ -69,7 +69,7 @@ export function newSerial(): Buffer {
 export function subjectKeyIdentifier(spkiDer: Buffer): Buffer {
   const spki = readTlv(spkiDer, 0);
   const [, keyBits] = children(spkiDer, spki);
-  return createHash('sha1').update(content(spkiDer, keyBits).subarray(1)).digest();
+  return hash('sha1', content(spkiDer, keyBits).subarray(1), 'buffer');
 }
 
 /** KeyUsage bits (RFC 5280 4.2.1.3), bit 0 the most significant, as a DER BIT STRING with minimal unused bits. */

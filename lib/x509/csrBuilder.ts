@@ -3,9 +3,9 @@
  * hands the tenant to have signed by their external CA. Pure encoding: the signature over the
  * CertificationRequestInfo is made by the caller (the driver holds the key).
  */
-import { algorithmIdentifier } from './fields.js';
+import { algorithmIdentifier, extension } from './fields.js';
 import { readTlv } from './der.js';
-import { bitString, boolean, octetString, oid, sequence, set, smallInteger, tlv } from './derWriter.js';
+import { bitString, boolean, oid, sequence, set, smallInteger, tlv } from './derWriter.js';
 import type { SignatureAlgorithm } from './keys.js';
 import { OID } from './oids.js';
 
@@ -22,7 +22,6 @@ export interface CsrInfoInput {
   };
 }
 
-const extension = (extOid: string, critical: boolean, value: Buffer) => sequence(oid(extOid), ...(critical ? [boolean(true)] : []), octetString(value));
 
 /** keyCertSign (bit 5) and cRLSign (bit 6): 0b0000_0110, the last bit set is bit 6, so one unused bit. */
 const KEY_USAGE_CA = bitString(Buffer.from([0x06]), 1);

@@ -44,7 +44,10 @@ export const explicit = (n: number, ...parts: Buffer[]) => tlv(0xa0 + n, ...part
 export const octetString = (b: Buffer) => tlv(0x04, b);
 export const bitString = (b: Buffer, unusedBits = 0) => tlv(0x03, Buffer.from([unusedBits]), b);
 export const nullValue = () => Buffer.from([0x05, 0x00]);
-export const boolean = (v: boolean) => Buffer.from([0x01, 0x01, v ? 0xff : 0x00]);
+const TRUE = Buffer.from([0x01, 0x01, 0xff]);
+const FALSE = Buffer.from([0x01, 0x01, 0x00]);
+/** The same Buffer each call (the composing helpers copy it; never modify it). */
+export const boolean = (v: boolean) => (v ? TRUE : FALSE);
 export const utf8String = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
 export const printableString = (s: string) => tlv(0x13, Buffer.from(s, 'ascii'));
 export const ia5String = (s: string) => tlv(0x16, Buffer.from(s, 'ascii'));
@@ -67,14 +70,14 @@ export function oidContent(dotted: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** OBJECT IDENTIFIER element; encoded once per OID, a fresh copy per call. */
+/** OBJECT IDENTIFIER element, encoded once per OID: the same Buffer each call (the composing helpers copy it; never modify it). */
 export const oid = (dotted: string) => {
   let der = OID_CACHE.get(dotted);
   if (!der) {
     der = tlv(0x06, oidContent(dotted));
     OID_CACHE.set(dotted, der);
   }
-  return Buffer.from(der);
+  return der;
 };
 
 /** A non-negative INTEGER from big-endian magnitude bytes, DER-minimal. */
@@ -95,11 +98,28 @@ export function unsignedInteger(magnitude: Buffer): Buffer {
 export const smallInteger = (n: number) => unsignedInteger(Buffer.from([n]));
 
 
-/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. Seconds, Zulu. */
+/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. Seconds, Zulu. Written digit by digit: it is on every certificate's path. */
 export function time(d: Date): Buffer {
-  const iso = d.toISOString();
   const y = d.getUTCFullYear();
-  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
-  if (y >= 1950 && y <= 2049) return tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'ascii'));
-  return tlv(0x18, Buffer.from(`${digits}Z`, 'ascii'));
+  if (!(y >= 0 && y <= 9999)) throw new Error(`a time in the year ${y} has no DER form here`);
+  const utc = y >= 1950 && y <= 2049;
+  const length = utc ? 13 : 15;
+  const out = Buffer.allocUnsafe(2 + length);
+  out[0] = utc ? 0x17 : 0x18;
+  out[1] = length;
+  let pos = utc ? 2 : twoDigits(out, 2, Math.floor(y / 100));
+  pos = twoDigits(out, pos, y % 100);
+  pos = twoDigits(out, pos, d.getUTCMonth() + 1);
+  pos = twoDigits(out, pos, d.getUTCDate());
+  pos = twoDigits(out, pos, d.getUTCHours());
+  pos = twoDigits(out, pos, d.getUTCMinutes());
+  pos = twoDigits(out, pos, d.getUTCSeconds());
+  out[pos] = 0x5a; // Z
+  return out;
+}
+
+function twoDigits(out: Buffer, pos: number, v: number): number {
+  out[pos] = 0x30 + Math.floor(v / 10);
+  out[pos + 1] = 0x30 + (v % 10);
+  return pos + 2;
 }

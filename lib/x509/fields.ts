@@ -8,4 +8,4 @@ export function algorithmIdentifier(alg: SignatureAlgorithm): Buffer {
 }
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (so only TRUE is encoded), extnValue OCTET STRING }. */
-export const extension = (extOid: string, critical: boolean, value: Buffer) => sequence(oid(extOid), ...(critical ? [boolean(true)] : []), octetString(value));
+export const extension = (extOid: string, critical: boolean, value: Buffer) => (critical ? sequence(oid(extOid), boolean(true), octetString(value)) : sequence(oid(extOid), octetString(value)));

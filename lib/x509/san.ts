@@ -237,5 +237,8 @@ export function encodeSans(sans: San[]): Buffer {
   );
 }
 
-/** Implicit tagging: same bytes, context tag. */
-const retag = (der: Buffer, tag: number) => Buffer.concat([Buffer.from([tag]), der.subarray(1)]);
+/** Implicit tagging: same bytes, context tag (the element is fresh from ia5String, so it is retagged in place). */
+const retag = (der: Buffer, tag: number) => {
+  der[0] = tag;
+  return der;
+};
