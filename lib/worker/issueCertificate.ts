@@ -5,7 +5,7 @@ import { recordEvent } from '../events/index.js';
 import { log } from '../log/index.js';
 import { decideIssuance, grantsOf, issuanceRequestOf, ungranted, type IssuanceDecision } from '../ra/index.js';
 import { renewAtFor } from '../requests/index.js';
-import { nextExpiryNotice, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
+import { nextExpiryNotice, SIGNED_POINTER_KINDS, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { encodeName } from '../x509/index.js';
 import { isActive, issuerFor, type ActiveCa, type CaIssuer } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
@@ -97,8 +97,10 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   // From a CSR nothing leaves before this write, so signed and issued are one write (a certificate
   // signed by a delivery that dies before it was never seen by anyone: the retry signs afresh).
   const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { ...(made ? {} : signed), status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
-  // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on resume or retry).
-  await Promise.all([store.certificates.index(done), afterIssuance(job, ca, done, issuer, ctx)]);
+  // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on
+  // resume or retry). Names and profile were indexed with the request (certificates.create writes them
+  // before the record); a retry writes them again too, should an older writer have left them out.
+  await Promise.all([store.certificates.index(done, job.attempts > 0 ? undefined : SIGNED_POINTER_KINDS), afterIssuance(job, ca, done, issuer, ctx)]);
   return { type: 'certificate', id: cert.id };
 }
 
