@@ -186,6 +186,9 @@ export function memoryStore(): MemoryStore {
     },
     events: {
       append: async (e: EventRecord) => create('EVT')(e),
+      appendAll: async (list: EventRecord[]) => {
+        for (const e of list) await create('EVT')(e);
+      },
       list: async (projectId, limit, marker, where) => page(items<EventRecord>('EVT', projectId).filter((e) => !where || where(e)), limit, marker, true),
     },
     renewals: {

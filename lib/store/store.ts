@@ -73,6 +73,8 @@ export interface Store {
   };
   events: {
     append(event: EventRecord): Promise<void>;
+    /** Several in one request (BatchWriteItem: the worker's only); throws if any was not written. */
+    appendAll(events: EventRecord[]): Promise<void>;
     list(projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>>;
   };
   renewals: {
