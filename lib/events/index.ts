@@ -26,8 +26,7 @@ export type NewEvent = Omit<EventRecord, 'id' | 'time'>;
  * write that fails is logged (as an error, for alerting) rather than thrown.
  */
 export async function recordEvent(event: NewEvent, store: Pick<Store, 'events'> = { events }): Promise<void> {
-  const now = Date.now();
-  const record: EventRecord = { id: timeOrderedId(now), time: new Date(now).toISOString(), ...event };
+  const record = stamped(event, Date.now());
   try {
     await store.events.append(record);
   } catch (e) {
@@ -36,3 +35,20 @@ export async function recordEvent(event: NewEvent, store: Pick<Store, 'events'> 
   // Owners hear about what matters to them (issued, renewed, revoked, failures) by webhook.
   await enqueueNotification(record);
 }
+
+/**
+ * Appends events that happened together in one write (the worker's: BatchWriteItem). Never throws,
+ * as recordEvent: what was not written is logged as an error for each event, for alerting.
+ */
+export async function recordEvents(list: NewEvent[], store: Pick<Store, 'events'>): Promise<void> {
+  const now = Date.now();
+  const records = list.map((e) => stamped(e, now));
+  try {
+    await store.events.appendAll(records);
+  } catch (e) {
+    for (const r of records) log.error('audit event not recorded', { action: r.action, project: r.projectId, ...errorFields(e) });
+  }
+  await Promise.all(records.map(enqueueNotification));
+}
+
+const stamped = (event: NewEvent, now: number): EventRecord => ({ id: timeOrderedId(now), time: new Date(now).toISOString(), ...event });

@@ -18,4 +18,4 @@ export * from './enrollmentTypes.js';
 export { enrollments, redeemJti } from './enrollments.js';
 export type { CertificateFilters } from './search/plan.js';
 export { SEARCH_MAX_EXAMINED } from './search/engine.js';
-export { reverseLabels } from './search/entries.js';
+export { reverseLabels, SIGNED_POINTER_KINDS, type PointerKind } from './search/entries.js';

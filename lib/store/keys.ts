@@ -29,7 +29,8 @@
  *   SERIAL#<normalised hex>#<certId>     NOTAFTER#<ISO notAfter>#<certId> (a range: BETWEEN)
  *   PROFILE#<profile>#<certId>
  * Names and profile are written with the request (the API knows them; the worker signs exactly
- * those), serial and notAfter by the worker once it signed, all with UpdateItem (idempotent). A
+ * those), serial and notAfter by the worker once it signed (a retry or a resumed record: all of them
+ * again), all with UpdateItem (idempotent). A
  * search reads the certificate an item names in the same partition and checks every filter on it,
  * so an item can never lead to another project's certificate, and a forged or stale one finds
  * nothing. Status changes, so it is a sparse GSI key rewritten with the status instead. Certificates

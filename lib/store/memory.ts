@@ -143,7 +143,7 @@ export function memoryStore(): MemoryStore {
         await certificates.create(cert);
       },
       search: async (projectId, filters, limit, marker) => searchCertificates(reader, projectId, filters, limit, marker),
-      index: async (cert) => indexInMemory(raw, cert),
+      index: async (cert, kinds) => indexInMemory(raw, cert, kinds),
       recordCrlRevocation: async (projectId, id, fields) => {
         patch('CERT', projectId, id, fields, (c) => c.status === 'revoked', 'is not revoked', false);
       },
@@ -190,6 +190,9 @@ export function memoryStore(): MemoryStore {
     },
     events: {
       append: async (e: EventRecord) => create('EVT')(e),
+      appendAll: async (list: EventRecord[]) => {
+        for (const e of list) await create('EVT')(e);
+      },
       list: async (projectId, limit, marker, where) => page(items<EventRecord>('EVT', projectId).filter((e) => !where || where(e)), limit, marker, true),
     },
     renewals: {

@@ -1,4 +1,5 @@
-import { caIndexKey, CA_INDEX, statusKeys } from './keys.js';
+import { caIndexKey, CA_INDEX, key, statusKeys } from './keys.js';
+import { batchPut } from './batch.js';
 import { indexCertificateDynamo, searchDynamo } from './search/dynamo.js';
 import { crlDer, crlPartitions, putCrl, revocations } from './revocations.js';
 import { claimRecord, deleteRecord, getRecord, listRecords, putIfNewer, putNew, putRecord, updateClaimedRecord, updateRecord } from './records.js';
@@ -96,6 +97,8 @@ export const containers = {
 
 export const events = {
   append: (event: EventRecord) => putNew('EVT', event),
+  /** Whole items, unconditionally: an event's id is random past its millisecond, so no two share a key. */
+  appendAll: (list: EventRecord[]) => batchPut(list.map((e) => ({ ...key(e.projectId, 'EVT', e.id), ...e }))),
   list: (projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>> =>
     listRecords<EventRecord>('EVT', projectId, { limit, marker, descending: true, where: where as ((i: Record<string, unknown>) => boolean) | undefined }),
 };

@@ -1,5 +1,6 @@
 import type { EnrollmentRecord } from './enrollmentTypes.js';
 import type { CertificateFilters } from './search/plan.js';
+import type { PointerKind } from './search/entries.js';
 import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeOrderRecord } from './acmeTypes.js';
 import type { CaRecord, CertificateRecord, ContainerRecord, CrlHead, CrlPartitionHead, CrlRecord, RevocationRecord, DueEntry, DueRenewal, EventRecord, ExpiryNoticeRecord, JobRecord, OcspRecord, Page, RenewalClaim } from './types.js';
 
@@ -43,8 +44,8 @@ export interface Store {
       list(projectId: string, limit: number, marker?: string, caId?: string): Promise<Page<CertificateRecord>>;
       /** One page of the project's certificates matching every filter, served from an index (lib/store/search). */
       search(projectId: string, filters: CertificateFilters, limit: number, marker?: string): Promise<Page<CertificateRecord>>;
-      /** Writes its lookup items for what the record holds (the worker, once it signed: serial and notAfter). */
-      index(cert: CertificateRecord): Promise<void>;
+      /** Writes its lookup items for what the record holds, of every kind or only `kinds` (the worker, once it signed: SIGNED_POINTER_KINDS). */
+      index(cert: CertificateRecord, kinds?: readonly PointerKind[]): Promise<void>;
     };
   containers: Repository<ContainerRecord>;
   crls: {
@@ -74,6 +75,8 @@ export interface Store {
   };
   events: {
     append(event: EventRecord): Promise<void>;
+    /** Several in one request (BatchWriteItem: the worker's only); throws if any was not written. */
+    appendAll(events: EventRecord[]): Promise<void>;
     list(projectId: string, limit: number, marker?: string, where?: (e: EventRecord) => boolean): Promise<Page<EventRecord>>;
   };
   renewals: {

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import WORKER_ONLY from './workerOnlyAttributes.json' with { type: 'json' };
 import VALIDATOR_ONLY from './validatorOnlyAttributes.json' with { type: 'json' };
 import { JTI_PARTITION_PREFIX, NONCE_PARTITION_PREFIX, TOKEN_CACHE_PARTITION_PREFIX } from './keys.js';
@@ -65,6 +65,8 @@ function updatedAttributes(expression: string, names: Record<string, string> = {
  */
 export function checkApiWrite(command: unknown, writer: StoreWriter = 'api'): void {
   const denied = writer === 'validator' ? workerOnly : apiDenied;
+  // None of these roles has BatchWriteItem (whole items, many keys): the worker's alone.
+  if (command instanceof BatchWriteCommand) throw new WriteDeniedError(`the ${writer} role may not BatchWriteItem: write with UpdateItem`);
   if (command instanceof PutCommand) {
     const item = command.input.Item ?? {};
     // The validator's role has no PutItem at all; the API's only in the token cache's partitions.

@@ -5,7 +5,7 @@ import { recordEvent } from '../events/index.js';
 import { log } from '../log/index.js';
 import { decideIssuance, grantsOf, issuanceRequestOf, ungranted, type IssuanceDecision } from '../ra/index.js';
 import { renewAtFor } from '../requests/index.js';
-import { nextExpiryNotice, StaleRecordError, type CertificateRecord, type JobRecord } from '../store/index.js';
+import { nextExpiryNotice, SIGNED_POINTER_KINDS, StaleRecordError, type CaRecord, type CertificateRecord, type JobRecord } from '../store/index.js';
 import { encodeName } from '../x509/index.js';
 import { isActive, issuerFor, type ActiveCa, type CaIssuer } from './caKey.js';
 import { newClaim, underClaim } from './claim.js';
@@ -18,6 +18,12 @@ import { checkUserCertificateRequest } from './enrollment.js';
 
 type Result = { type: 'certificate'; id: string };
 
+export type IssuanceReads = [CertificateRecord | undefined, CaRecord | undefined];
+
+/** The certificate and its CA, by the stored job's ids (JOB_KINDS prefetches them beside the `running` write). */
+export const readIssuance = (job: JobRecord, ctx: WorkerContext): Promise<IssuanceReads> =>
+  Promise.all([ctx.store.certificates.get(job.projectId, job.params.certificateId), ctx.store.cas.get(job.projectId, job.params.caId)]);
+
 /**
  * Job `certificate.issue`: read, decide again (the RA, on what the store holds now), claim, sign
  * (the CA module), write. The claim is a conditional write only one delivery wins, taken before
@@ -25,10 +31,10 @@ type Result = { type: 'certificate'; id: string };
  * with a server-side key it is recorded before the key leaves for Barbican. Either way a crash at
  * any point leaves no certificate anyone holds that cannot be listed, revoked or put on a CRL.
  */
-export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext): Promise<Result> {
+export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext, prefetched?: Promise<IssuanceReads>): Promise<Result> {
   const { caId, certificateId } = job.params;
   const { store } = ctx;
-  const [cert, ca] = await Promise.all([store.certificates.get(job.projectId, certificateId), store.cas.get(job.projectId, caId)]);
+  const [cert, ca] = await (prefetched ?? readIssuance(job, ctx));
   if (!cert || cert.jobId !== job.id || cert.caId !== caId) {
     throw new JobRefusedError(`certificate ${certificateId} of project ${job.projectId} does not belong to job ${job.id}`);
   }
@@ -101,8 +107,12 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
   // From a CSR nothing leaves before this write, so signed and issued are one write (a certificate
   // signed by a delivery that dies before it was never seen by anyone: the retry signs afresh).
   const done = await store.certificates.updateClaimed(job.projectId, cert.id, token, { ...(made ? {} : signed), status: 'issued', ...(renewAt ? { renewAt } : {}), ...(containerRef ? { keyContainerRef: containerRef } : {}) }, true);
-  // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on resume or retry).
-  await Promise.all([store.certificates.index(done), afterIssuance(job, ca, done, issuer, ctx, partition && { name: partition.name, coversUntil: partition.coversUntil.toISOString() })]);
+  // Searchable by serial and expiry beside the rest that follows issuance (a crash before is indexed on
+  // resume or retry). Names and profile were indexed with the request (certificates.create writes them
+  // before the record); a retry writes them again too, should an older writer have left them out (`job`
+  // is as read before this attempt's `running` write: its attempts are the earlier ones).
+  const partitionTarget = partition && { name: partition.name, coversUntil: partition.coversUntil.toISOString() };
+  await Promise.all([store.certificates.index(done, job.attempts > 0 ? undefined : SIGNED_POINTER_KINDS), afterIssuance(job, ca, done, issuer, ctx, partitionTarget)]);
   return { type: 'certificate', id: cert.id };
 }
 

@@ -4,7 +4,7 @@ import type { JobKind, JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { runCreateCa } from './createCa.js';
 import { runInstallCaCertificate } from './installCaCertificate.js';
-import { runIssueCertificate } from './issueCertificate.js';
+import { readIssuance, runIssueCertificate } from './issueCertificate.js';
 import { runRegisterContainer } from './registerContainer.js';
 import { runPublishCrl } from './revocation.js';
 import { runRotateCa } from './rotateCa.js';
@@ -13,8 +13,14 @@ import { acmeOrderFailed } from './acmeOrder.js';
 export type JobResult = { type: 'ca' | 'certificate' | 'container'; id: string };
 
 /** What the worker does for each kind of job (its message schema is in lib/jobs/schema.ts). */
-export interface JobKindSpec {
-  run(job: JobRecord, ctx: WorkerContext): Promise<JobResult>;
+export interface JobKindSpec<Reads = unknown> {
+  /**
+   * Reads `run` needs whatever the job's state, keyed by the stored job (never the message): started
+   * beside the `running` write, so the attempt waits for one round trip, not two. Handed to `run` as
+   * the promise: a read that fails, fails the run.
+   */
+  prefetch?(job: JobRecord, ctx: WorkerContext): Promise<Reads>;
+  run(job: JobRecord, ctx: WorkerContext, prefetched?: Promise<Reads>): Promise<JobResult>;
   /** The audit action of its success. */
   succeeded: string;
   /** Settles the object it was making when the job fails for good, with the reason (before the job). */
@@ -49,6 +55,7 @@ export const JOB_KINDS: { readonly [K in JobKind]: JobKindSpec } = {
     failObject: (job, reason, ctx) => ctx.store.cas.update(job.projectId, job.params.caId, { failureReason: reason, upload: undefined }, ['awaiting_certificate']).then(() => undefined, ignoreStale),
   },
   'certificate.issue': {
+    prefetch: readIssuance,
     run: runIssueCertificate,
     succeeded: 'certificate.issued',
     async failObject(job, reason, ctx) {

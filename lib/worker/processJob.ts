@@ -2,7 +2,7 @@ import { IssuedNotDecidedError } from '../ca/index.js';
 import { isAppError } from '../errors/index.js';
 import { parseJobMessage, sameParams } from '../jobs/index.js';
 import { errorFields, log } from '../log/index.js';
-import { recordEvent, UNATTRIBUTED_PROJECT } from '../events/index.js';
+import { recordEvent, recordEvents, UNATTRIBUTED_PROJECT } from '../events/index.js';
 import { ClaimHeldError, MisboundRecordError, StaleRecordError, type JobRecord } from '../store/index.js';
 import type { WorkerContext } from './context.js';
 import { JOB_KINDS } from './jobKinds.js';
@@ -45,6 +45,11 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
     return 'skipped';
   }
   const kind = JOB_KINDS[job.kind];
+  // Reads of the records the stored job names go beside the `running` write (they do not depend on it).
+  // What they find counts only once that write won: a failed read fails the run below, and is caught
+  // here so that it is never an unhandled rejection when the job is skipped.
+  const prefetched = kind.prefetch?.(job, ctx);
+  prefetched?.catch(() => undefined);
   try {
     await ctx.store.jobs.update(job.projectId, job.id, { status: 'running', attempts: attempt }, ['queued', 'running']);
   } catch (e) {
@@ -55,13 +60,19 @@ export async function processJob(body: string, attempt: number, maxAttempts: num
   try {
     // The audit trail is written beside the work, not in front of it (recordEvent never throws).
     const started = recordEvent({ ...jobEvent(job), action: 'job.started', outcome: 'success', reason: `attempt ${attempt}` }, ctx.store);
-    const result = await kind.run(job, ctx);
+    const result = await kind.run(job, ctx, prefetched);
     await ctx.store.jobs.update(job.projectId, job.id, { status: 'succeeded', result, reason: undefined });
     log.info('job succeeded', { jobId: job.id, kind: job.kind, project: job.projectId, result });
+    // Both outcomes in one write; the message is deleted only once it (and `started`) is done.
     await Promise.all([
       started,
-      recordEvent({ ...jobEvent(job), action: 'job.succeeded', outcome: 'success' }, ctx.store),
-      recordEvent({ ...jobEvent(job), action: kind.succeeded, outcome: 'success', object: result }, ctx.store),
+      recordEvents(
+        [
+          { ...jobEvent(job), action: 'job.succeeded', outcome: 'success' },
+          { ...jobEvent(job), action: kind.succeeded, outcome: 'success', object: result },
+        ],
+        ctx.store,
+      ),
     ]);
     return 'succeeded';
   } catch (e) {

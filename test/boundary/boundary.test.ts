@@ -57,6 +57,9 @@ describe('IAM: the API role cannot reach keys', () => {
   it('the worker can read its secret and take jobs', () => {
     const worker = actions('WorkerRole');
     for (const needed of ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) expect(worker).toContain(needed);
+    // A job's outcome events are one BatchWriteItem (lib/store/batch.ts), on the table only.
+    const batch = statements('WorkerRole').filter((s) => s.Effect === 'Allow' && list(s.Action).includes('dynamodb:BatchWriteItem'));
+    expect(batch.map((s) => JSON.stringify(s.Resource))).toEqual([JSON.stringify([{ 'Fn::GetAtt': ['Table', 'Arn'] }, { 'Fn::Sub': '${Table.Arn}/index/gsi1' }])]);
   });
 
   it('the notifier cannot reach CA keys: no worker secret or key, no jobs, no KMS but its own key; the others cannot open webhook secrets', () => {

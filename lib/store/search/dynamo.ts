@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from 
 import { documentClient, tableName } from '../client.js';
 import { CA_INDEX, fromItem, key, pk, STATUS_INDEX } from '../keys.js';
 import type { CertificateRecord, Page } from '../types.js';
-import { pointerSortKeys } from './entries.js';
+import { pointerSortKeys, type PointerKind } from './entries.js';
 import { searchCertificates, type IndexReader } from './engine.js';
 import type { CertificateFilters, Driver } from './plan.js';
 
@@ -54,12 +54,12 @@ export const searchDynamo = (projectId: string, filters: CertificateFilters, lim
   searchCertificates(reader, projectId, filters, limit, marker);
 
 /**
- * Writes the certificate's lookup items (idempotent: the same keys each time). UpdateItem, not
- * PutItem, so the API (which has no PutItem) can index a request's names and profile when it
- * makes it; the worker indexes again once it signed (serial, notAfter).
+ * Writes the certificate's lookup items, of every kind or only `kinds` (idempotent: the same keys
+ * each time). UpdateItem, not PutItem, so the API (which has no PutItem) can index a request's
+ * names and profile when it makes it; the worker adds serial and notAfter once it signed.
  */
-export async function indexCertificateDynamo(c: CertificateRecord): Promise<void> {
-  await inChunks(pointerSortKeys(c), (sk) =>
+export async function indexCertificateDynamo(c: CertificateRecord, kinds?: readonly PointerKind[]): Promise<void> {
+  await inChunks(pointerSortKeys(c, kinds), (sk) =>
     documentClient().send(
       new UpdateCommand({
         TableName: tableName(),

@@ -45,8 +45,11 @@ export function indexValues(c: CertificateRecord): Record<PointerKind, string[]>
 export const pointerSortKey = (kind: PointerKind, value: string, certificateId: string) => `${kind}#${value}#${certificateId}`;
 export const certificateIdOf = (sortKey: string) => sortKey.slice(sortKey.lastIndexOf('#') + 1);
 
-/** Every lookup item's sort key for a certificate. */
-export function pointerSortKeys(c: CertificateRecord): string[] {
+/** The lookup items signing adds: names and profile were written with the request (certificates.create). */
+export const SIGNED_POINTER_KINDS: readonly PointerKind[] = ['SERIAL', 'NOTAFTER'];
+
+/** The lookup items' sort keys for a certificate, of every kind or only of `kinds`. */
+export function pointerSortKeys(c: CertificateRecord, kinds: readonly PointerKind[] = POINTER_KINDS): string[] {
   const values = indexValues(c);
-  return POINTER_KINDS.flatMap((kind) => values[kind].map((v) => pointerSortKey(kind, v, c.id)));
+  return kinds.flatMap((kind) => values[kind].map((v) => pointerSortKey(kind, v, c.id)));
 }

@@ -51,8 +51,8 @@ export function memoryReader(raw: Items): IndexReader {
 }
 
 /** Writes a certificate's lookup items, as indexCertificateDynamo does. */
-export function indexInMemory(raw: Items, c: CertificateRecord): void {
-  for (const sk of pointerSortKeys(c)) {
+export function indexInMemory(raw: Items, c: CertificateRecord, kinds?: readonly PointerKind[]): void {
+  for (const sk of pointerSortKeys(c, kinds)) {
     const kind = sk.slice(0, sk.indexOf('#'));
     raw.set(`${kind}|${c.projectId}|${sk.slice(kind.length + 1)}`, { projectId: c.projectId, certificateId: c.id });
   }

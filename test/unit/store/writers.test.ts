@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { checkApiWrite, STORE_WRITERS, WORKER_ONLY_ATTRIBUTES } from '../../../lib/store/writers.js';
 import { key, pk, revocationId, sk, tokenCacheKey } from '../../../lib/store/keys.js';
@@ -12,6 +12,11 @@ describe('what the API role may write', () => {
     // Not the validator's (its role has no PutItem), and not with an attribute the worker trusts.
     expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), v: 1 } }), 'validator')).toThrow(/PutItem/);
     expect(() => checkApiWrite(new PutCommand({ TableName: 't', Item: { ...tokenCacheKey('ab'.repeat(32)), keyRef: 'x' } }))).toThrow(/may not write keyRef/);
+  });
+
+  it('no batch write, for any of the roles the store mirrors (none has BatchWriteItem: it is the worker\'s)', () => {
+    const batch = new BatchWriteCommand({ RequestItems: { t: [{ PutRequest: { Item: { pk: 'P#a', sk: 'EVT#1', action: 'x' } } }] } });
+    for (const writer of STORE_WRITERS) expect(() => checkApiWrite(batch, writer), writer).toThrow(/may not BatchWriteItem/);
   });
 
   it('never an attribute the worker trusts, by name or placeholder, set or removed', () => {
