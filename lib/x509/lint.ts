@@ -27,6 +27,8 @@ export interface LintOptions {
   now?: Date;
   /** What the certificate is meant to be: the profile it is held to. */
   kind: LintKind;
+  /** The caller verified the signature with the issuer's key just now (lib/ca issue(): verifyIssued): not verified twice. */
+  signatureChecked?: boolean;
 }
 
 /**

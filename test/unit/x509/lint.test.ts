@@ -184,7 +184,7 @@ function hand(o: HandOpts = {}): Buffer {
   return sequence(tbs, outerAlg, bitString(o.signature ? o.signature(sig) : sig));
 }
 
-const lintLeaf = (der: Buffer, extra: { issuerDer?: Buffer; now?: Date } = {}) => lintCertificate(der, { kind: 'leaf', issuerDer: ROOT.der, ...extra });
+const lintLeaf = (der: Buffer, extra: { issuerDer?: Buffer; now?: Date; signatureChecked?: boolean } = {}) => lintCertificate(der, { kind: 'leaf', issuerDer: ROOT.der, ...extra });
 const lintRoot = (der: Buffer, extra: { issuerDer?: Buffer; now?: Date } = {}) => lintCertificate(der, { kind: 'root', ...extra });
 
 // ---------------------------------------------------------------------------------------------
@@ -625,6 +625,13 @@ describe('hand-corrupted certificates produce their error codes', () => {
       expect(errors(lintLeaf(hand({ signer: { ...ROOT.key, privateKey: newKey('EC-P384').privateKey } })))).toEqual(['E_SIGNATURE_INVALID']);
       const flip = (sig: Buffer) => Buffer.concat([sig.subarray(0, 8), Buffer.from([sig[8] ^ 0x40]), sig.subarray(9)]);
       expect(errors(lintLeaf(hand({ signature: flip })))).toEqual(['E_SIGNATURE_INVALID']);
+    });
+
+    it('leaves the signature to a caller that verified it (signatureChecked), and checks the rest against the issuer all the same', () => {
+      const flip = (sig: Buffer) => Buffer.concat([sig.subarray(0, 8), Buffer.from([sig[8] ^ 0x40]), sig.subarray(9)]);
+      expect(errors(lintLeaf(hand({ signature: flip }), { signatureChecked: true }))).toEqual([]);
+      // The key family is still checked, and so is every other issuer check.
+      expect(errors(lintLeaf(hand({ outerAlg: sequence(oid(OID.sha256WithRSA), nullValue()) }), { signatureChecked: true }))).toContain('E_SIGNATURE_INVALID');
     });
 
     it('an algorithm that does not fit the issuer key', () => {
