@@ -132,8 +132,15 @@ async function alarm(e: MisboundRecordError | IssuedNotDecidedError | RecordCont
 /** Marks the object the job was making as failed, then the job, with a reason the user can read. */
 async function failJob(job: JobRecord, reason: string, ctx: WorkerContext): Promise<void> {
   log.warn('job failed', { jobId: job.id, kind: job.kind, reason });
-  // The object first, the job last: whoever sees the job failed finds the object failed too.
-  await JOB_KINDS[job.kind].failObject?.(job, reason, ctx);
+  // The object first, the job last: whoever sees the job failed finds the object failed too. An
+  // object that cannot be marked (a record bound to another key: what the alarm is about) does not
+  // keep the job from failing, or its message would come back until the dead-letter queue.
+  try {
+    await JOB_KINDS[job.kind].failObject?.(job, reason, ctx);
+  } catch (e) {
+    if (!(e instanceof MisboundRecordError)) throw e;
+    log.error('failed object not marked', { jobId: job.id, kind: job.kind, ...errorFields(e) });
+  }
   await ctx.store.jobs.update(job.projectId, job.id, { status: 'failed', reason });
   await recordEvent({ ...jobEvent(job), action: 'job.failed', outcome: 'failure', reason }, ctx.store);
 }

@@ -83,6 +83,15 @@ describe('a certificate job reads its records beside the running write', () => {
     expect((await w.store.certificates.get(P, cert.id))!.status).toBe('failed');
   });
 
+  it('a misbound certificate record is refused with an alarm too, and the job fails (its record is not marked through another key)', async () => {
+    const { w, cert, job } = await setup('misbound-cert.example.org');
+    w.store.raw.get(w.store.keyOf('CERT', P, cert.id))!.projectId = 'project-b';
+    expect(await w.run(job)).toBe('refused');
+    const alarms = (await w.store.events.list(P, 10, undefined, (e) => e.action === 'issuance.alarm')).items;
+    expect(alarms[0].reason).toMatch(/STORE_RECORD_MISBOUND/);
+    expect((await w.store.jobs.get(P, job.id))!.status).toBe('failed');
+  });
+
   it('a transient read failure is retried, as when the reads came after the running write', async () => {
     const { w, job } = await setup('transient.example.org');
     const getCa = w.store.cas.get;
