@@ -29,6 +29,8 @@ interface FunctionContainers {
   all: Set<Container>;
   starting: boolean;
   waiting: Array<() => void>;
+  /** Taken out by takeAll (shutdown, or a rebuild in `npm start`): what it ran is not reused. */
+  retired: boolean;
 }
 
 export class Containers {
@@ -44,7 +46,7 @@ export class Containers {
 
   /** Runs one invocation in a free container of the function, or a new one, or the first to come free. */
   async run(functionKey: string, definition: unknown, event: unknown, clientContext: unknown): Promise<unknown> {
-    const fn = this.#of(functionKey);
+    let fn = this.#of(functionKey);
     let container = fn.idle.pop();
     let cold = false;
     while (!container) {
@@ -53,10 +55,14 @@ export class Containers {
         container = this.#make(functionKey, definition);
         fn.all.add(container);
       } else {
-        await new Promise<void>((wake) => fn.waiting.push(wake));
+        const asleep = fn;
+        await new Promise<void>((wake) => asleep.waiting.push(wake));
+        // After a rebuild the function's containers are new ones.
+        fn = this.#of(functionKey);
         container = fn.idle.pop();
       }
     }
+    const home = fn;
     let gone = false;
     try {
       container.setClientContext(clientContext);
@@ -66,10 +72,10 @@ export class Containers {
       gone = this.#fatal(e);
       throw e;
     } finally {
-      if (cold) fn.starting = false;
-      if (gone) fn.all.delete(container);
-      else fn.idle.push(container);
-      this.#wake(fn);
+      if (cold) home.starting = false;
+      if (gone || home.retired) home.all.delete(container);
+      else home.idle.push(container);
+      this.#wake(home);
     }
   }
 
@@ -84,10 +90,19 @@ export class Containers {
     return out;
   }
 
-  /** Every container, taken out of the pool (serverless-offline's shutdown). */
+  /**
+   * Every container, taken out of the pool: serverless-offline's shutdown, and its cleanup after
+   * serverless-esbuild rebuilt the functions (`npm start`). Requests waiting go on with new containers.
+   */
   takeAll(): Container[] {
-    const out = [...this.#functions.values()].flatMap((fn) => [...fn.all]);
+    const out: Container[] = [];
+    for (const fn of this.#functions.values()) {
+      fn.retired = true;
+      out.push(...fn.all);
+    }
+    const waiting = [...this.#functions.values()].flatMap((fn) => fn.waiting.splice(0));
     this.#functions.clear();
+    for (const wake of waiting) wake();
     return out;
   }
 
@@ -98,7 +113,7 @@ export class Containers {
 
   #of(functionKey: string): FunctionContainers {
     let fn = this.#functions.get(functionKey);
-    if (!fn) this.#functions.set(functionKey, (fn = { idle: [], all: new Set(), starting: false, waiting: [] }));
+    if (!fn) this.#functions.set(functionKey, (fn = { idle: [], all: new Set(), starting: false, waiting: [], retired: false }));
     return fn;
   }
 

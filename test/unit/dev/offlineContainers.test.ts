@@ -107,6 +107,26 @@ describe('the local containers of serverless-offline (dev/offline)', () => {
     expect(await again).toBe('ok');
   });
 
+  it('after a rebuild (takeAll), runs what waited in a new container, and reuses none of the old ones', async () => {
+    const c = pool();
+    const first = c.run('get', {}, 1, null);
+    const waiting = c.run('get', {}, 2, null);
+    await settle();
+    const [old] = FakeContainer.made;
+    expect(c.takeAll()).toEqual([old]);
+    await settle();
+    expect(FakeContainer.made).toHaveLength(2);
+    FakeContainer.made[1].runs[0].end('new');
+    expect(await waiting).toBe('new');
+    old.runs[0].end('old');
+    await first;
+    const after = c.run('get', {}, 3, null);
+    await settle();
+    expect(old.runs).toHaveLength(1);
+    FakeContainer.made[1].runs[1].end('again');
+    expect(await after).toBe('again');
+  });
+
   it('hands over the containers idle long enough (terminateIdleLambdaTime), and all of them at shutdown', async () => {
     const c = pool();
     const runs = [c.run('get', {}, 1, null), c.run('other', {}, 1, null)];
