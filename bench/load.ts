@@ -101,8 +101,15 @@ try {
     [real, `${join(ROOT, process.env.ESBUILD_WORK_FOLDER ?? '.esbuild')}/`],
     [noop, `${join(ROOT, 'bench', 'noop', '.esbuild')}/`],
   ]);
-  /** A run, then the queue work it left; the CPU of both. */
+  /**
+   * A run, then the queue work it left; the CPU of both. First 2 s at the same rate, so that the
+   * run meets the containers its rate needs: serverless-offline starts them one at a time
+   * (dev/offline), and a request that waits for a cold start (~40 ms here, on a machine loaded
+   * by the run) would otherwise be the p99 of a run that starts with too few.
+   */
   const measured = async (stack: Stack, route: Route, rate: number): Promise<{ run: Run; cpu: StackCpu }> => {
+    await openLoop(route, token, rate, 2);
+    await drained(stack);
     const before = stackCpu(stack, builds.get(stack)!);
     const run = await openLoop(route, token, rate, SECONDS);
     await drained(stack);
@@ -119,7 +126,7 @@ try {
     ],
   ];
   console.log(`\n== the API at a fixed rate (open loop, ${SECONDS} s per run, warm token cache): p50 / p99 of 2xx answers, real route against its no-op twin at the same rate`);
-  // Warm-up: every function of both stacks loaded, containers up to the rate's concurrency.
+  // Warm-up: every function of both stacks loaded.
   for (const [a, b] of pairs) for (const r of [a, b]) await openLoop(r, token, 50, 2);
   for (const s of stacks) await drained(s);
   const ms = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(1).padStart(6));
@@ -141,6 +148,7 @@ try {
       const parts = (c: StackCpu, r: Run) => [c.offline, c.queues, c.here].map((x) => (x / sent(r)).toFixed(1)).join(' + ');
       console.log(`   CPU per request (the run and the queue work it left): real ${cores(ca, ra)}, no-op ${cores(cb, rb)} at ${rate}/s; this machine has ${availableParallelism()}`);
       console.log(`     serverless-offline + queue functions + dynalite/SQS/Keystone/client: real ${parts(ca, ra)} ms, no-op ${parts(cb, rb)} ms`);
+      console.log(`     containers started during the run (serverless-offline's threads): real ${ca.threads}, no-op ${cb.threads}`);
     }
   }
 } catch (e) {

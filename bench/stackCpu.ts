@@ -14,6 +14,8 @@ export interface StackCpu {
   offline: number;
   queues: number;
   here: number;
+  /** serverless-offline's threads: one per container, beside a fixed few of its own. */
+  threads: number;
 }
 
 /** utime + stime of a process in ms (clock ticks of 10 ms); 0 for one that has gone. */
@@ -48,10 +50,19 @@ export function stackCpu(stack: Stack, serviceBuildDir: string): StackCpu {
     offline: processCpuMs(stack.pid),
     queues: queueFunctionPids(serviceBuildDir).reduce((sum, pid) => sum + processCpuMs(pid), 0),
     here: (here.user + here.system) / 1000,
+    threads: threadsOf(stack.pid),
   };
 }
 
-export const cpuSince = (a: StackCpu, b: StackCpu): StackCpu => ({ offline: b.offline - a.offline, queues: b.queues - a.queues, here: b.here - a.here });
+export const cpuSince = (a: StackCpu, b: StackCpu): StackCpu => ({ offline: b.offline - a.offline, queues: b.queues - a.queues, here: b.here - a.here, threads: b.threads - a.threads });
+
+function threadsOf(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Waits until the stack's queues hold nothing, in flight included: the jobs a run made are done
