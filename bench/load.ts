@@ -5,13 +5,19 @@
  * than as a lower rate. Each route of the real stack runs beside its no-op twin (bench/noop) at the
  * same rate, interleaved: GET /v1/certificates/{id} against the no-op's GET /v1/jobs/{id} (one
  * GetItem), POST /v1/cas/{id}/certificates against the no-op's (PutItem + SendMessage). The token
- * cache is warm: one token, used before the measured runs.
+ * cache is warm: one token, used before the measured runs. Each run starts once the queues of
+ * both stacks are empty: the certificates an earlier run asked for are not signed beside it. Its
+ * CPU (the run and the queue functions' work it left) is reported per request: the real POST's
+ * pipeline (API, worker, dynalite) needs several times the no-op's, which bounds the rate this
+ * machine can take whatever the emulator does.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startStack, ROOT, type Stack } from '../scripts/stack.js';
 import { api, createActiveCa, keystoneToken, waitForJob } from '../test/support/api.js';
 import { makeCsr, tempDir } from '../test/support/openssl.js';
 import { quantile } from './pipeline.js';
+import { cpuSince, drained, stackCpu, type StackCpu } from './stackCpu.js';
 
 if (process.env.BENCH_LOAD === '0') process.exit(0);
 const RATES = (process.env.BENCH_LOAD_RATES ?? '100,200').split(',').map(Number);
@@ -91,6 +97,24 @@ try {
   if (job.status !== "succeeded") throw new Error(`the first certificate failed: ${job.reason}`);
   const certId = issued.body.certificate.id as string;
   const noopJob = (await (await fetch(`${noop.apiUrl}/v1/cas/x/certificates`, { method: 'POST' })).json()) as { job: { id: string } };
+  const builds = new Map<Stack, string>([
+    [real, `${join(ROOT, process.env.ESBUILD_WORK_FOLDER ?? '.esbuild')}/`],
+    [noop, `${join(ROOT, 'bench', 'noop', '.esbuild')}/`],
+  ]);
+  /**
+   * A run, then the queue work it left; the CPU of both. First 2 s at the same rate, so that the
+   * run meets the containers its rate needs: serverless-offline starts them one at a time
+   * (dev/offline), and a request that waits for a cold start (~40 ms here, on a machine loaded
+   * by the run) would otherwise be the p99 of a run that starts with too few.
+   */
+  const measured = async (stack: Stack, route: Route, rate: number): Promise<{ run: Run; cpu: StackCpu }> => {
+    await openLoop(route, token, rate, 2);
+    await drained(stack);
+    const before = stackCpu(stack, builds.get(stack)!);
+    const run = await openLoop(route, token, rate, SECONDS);
+    await drained(stack);
+    return { run, cpu: cpuSince(before, stackCpu(stack, builds.get(stack)!)) };
+  };
   const pairs: Array<[Route, Route]> = [
     [
       { name: 'GET /v1/certificates/{id}', method: 'GET', url: `${real.apiUrl}/v1/certificates/${certId}` },
@@ -102,13 +126,14 @@ try {
     ],
   ];
   console.log(`\n== the API at a fixed rate (open loop, ${SECONDS} s per run, warm token cache): p50 / p99 of 2xx answers, real route against its no-op twin at the same rate`);
-  // Warm-up: every function of both stacks loaded, containers up to the rate's concurrency.
+  // Warm-up: every function of both stacks loaded.
   for (const [a, b] of pairs) for (const r of [a, b]) await openLoop(r, token, 50, 2);
+  for (const s of stacks) await drained(s);
   const ms = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(1).padStart(6));
   for (const rate of RATES) {
     for (const [a, b] of pairs) {
-      const ra = await openLoop(a, token, rate, SECONDS);
-      const rb = await openLoop(b, token, rate, SECONDS);
+      const { run: ra, cpu: ca } = await measured(real, a, rate);
+      const { run: rb, cpu: cb } = await measured(noop, b, rate);
       const p = (r: Run, q: number) => (r.latencies.length ? quantile(r.latencies, q) : undefined);
       const line = (r: Route, run: Run) => `   ${r.name.padEnd(32)} p50 ${ms(p(run, 0.5))} ms  p99 ${ms(p(run, 0.99))} ms  (sent ${run.sentRate.toFixed(0)}/s, ${run.latencies.length} ok${run.errors ? `, failed: ${[...run.failures].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`;
       console.log(`${rate}/s  ${a.name}`);
@@ -117,6 +142,13 @@ try {
       const r99 = p(ra, 0.99) !== undefined && p(rb, 0.99) ? p(ra, 0.99)! / p(rb, 0.99)! : NaN;
       const r50 = p(ra, 0.5) !== undefined && p(rb, 0.5) ? p(ra, 0.5)! / p(rb, 0.5)! : NaN;
       console.log(`   real/no-op  p50 ${r50.toFixed(2)}x  p99 ${r99.toFixed(2)}x   (goal p99 <= 1.5x)`);
+      const sent = (r: Run) => r.latencies.length + r.errors;
+      const total = (c: StackCpu, r: Run) => (c.offline + c.queues + c.here) / sent(r);
+      const cores = (c: StackCpu, r: Run) => `${total(c, r).toFixed(1)} ms = ${((total(c, r) * rate) / 1000).toFixed(1)} cores`;
+      const parts = (c: StackCpu, r: Run) => [c.offline, c.queues, c.here].map((x) => (x / sent(r)).toFixed(1)).join(' + ');
+      console.log(`   CPU per request (the run and the queue work it left): real ${cores(ca, ra)}, no-op ${cores(cb, rb)} at ${rate}/s; this machine has ${availableParallelism()}`);
+      console.log(`     serverless-offline + queue functions + dynalite/SQS/Keystone/client: real ${parts(ca, ra)} ms, no-op ${parts(cb, rb)} ms`);
+      console.log(`     containers started during the run (serverless-offline's threads): real ${ca.threads}, no-op ${cb.threads}`);
     }
   }
 } catch (e) {

@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { parse as parseYaml } from 'yaml';
@@ -299,7 +299,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const osls = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
     const out = opts.logFile ? openSync(opts.logFile, 'w') : 'inherit';
     const childEnv = { ...process.env, ...env, ...(opts.watch ? {} : { ESBUILD_WATCH_PATTERN: 'nothing-to-watch/**' }) } as Record<string, string>;
-    const child = spawn(process.execPath, [osls, 'offline', 'start', '--stage', STAGE], {
+    // serverless-offline's functions run in dev/offline's containers: one cold start at a time per function.
+    const pool = pathToFileURL(join(ROOT, 'dev', 'offline', 'register.ts')).href;
+    const child = spawn(process.execPath, ['--import', pool, osls, 'offline', 'start', '--stage', STAGE], {
       cwd: serviceDir,
       env: childEnv,
       stdio: ['ignore', out, out],
