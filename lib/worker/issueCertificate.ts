@@ -39,8 +39,12 @@ export async function runIssueCertificate(job: JobRecord, ctx: WorkerContext, pr
     throw new JobRefusedError(`certificate ${certificateId} of project ${job.projectId} does not belong to job ${job.id}`);
   }
   if (cert.status === 'issued' || cert.status === 'revoked') {
-    // A delivery that died after issuing may have left its order processing.
-    if (cert.status === 'issued' && cert.acme) await acmeOrderIssued(cert, ctx);
+    // A delivery that died or failed after issuing may have left what follows undone (its lookups, OCSP
+    // answer, CRL partition, ACME order): done again, each step idempotent.
+    if (cert.status === 'issued' && ca && isActive(ca)) {
+      await store.certificates.index(cert);
+      await completeIssuance(job, ca, cert, ctx);
+    } else if (cert.status === 'issued' && cert.acme) await acmeOrderIssued(cert, ctx);
     return { type: 'certificate', id: cert.id };
   }
   if (cert.status === 'failed') throw conflict('CERTIFICATE_FAILED', `certificate ${cert.id} has already failed`);
@@ -125,14 +129,9 @@ async function signAndDeliver(job: JobRecord, ca: ActiveCa, cert: CertificateRec
 async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, token: string, ctx: WorkerContext): Promise<Result> {
   await ctx.store.certificates.index(cert);
   if (!cert.serverSideKey) {
-    // The generation that signed it answers OCSP for it (a rotation may have come in between).
-    const signer = signerOf(liveGenerations(ca, ctx.now()))(cert);
-    const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx, signer);
     const renewAt = cert.renewal && renewAtFor(new Date(cert.notBefore!), new Date(cert.notAfter!), cert.renewal).toISOString();
     const done = await ctx.store.certificates.updateClaimed(job.projectId, cert.id, token, { status: 'issued', ...(renewAt ? { renewAt } : {}) }, true);
-    // Its partition is the one it names (whatever CRL_PARTITION_DAYS says now).
-    const partition = generationsFor(ca, ctx, issuer).partitionOf(cert, issuer.generation);
-    await afterIssuance(job, ca, done, issuer, ctx, partition ? { name: partition, coversUntil: cert.notAfter } : undefined);
+    await completeIssuance(job, ca, done, ctx);
     return { type: 'certificate', id: cert.id };
   }
   const removed = await ctx.delivery.discard(job.projectId, cert.id);
@@ -147,6 +146,18 @@ async function resumeAfterCrash(job: JobRecord, ca: ActiveCa, cert: CertificateR
 const ignoreStale = (e: unknown) => {
   if (!(e instanceof StaleRecordError)) throw e;
 };
+
+/**
+ * What follows issuance, for a certificate an earlier delivery signed: by the generation that signed
+ * it (a rotation may have come in between), its CRL partition the one it names (whatever
+ * CRL_PARTITION_DAYS says now).
+ */
+async function completeIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, ctx: WorkerContext): Promise<void> {
+  const signer = signerOf(liveGenerations(ca, ctx.now()))(cert);
+  const issuer = await issuerFor(ca, { projectId: job.projectId, caId: ca.id }, ctx, signer);
+  const partition = generationsFor(ca, ctx, issuer).partitionOf(cert, issuer.generation);
+  await afterIssuance(job, ca, cert, issuer, ctx, partition ? { name: partition, coversUntil: cert.notAfter } : undefined);
+}
 
 /** What follows issuance is independent, so written side by side; the OCSP answer exists before the job says succeeded. */
 async function afterIssuance(job: JobRecord, ca: ActiveCa, cert: CertificateRecord, issuer: CaIssuer, ctx: WorkerContext, partition?: PartitionTarget): Promise<void> {

@@ -108,6 +108,27 @@ describe('partitioned CRLs', () => {
     expect(await w.store.crls.partitions(P, ca.id)).toEqual(expect.arrayContaining([expect.objectContaining({ id: id(soon) }), expect.objectContaining({ id: id(later) })]));
   });
 
+  it('an attempt that failed after `issued` (its partition CRL not written) is completed by the retry: CRL and OCSP answer', async () => {
+    const w = memoryWorker({ publicUrl: PUBLIC });
+    const ca = await activeRoot(w, P);
+    const { csr } = makeCsr(tmp.dir, 'ec256', 'late.example.org', ['DNS:late.example.org']);
+    const { cert, job } = await pendingCertificate(w.store, P, ca.id, { csrPem: csr, sans: ['DNS:late.example.org'], ttlSeconds: 3600 });
+    const put = w.store.crls.put;
+    const ocspPut = w.store.ocspResponses.put;
+    w.store.crls.put = async () => Promise.reject(new Error('the store did not answer'));
+    w.store.ocspResponses.put = async () => Promise.reject(new Error('the store did not answer'));
+    expect(await w.run(job, 1)).toBe('retry');
+    const issued = (await w.store.certificates.get(P, cert.id))!;
+    expect(issued.status).toBe('issued');
+    expect(await w.store.crls.get(P, `${ca.id}.${nameOf(issued)}`)).toBeUndefined();
+    w.store.crls.put = put;
+    w.store.ocspResponses.put = ocspPut;
+    expect(await w.run(job, 2)).toBe('succeeded');
+    const pem = await crlPem(w, `${ca.id}.${nameOf(issued)}`);
+    expect(verdict(ca, pem, issued)).toMatch(/: OK/);
+    expect((await w.store.ocspResponses.get(P, ca.id, normaliseSerialHex(issued.serial!)))?.status).toBe('good');
+  });
+
   it('with CRL_PARTITION_DAYS=0 a leaf names its generation’s full CRL and no partition is published', async () => {
     process.env.CRL_PARTITION_DAYS = '0';
     const w = memoryWorker({ publicUrl: PUBLIC });
