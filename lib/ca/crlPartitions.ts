@@ -6,7 +6,7 @@
  * generation's full CRL (the unsuffixed or `g<n>` URL) still lists every revocation, for relying
  * parties configured with one CRL per CA and for leaves issued before partitions.
  */
-import { children, content, pemToDer, readCertificate, readTlv } from '../x509/index.js';
+import { children, content, parseCertificate, pemToDer, readTlv } from '../x509/index.js';
 
 const DAY_MS = 86_400_000;
 /** `p<yyyymmdd>` (the window's first day), after the generation's name if it has one. */
@@ -47,7 +47,8 @@ export function isPartitionOf(name: string, generationName: string | undefined):
  * configuration is now. Undefined without the extension or a name (the unsuffixed URL).
  */
 export function crlNameInCertificate(certificatePem: string): string | undefined {
-  const ext = readCertificate(pemToDer(certificatePem, 'CERTIFICATE')).extensions.get(CDP_OID);
+  // Our DER reader alone: no node:crypto certificate or key objects for one extension.
+  const ext = parseCertificate(pemToDer(certificatePem, 'CERTIFICATE')).extensions?.find((e) => e.oid === CDP_OID);
   if (!ext) return undefined;
   for (const uri of urisIn(ext.value)) {
     const m = /\/crl\/([^/?#]+)$/.exec(uri);

@@ -70,25 +70,7 @@ export const dynamoCrlItems: CrlItems = {
   async putChunk(projectId, crlId, set, i, derBase64, ttl) {
     await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...chunkKey(projectId, crlId, set, i), projectId, id: crlChunkId(crlId, set, i), derBase64, ttl } }));
   },
-  async chunks(projectId, crlId, set) {
-    const parts: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk(projectId), ':prefix': sk('CRLC', `${crlId}#${set}#`) },
-          ProjectionExpression: 'derBase64',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of out.Items ?? []) parts.push(String(i.derBase64 ?? ''));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return parts;
-  },
+  chunks: async (projectId, crlId, set) => (await queryPrefix(projectId, sk('CRLC', `${crlId}#${set}#`), 'derBase64')).map((i) => String(i.derBase64 ?? '')),
   async expireChunks(projectId, crlId, chunks, ttl) {
     for (let i = 0; i < chunks.count; i++) {
       await documentClient().send(
@@ -106,8 +88,13 @@ export const putCrl = (head: CrlHead, der: Buffer, refreshAt?: string, replaces?
 
 /** The partitions of a CRL published so far, by their heads' keys (`CRL#<crlId>.p…`): ids and window ends, no DER. */
 export async function crlPartitions(projectId: string, crlId: string): Promise<CrlPartitionHead[]> {
-  const prefix = sk('CRL', `${crlId}.p`);
-  const out: CrlPartitionHead[] = [];
+  const items = await queryPrefix(projectId, sk('CRL', `${crlId}.p`), 'sk, coversUntil');
+  return items.map((i) => ({ id: String(i.sk).slice('CRL#'.length), ...(typeof i.coversUntil === 'string' ? { coversUntil: i.coversUntil } : {}) }));
+}
+
+/** Every item of the project's partition whose sort key starts with `prefix` (consistent, all pages), only `projection`. */
+async function queryPrefix(projectId: string, prefix: string, projection: string): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await documentClient().send(
@@ -115,13 +102,13 @@ export async function crlPartitions(projectId: string, crlId: string): Promise<C
         TableName: tableName(),
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk(projectId), ':prefix': prefix },
-        ProjectionExpression: 'sk, coversUntil',
+        ProjectionExpression: projection,
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
     );
-    for (const i of page.Items ?? []) out.push({ id: String(i.sk).slice('CRL#'.length), ...(typeof i.coversUntil === 'string' ? { coversUntil: i.coversUntil } : {}) });
+    items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  return out;
+  return items;
 }
